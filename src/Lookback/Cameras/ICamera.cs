@@ -1,0 +1,30 @@
+using Lookback.Buffer;
+using Lookback.Config;
+
+namespace Lookback.Cameras;
+
+public enum CameraStatus { Starting, Online, Offline }
+
+/// <summary>What the rest of Lookback sees of one running camera: its options, ring and health.</summary>
+public interface ICamera
+{
+    string Slug { get; }
+    CameraOptions Options { get; }
+    FrameRing Ring { get; }
+    CameraStatus Status { get; }
+    string? LastError { get; }
+    /// <summary>Frames per second entering the ring, measured over the last few seconds.</summary>
+    double Fps { get; }
+    DateTimeOffset? LastFrameAt { get; }
+    /// <summary>Runtime motion switch (motion/set), persisted across restarts.</summary>
+    bool MotionEnabled { get; set; }
+    /// <summary>Runtime per-pixel threshold (motion_threshold/set), 1..255, persisted across restarts.</summary>
+    int MotionThreshold { get; set; }
+}
+
+/// <summary>The configured cameras by slug.</summary>
+public interface ICameraDirectory
+{
+    IReadOnlyList<ICamera> All { get; }
+    ICamera? Find(string slug);
+}

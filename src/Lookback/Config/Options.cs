@@ -1,0 +1,121 @@
+namespace Lookback.Config;
+
+/// <summary>The whole validated configuration. Built only by <see cref="ConfigLoader"/>; immutable.</summary>
+public sealed record LookbackOptions
+{
+    public string NodeId { get; init; } = "lookback";
+    public string LogLevel { get; init; } = "info";
+    /// <summary>Null: run without MQTT.</summary>
+    public MqttOptions? Mqtt { get; init; }
+    public HttpOptions Http { get; init; } = new();
+    public StorageOptions Storage { get; init; } = new();
+    public IReadOnlyList<CameraOptions> Cameras { get; init; } = [];
+    public IReadOnlyList<TriggerOptions> Triggers { get; init; } = [];
+}
+
+public sealed record MqttOptions
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; } = 1883;
+    public string Username { get; init; } = "";
+    public string Password { get; init; } = "";
+    public bool Tls { get; init; }
+    /// <summary>PEM file with the CA that signs the broker's certificate (optional).</summary>
+    public string? CaFile { get; init; }
+    /// <summary>Accept any broker certificate (self-signed setups).</summary>
+    public bool TlsInsecure { get; init; }
+    public string TopicPrefix { get; init; } = "lookback";
+    public string DiscoveryPrefix { get; init; } = "homeassistant";
+    /// <summary>Client id; default "lookback-&lt;node_id&gt;".</summary>
+    public string? ClientId { get; init; }
+}
+
+public sealed record HttpOptions
+{
+    public string Listen { get; init; } = "0.0.0.0";
+    public int Port { get; init; } = 8099;
+    /// <summary>Base of every URL published on MQTT; default http://&lt;host name&gt;:&lt;port&gt;.</summary>
+    public string? PublicUrl { get; init; }
+}
+
+public sealed record StorageOptions
+{
+    public string Path { get; init; } = "./media";
+    /// <summary>Home Assistant media path of <see cref="Path"/>, published as "media" (optional).</summary>
+    public string? MediaUrl { get; init; }
+    public int RetainDays { get; init; } = 7;
+    public long MaxBytes { get; init; } = 10L * 1024 * 1024 * 1024;
+}
+
+public enum CameraKind { Auto, Snapshot, Mjpeg, Rtsp, Usb, Folder }
+
+public enum AuthKind { None, Basic, Digest }
+
+public sealed record CameraOptions
+{
+    /// <summary>[a-z0-9_]+, the key under cameras.</summary>
+    public required string Slug { get; init; }
+    public string? Name { get; init; }
+    public string Title => string.IsNullOrWhiteSpace(Name) ? Slug : Name!;
+    public required string Url { get; init; }
+    public CameraKind Kind { get; init; } = CameraKind.Auto;
+    /// <summary>Seconds between polls (snapshot) or between buffered frames (streams).</summary>
+    public double Interval { get; init; } = 1;
+    /// <summary>Frames kept in the ring.</summary>
+    public int Store { get; init; } = 30;
+    /// <summary>Also keep at most this many seconds (optional).</summary>
+    public double? BufferSeconds { get; init; }
+    /// <summary>Bytes the ring may hold (default 64 MB).</summary>
+    public long MaxBufferBytes { get; init; } = 64L * 1024 * 1024;
+    public AuthKind Auth { get; init; } = AuthKind.None;
+    public string Username { get; init; } = "";
+    public string Password { get; init; } = "";
+    /// <summary>Per-request timeout for snapshot polls and stream connects, seconds.</summary>
+    public double Timeout { get; init; } = 10;
+    /// <summary>Largest JPEG accepted from the camera, bytes.</summary>
+    public int MaxFrameBytes { get; init; } = 8 * 1024 * 1024;
+    /// <summary>Draw the capture time into rendered frames.</summary>
+    public bool Timestamp { get; init; }
+    public MotionOptions Motion { get; init; } = new();
+    public GifOptions Gif { get; init; } = new();
+}
+
+public sealed record MotionOptions
+{
+    public bool Enabled { get; init; } = true;
+    public double Fps { get; init; } = 5;
+    /// <summary>Per-pixel change, 1..255.</summary>
+    public int Threshold { get; init; } = 25;
+    /// <summary>Percent of the frame that must change.</summary>
+    public double MinArea { get; init; } = 0.1;
+    public double OffDelay { get; init; } = 10;
+    public double PreCapture { get; init; } = 3;
+    public double PostCapture { get; init; } = 3;
+    /// <summary>Ignored areas: polygons of (x, y) points in 0..1.</summary>
+    public IReadOnlyList<Polygon> Mask { get; init; } = [];
+    public IReadOnlyDictionary<string, Polygon> Zones { get; init; } = new Dictionary<string, Polygon>();
+}
+
+/// <summary>A polygon in normalised (0..1) image coordinates.</summary>
+public sealed record Polygon(IReadOnlyList<PointF01> Points);
+
+public readonly record struct PointF01(double X, double Y);
+
+public sealed record GifOptions
+{
+    public double Seconds { get; init; } = 10;
+    public double Fps { get; init; } = 4;
+    public int Width { get; init; } = 480;
+}
+
+public enum RenderKind { Snapshot, Gif, Mp4, Moment }
+
+public sealed record TriggerOptions
+{
+    public required string Topic { get; init; }
+    /// <summary>Top-level JSON fields that must be equal (compared as JSON text of the value).</summary>
+    public IReadOnlyDictionary<string, string> Match { get; init; } = new Dictionary<string, string>();
+    public required IReadOnlyList<string> Cameras { get; init; }
+    public RenderKind Action { get; init; } = RenderKind.Gif;
+    public bool Doorbell { get; init; }
+}

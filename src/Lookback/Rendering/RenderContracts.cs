@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using Lookback.Config;
+
+namespace Lookback.Rendering;
+
+/// <summary>Who asked for a render. Every door (HTTP, MQTT command, trigger, motion event) makes the same request.</summary>
+public enum RenderOrigin { Http, Mqtt, Trigger, Motion }
+
+/// <summary>Everything a user can ask for, whatever door it came in by. Null fields take the camera's defaults.</summary>
+public sealed record RenderRequest
+{
+    public required string Camera { get; init; }
+    public required RenderKind Kind { get; init; }
+    public string? RequestId { get; init; }
+    public RenderOrigin Origin { get; init; } = RenderOrigin.Http;
+    /// <summary>GIF/MP4: length of the window ending now.</summary>
+    public double? Seconds { get; init; }
+    public double? Fps { get; init; }
+    public int? Width { get; init; }
+    public double? Speed { get; init; }
+    /// <summary>Moment: seconds before the request and after it.</summary>
+    public double? Before { get; init; }
+    public double? After { get; init; }
+    /// <summary>Explicit window (motion events); overrides Seconds/Before/After when both are set.</summary>
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    /// <summary>cctv-gif-buffer: seconds each GIF frame is shown (sets the output frame rate to 1/interval).</summary>
+    public double? FrameInterval { get; init; }
+    /// <summary>When the request was made (the moment's reference point). Set by the queue when null.</summary>
+    public DateTimeOffset? RequestedAt { get; init; }
+}
+
+/// <summary>The outcome of a render: the JSON published on P/&lt;cam&gt;/result and answered by the API.</summary>
+public sealed record RenderResult
+{
+    [JsonPropertyName("request_id")] public string? RequestId { get; init; }
+    [JsonPropertyName("camera")] public required string Camera { get; init; }
+    /// <summary>snapshot | gif | mp4 | moment</summary>
+    [JsonPropertyName("kind")] public required string Kind { get; init; }
+    /// <summary>ok | error | busy</summary>
+    [JsonPropertyName("status")] public required string Status { get; init; }
+    [JsonPropertyName("error")] public string? Error { get; init; }
+    [JsonPropertyName("url")] public string? Url { get; init; }
+    [JsonPropertyName("media")] public string? Media { get; init; }
+    [JsonPropertyName("bytes")] public long? Bytes { get; init; }
+    [JsonPropertyName("frames")] public int? Frames { get; init; }
+    [JsonPropertyName("width")] public int? Width { get; init; }
+    [JsonPropertyName("height")] public int? Height { get; init; }
+    [JsonPropertyName("start")] public DateTimeOffset? Start { get; init; }
+    [JsonPropertyName("end")] public DateTimeOffset? End { get; init; }
+    [JsonPropertyName("elapsed_ms")] public long? ElapsedMs { get; init; }
+    /// <summary>Moment: the GIF rendered beside the MP4.</summary>
+    [JsonPropertyName("gif_url")] public string? GifUrl { get; init; }
+    [JsonPropertyName("gif_media")] public string? GifMedia { get; init; }
+    /// <summary>Busy: seconds after which to retry.</summary>
+    [JsonPropertyName("retry_after")] public int? RetryAfter { get; init; }
+    /// <summary>Local file path (never serialized).</summary>
+    [JsonIgnore] public string? Path { get; init; }
+    [JsonIgnore] public string? GifPath { get; init; }
+    [JsonIgnore] public bool Ok => Status == "ok";
+
+    public static string KindName(RenderKind k) => k switch
+    {
+        RenderKind.Snapshot => "snapshot", RenderKind.Gif => "gif", RenderKind.Mp4 => "mp4", _ => "moment",
+    };
+    public static RenderResult Failed(RenderRequest r, string error) => new()
+    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = "error", Error = error };
+    public static RenderResult Busy(RenderRequest r, int retryAfter) => new()
+    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = "busy",
+      Error = "render queue is full", RetryAfter = retryAfter };
+}
+
+/// <summary>The one door to rendering. Answers busy at once when its bounded queue is full.</summary>
+public interface IRenderService
+{
+    Task<RenderResult> SubmitAsync(RenderRequest request, CancellationToken ct);
+    int Queued { get; }
+}
