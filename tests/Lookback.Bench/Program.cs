@@ -1,32 +1,36 @@
 // Benchmarks: `dotnet run -c Release --project tests/Lookback.Bench -- [name ...]`. Each prints a table.
+using System.Reflection;
+
 namespace Lookback.Bench;
+
+/// <summary>Marks a static class with a <c>public static Task RunAsync(string[] args)</c> as a benchmark.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class BenchAttribute(string name) : Attribute
+{
+    public string Name { get; } = name;
+}
 
 public static class Program
 {
-    private static readonly Dictionary<string, Func<Task>> Benches = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>Benchmarks register here by name (one static class each, in its own file).</summary>
-    public static void Register(string name, Func<Task> run) => Benches[name] = run;
-
     public static async Task<int> Main(string[] args)
     {
-        BenchRegistry.RegisterAll();
-        var names = args.Length == 0 ? Benches.Keys.Order().ToArray() : args;
+        var benches = typeof(Program).Assembly.GetTypes()
+            .Select(t => (t, a: t.GetCustomAttribute<BenchAttribute>()))
+            .Where(x => x.a is not null)
+            .ToDictionary(x => x.a!.Name, x => x.t, StringComparer.OrdinalIgnoreCase);
+        var names = args.Length == 0 ? benches.Keys.Order().ToArray() : args.Where(a => !a.StartsWith('-')).ToArray();
         foreach (var n in names)
         {
-            if (!Benches.TryGetValue(n, out var run)) { Console.Error.WriteLine($"unknown benchmark '{n}'; known: {string.Join(", ", Benches.Keys)}"); return 2; }
+            if (!benches.TryGetValue(n, out var type))
+            {
+                Console.Error.WriteLine($"unknown benchmark '{n}'; known: {string.Join(", ", benches.Keys.Order())}");
+                return 2;
+            }
             Console.WriteLine($"## {n}");
-            await run();
+            var run = type.GetMethod("RunAsync", BindingFlags.Public | BindingFlags.Static)!;
+            await (Task)run.Invoke(null, [args])!;
             Console.WriteLine();
         }
         return 0;
-    }
-}
-
-/// <summary>Each benchmark file adds one line here: Program.Register("name", Class.RunAsync).</summary>
-internal static partial class BenchRegistry
-{
-    public static void RegisterAll()
-    {
     }
 }
