@@ -1,6 +1,118 @@
+using System.Reflection;
+using Lookback.Config;
+
 namespace Lookback.Hosting;
 
+/// <summary>The command line of CONTRACT.md: run, demo, check, --version. Exit 0 clean, 2 bad config/arguments, 1 other.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => 0; // STUB: CLI verbs are wired in issue "Core path".
+    public static string Version { get; } =
+        (typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
+        .Split('+')[0];
+
+    public const string Usage = """
+        usage:
+          lookback run [--config FILE]     run the service (YAML or JSON configuration)
+          lookback demo [--port N]         run with built-in demo cameras (no hardware needed)
+          lookback check --config FILE     validate a configuration
+          lookback --version               print the version
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            return await RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"lookback: {ex.Message}");
+            return 1;
+        }
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help") { stdout.WriteLine(Usage); return args.Length == 0 ? 2 : 0; }
+        if (args[0] is "--version" or "version") { stdout.WriteLine($"lookback {Version}"); return 0; }
+        var verb = args[0];
+        if (!CliArgs.TryParse(args.AsSpan(1), out var cli, out var argError))
+        {
+            stderr.WriteLine($"lookback {verb}: {argError}");
+            stderr.WriteLine(Usage);
+            return 2;
+        }
+        switch (verb)
+        {
+            case "check":
+                if (cli.Config is null) { stderr.WriteLine("lookback check: --config FILE is required"); return 2; }
+                return ConfigReport.Check(cli.Config, stdout, stderr);
+            case "run":
+            {
+                var loaded = LoadForRun(cli.Config);
+                if (!loaded.IsValid)
+                {
+                    foreach (var e in loaded.Errors) stderr.WriteLine(e.ToString());
+                    return 2;
+                }
+                return await LookbackHost.RunAsync(loaded.Options!, new HostSettings(), ct);
+            }
+            case "demo":
+            {
+                LookbackOptions? baseOptions = null;
+                if (cli.Config is not null)
+                {
+                    var loaded = ConfigLoader.LoadFile(cli.Config);
+                    if (!loaded.IsValid) { foreach (var e in loaded.Errors) stderr.WriteLine(e.ToString()); return 2; }
+                    baseOptions = loaded.Options;
+                }
+                return await DemoMode.RunAsync(baseOptions, cli.Port, stdout, ct);
+            }
+            default:
+                stderr.WriteLine($"lookback: unknown command '{verb}'");
+                stderr.WriteLine(Usage);
+                return 2;
+        }
+    }
+
+    /// <summary>Without --config: /data/options.json as an add-on (SUPERVISOR_TOKEN set), else ./lookback.yaml.</summary>
+    private static ConfigResult LoadForRun(string? path)
+    {
+        if (path is not null) return ConfigLoader.LoadFile(path);
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SUPERVISOR_TOKEN")) && File.Exists("/data/options.json"))
+            return ConfigLoader.FromAddonOptions(File.ReadAllText("/data/options.json"));
+        return ConfigLoader.LoadFile("lookback.yaml");
+    }
+}
+
+/// <summary>Options after the verb.</summary>
+public sealed record CliArgs(string? Config, int? Port)
+{
+    public static bool TryParse(ReadOnlySpan<string> args, out CliArgs parsed, out string? error)
+    {
+        string? config = null; int? port = null; error = null;
+        parsed = new CliArgs(null, null);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            string? Next() => i + 1 < args.Length ? args[++i] : null;
+            switch (a)
+            {
+                case "--config" or "-c":
+                    config = Next();
+                    if (config is null) { error = "--config needs a file"; return false; }
+                    break;
+                case "--port" or "-p":
+                    var v = Next();
+                    if (!int.TryParse(v, out var p) || p is < 1 or > 65535) { error = "--port must be 1..65535"; return false; }
+                    port = p;
+                    break;
+                default:
+                    error = $"unknown argument '{a}'";
+                    return false;
+            }
+        }
+        parsed = new CliArgs(config, port);
+        return true;
+    }
 }

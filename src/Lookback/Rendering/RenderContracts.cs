@@ -58,17 +58,21 @@ public sealed record RenderResult
     [JsonIgnore] public string? Path { get; init; }
     [JsonIgnore] public string? GifPath { get; init; }
     [JsonIgnore] public bool Ok => Status == "ok";
+    /// <summary>Why it failed, for the HTTP status (never serialized).</summary>
+    [JsonIgnore] public RenderErrorCode ErrorCode { get; init; }
 
     public static string KindName(RenderKind k) => k switch
     {
         RenderKind.Snapshot => "snapshot", RenderKind.Gif => "gif", RenderKind.Mp4 => "mp4", _ => "moment",
     };
-    public static RenderResult Failed(RenderRequest r, string error) => new()
-    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = "error", Error = error };
+    public static RenderResult Failed(RenderRequest r, string error, RenderErrorCode code = RenderErrorCode.Failed) => new()
+    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = "error", Error = error, ErrorCode = code };
     public static RenderResult Busy(RenderRequest r, int retryAfter) => new()
     { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = "busy",
-      Error = "render queue is full", RetryAfter = retryAfter };
+      Error = "render queue is full", RetryAfter = retryAfter, ErrorCode = RenderErrorCode.Busy };
 }
+
+public enum RenderErrorCode { None, BadParameter, UnknownCamera, NoFrames, Busy, Failed }
 
 /// <summary>The one door to rendering. Answers busy at once when its bounded queue is full.</summary>
 public interface IRenderService

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Lookback developer entry point: installs what is missing, then builds and runs.
+#   bash scripts/dev.sh demo [--port N]   run Lookback with built-in demo cameras and an embedded MQTT broker
+#   bash scripts/dev.sh test              run the whole test suite (what CI runs)
+#   bash scripts/dev.sh bench [NAME...]   run benchmarks (Release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runtime_pkgs=(ffmpeg libturbojpeg0 fonts-dejavu-core)
+test_pkgs=(mosquitto python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav chromium)
+
+need_install() {
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}" >&2
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required (https://dot.net)" >&2; exit 1; }
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  demo)
+    need_install "${runtime_pkgs[@]}"
+    exec dotnet run --project src/Lookback -c Release -- demo "$@"
+    ;;
+  test)
+    need_install "${runtime_pkgs[@]}" "${test_pkgs[@]}"
+    dotnet build Lookback.sln -c Release -nologo -clp:ErrorsOnly
+    log=$(mktemp)
+    set +e
+    dotnet test Lookback.sln -c Release --no-build -nologo --logger "console;verbosity=normal" \
+      --blame-hang-timeout 5m "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    # One plain closing line: "N passed, N failed, N skipped".
+    python3 - "$log" <<'PY'
+import re, sys
+p = f = s = 0
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"Failed:\s+(\d+), Passed:\s+(\d+), Skipped:\s+(\d+)", line)
+    if m: f += int(m[1]); p += int(m[2]); s += int(m[3])
+print(f"{p} passed, {f} failed, {s} skipped")
+PY
+    exit "$rc"
+    ;;
+  bench)
+    need_install "${runtime_pkgs[@]}" mosquitto
+    exec dotnet run --project tests/Lookback.Bench -c Release -- "$@"
+    ;;
+  *)
+    sed -n '2,6p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,176 @@
+using Lookback.Buffer;
+using Lookback.Config;
+using Lookback.Events;
+using Lookback.Sources;
+using Microsoft.Extensions.Logging;
+
+namespace Lookback.Cameras;
+
+/// <summary>Checks that bytes are a complete JPEG; returns null when fine, else the reason.</summary>
+public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg);
+
+/// <summary>
+/// One running camera: owns its source task and its ring, validates what the source delivers, keeps its
+/// health (status, last error, fps). Its faults change only its own status.
+/// </summary>
+public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable
+{
+    private readonly IFrameSource _source;
+    private readonly EventBus _bus;
+    private readonly JpegCheck _check;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly FrameRateMeter _fps = new();
+    private readonly TimeSpan _snapshotEvery;
+    private CancellationTokenSource? _cts;
+    private Task? _task;
+    private DateTimeOffset _lastSnapshotDue = DateTimeOffset.MinValue;
+    private volatile CameraStatus _status = CameraStatus.Starting;
+    private volatile string? _lastError;
+    private long _lastFrameTicks;
+    private long _framesTotal, _bytesTotal, _errorsTotal;
+
+    public Camera(CameraOptions options, IFrameSource source, EventBus bus, JpegCheck check,
+        TimeProvider? time = null, ILogger? logger = null, TimeSpan? snapshotEvery = null)
+    {
+        Options = options;
+        _source = source;
+        _bus = bus;
+        _check = check;
+        _time = time ?? TimeProvider.System;
+        _log = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        _snapshotEvery = snapshotEvery ?? TimeSpan.FromSeconds(10);
+        Ring = new FrameRing(new RingLimits(options.Store,
+            options.BufferSeconds is { } s ? TimeSpan.FromSeconds(s) : null, options.MaxBufferBytes));
+        _motionEnabled = options.Motion.Enabled;
+        _motionThreshold = options.Motion.Threshold;
+    }
+
+    public string Slug => Options.Slug;
+    public CameraOptions Options { get; }
+    public FrameRing Ring { get; }
+    public CameraStatus Status => _status;
+    public string? LastError => _lastError;
+    public double Fps => _fps.Rate(_time.GetUtcNow());
+    public DateTimeOffset? LastFrameAt
+    {
+        get { var t = Interlocked.Read(ref _lastFrameTicks); return t == 0 ? null : new DateTimeOffset(t, TimeSpan.Zero); }
+    }
+    public long FramesTotal => Interlocked.Read(ref _framesTotal);
+    public long BytesTotal => Interlocked.Read(ref _bytesTotal);
+    public long ErrorsTotal => Interlocked.Read(ref _errorsTotal);
+
+    private volatile bool _motionEnabled;
+    public bool MotionEnabled { get => _motionEnabled; set => _motionEnabled = value; }
+    private volatile int _motionThreshold;
+    public int MotionThreshold
+    {
+        get => _motionThreshold;
+        set => _motionThreshold = value is >= 1 and <= 255 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), "motion threshold must be 1..255");
+    }
+
+    public void Start()
+    {
+        if (_task is not null) return;
+        _cts = new CancellationTokenSource();
+        _task = Task.Run(() => RunAsync(_cts.Token));
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await _source.RunAsync(this, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception ex)
+            {
+                // A source must never throw for camera faults; if one does, the camera restarts it.
+                _log.LogError(ex, "Camera {Camera}: source stopped unexpectedly; restarting in {Delay}", Slug, delay);
+                OnError($"source failed: {ex.Message}");
+                try { await Task.Delay(delay, _time, ct).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks));
+            }
+        }
+    }
+
+    public void OnFrame(ReadOnlySpan<byte> jpeg, DateTimeOffset capturedAt)
+    {
+        if (_check(jpeg) is { } bad) { OnError(bad); return; }
+        JpegValidator.TryGetSize(jpeg, out var w, out var h);
+        Ring.Append(jpeg, capturedAt, w, h);
+        Interlocked.Increment(ref _framesTotal);
+        Interlocked.Add(ref _bytesTotal, jpeg.Length);
+        Interlocked.Exchange(ref _lastFrameTicks, capturedAt.UtcTicks);
+        _fps.Mark(capturedAt);
+        if (_status != CameraStatus.Online)
+        {
+            _status = CameraStatus.Online;
+            _log.LogInformation("Camera {Camera} online", Slug);
+            _bus.Publish(new CameraStatusChanged(Slug, CameraStatus.Online, _lastError));
+        }
+        if (capturedAt - _lastSnapshotDue >= _snapshotEvery)
+        {
+            _lastSnapshotDue = capturedAt;
+            _bus.Publish(new SnapshotDue(Slug));
+        }
+    }
+
+    public void OnError(string error)
+    {
+        Interlocked.Increment(ref _errorsTotal);
+        var changed = _status != CameraStatus.Offline || _lastError != error;
+        _lastError = error;
+        if (!changed) return;
+        _status = CameraStatus.Offline;
+        _log.LogWarning("Camera {Camera} offline: {Error}", Slug, error);
+        _bus.Publish(new CameraStatusChanged(Slug, CameraStatus.Offline, error));
+    }
+
+    public async Task StopAsync()
+    {
+        if (_cts is null || _task is null) return;
+        _cts.Cancel();
+        try { await _task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _cts?.Dispose();
+        Ring.Dispose();
+    }
+}
+
+/// <summary>Frames per second over the last few frames (by capture time).</summary>
+internal sealed class FrameRateMeter
+{
+    private readonly DateTimeOffset[] _times = new DateTimeOffset[16];
+    private int _count, _next;
+    private readonly object _gate = new();
+
+    public void Mark(DateTimeOffset t)
+    {
+        lock (_gate) { _times[_next] = t; _next = (_next + 1) % _times.Length; _count = Math.Min(_count + 1, _times.Length); }
+    }
+
+    public double Rate(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (_count < 2) return 0;
+            var newest = _times[(_next - 1 + _times.Length) % _times.Length];
+            var oldest = _times[(_next - _count + _times.Length) % _times.Length];
+            var span = (newest - oldest).TotalSeconds;
+            // A camera that stopped delivering is at 0 fps, not at its old rate.
+            if (span <= 0 || (now - newest).TotalSeconds > Math.Max(5, 3 * span / (_count - 1))) return 0;
+            return Math.Round((_count - 1) / span, 2);
+        }
+    }
+}

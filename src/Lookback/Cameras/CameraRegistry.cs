@@ -1,0 +1,59 @@
+using Lookback.Config;
+using Lookback.Events;
+using Lookback.Sources;
+using Microsoft.Extensions.Logging;
+
+namespace Lookback.Cameras;
+
+/// <summary>The configured cameras, created from the options and started and stopped together.</summary>
+public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
+{
+    private readonly Dictionary<string, Camera> _bySlug;
+    private readonly HttpClient _http;
+
+    private readonly IDisposable _settingsSubscription;
+
+    public CameraRegistry(LookbackOptions options, EventBus bus, ILoggerFactory loggers, TimeProvider time,
+        Hosting.HostSettings? settings = null)
+    {
+        _http = SourceFactory.CreateHttpClient();
+        var store = new CameraSettingsStore(options.Storage.Path);
+        var cams = new List<Camera>();
+        foreach (var o in options.Cameras)
+        {
+            var source = SourceFactory.Create(o, _http, time);
+            var cam = new Camera(o, source, bus, JpegValidator.Validate, time,
+                loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), settings?.SnapshotEvery);
+            if (store.Get(o.Slug) is { } saved)
+            {
+                if (saved.MotionEnabled is { } en) cam.MotionEnabled = en;
+                if (saved.MotionThreshold is >= 1 and <= 255) cam.MotionThreshold = saved.MotionThreshold.Value;
+            }
+            cams.Add(cam);
+        }
+        All = cams;
+        _bySlug = cams.ToDictionary(c => c.Slug);
+        var log = loggers.CreateLogger<CameraRegistry>();
+        _settingsSubscription = bus.Subscribe<CameraSettingsChanged>(e =>
+        {
+            if (Find(e.Camera) is not { } c) return;
+            if (!store.Save(c.Slug, new CameraSettings(c.MotionEnabled, c.MotionThreshold)))
+                log.LogWarning("Could not save the settings of camera {Camera} under {Path}", c.Slug, options.Storage.Path);
+        });
+    }
+
+    public IReadOnlyList<Camera> All { get; }
+    IReadOnlyList<ICamera> ICameraDirectory.All => All;
+    public ICamera? Find(string slug) => _bySlug.GetValueOrDefault(slug);
+
+    public void StartAll() { foreach (var c in All) c.Start(); }
+
+    public Task StopAllAsync() => Task.WhenAll(All.Select(c => c.StopAsync()));
+
+    public async ValueTask DisposeAsync()
+    {
+        _settingsSubscription.Dispose();
+        foreach (var c in All) await c.DisposeAsync();
+        _http.Dispose();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using Lookback.Cameras;
+using Lookback.Config;
+using Lookback.Events;
+using Lookback.Http;
+using Lookback.Mqtt;
+using Lookback.Rendering;
+using Lookback.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+
+namespace Lookback.Hosting;
+
+/// <summary>How the host is run (tests and the demo set these; `lookback run` uses the defaults).</summary>
+public sealed record HostSettings
+{
+    /// <summary>Extra log sink (tests capture logs to check that no secret is written).</summary>
+    public TextWriter? LogWriter { get; init; }
+    /// <summary>Seconds between MQTT snapshot publications per camera.</summary>
+    public TimeSpan SnapshotEvery { get; init; } = TimeSpan.FromSeconds(10);
+    public int? RenderWorkers { get; init; }
+    public int? RenderQueueCapacity { get; init; }
+}
+
+/// <summary>A built, startable Lookback: cameras, renders, MQTT and HTTP wired together.</summary>
+public sealed class LookbackApp : IAsyncDisposable
+{
+    private readonly WebApplication _web;
+    internal LookbackApp(WebApplication web, LookbackOptions options) { _web = web; Options = options; }
+
+    public LookbackOptions Options { get; }
+    public IServiceProvider Services => _web.Services;
+    public CameraRegistry Cameras => _web.Services.GetRequiredService<CameraRegistry>();
+    public EventBus Bus => _web.Services.GetRequiredService<EventBus>();
+
+    /// <summary>The address the HTTP listener is bound to (with the real port when 0 was asked).</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            var a = _web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(a.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
+        }
+    }
+
+    public Task StartAsync(CancellationToken ct = default) => _web.StartAsync(ct);
+    public Task StopAsync(CancellationToken ct = default) => _web.StopAsync(ct);
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _web.WaitForShutdownAsync(ct);
+    public async ValueTask DisposeAsync() => await _web.DisposeAsync();
+}
+
+public static class LookbackHost
+{
+    public static async Task<int> RunAsync(LookbackOptions options, HostSettings settings, CancellationToken ct)
+    {
+        await using var app = Build(options, settings);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or null)
+        {
+            Console.Error.WriteLine($"lookback: cannot listen on http {options.Http.Listen}:{options.Http.Port}: {ex.Message}");
+            return 1;
+        }
+        await app.WaitForShutdownAsync(ct);
+        return 0;
+    }
+
+    public static LookbackApp Build(LookbackOptions options, HostSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var serilog = CreateLogger(options.LogLevel, settings.LogWriter);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(serilog, dispose: true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (options.Http.Listen is "0.0.0.0" or "*" or "") k.ListenAnyIP(options.Http.Port);
+            else k.Listen(IPAddress.Parse(options.Http.Listen), options.Http.Port);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<EventBus>();
+        services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
+        services.AddSingleton<CameraRegistry>();
+        services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
+        services.AddSingleton(sp => new RenderQueue(sp.GetRequiredService<ICameraDirectory>(),
+            sp.GetRequiredService<MediaStore>(), sp.GetRequiredService<EventBus>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            workers: settings.RenderWorkers ?? Environment.ProcessorCount,
+            capacity: settings.RenderQueueCapacity));
+        services.AddSingleton<IRenderService>(sp => sp.GetRequiredService<RenderQueue>());
+        if (options.Mqtt is not null)
+            services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
+                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
+                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter));
+        services.AddHostedService<LookbackRuntime>();
+
+        var web = builder.Build();
+        web.MapHealthEndpoints();
+        web.MapCameraEndpoints();
+        web.MapRenderEndpoints();
+        web.MapMediaEndpoints();
+        web.MapMetricsEndpoint();
+        web.MapWebUi();
+        return new LookbackApp(web, options);
+    }
+
+    private static byte[] SnapshotFitter(ReadOnlyMemory<byte> jpeg) => Imaging.Jpeg.FitForMqtt(jpeg.Span, 640, 256 * 1024);
+
+    private static Serilog.ILogger CreateLogger(string level, TextWriter? extra)
+    {
+        var min = level switch
+        {
+            "trace" => LogEventLevel.Verbose, "debug" => LogEventLevel.Debug, "warning" => LogEventLevel.Warning,
+            "error" => LogEventLevel.Error, _ => LogEventLevel.Information,
+        };
+        const string template = "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
+        var cfg = new LoggerConfiguration().MinimumLevel.Is(min)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose);
+        if (extra is not null) cfg = cfg.WriteTo.TextWriter(extra, outputTemplate: template);
+        return cfg.CreateLogger();
+    }
+}
+
+/// <summary>Starts cameras and MQTT when the host starts; stops everything within the shutdown timeout.</summary>
+internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRuntime> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var opts = sp.GetRequiredService<LookbackOptions>();
+        var cameras = sp.GetRequiredService<CameraRegistry>();
+        cameras.StartAll();
+        if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StartAsync(ct);
+        log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
+            Program.Version, opts.NodeId, cameras.All.Count, Path.GetFullPath(opts.Storage.Path));
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        var cameras = sp.GetRequiredService<CameraRegistry>();
+        await cameras.StopAllAsync();
+        await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
+        if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
+    }
+}

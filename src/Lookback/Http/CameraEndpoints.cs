@@ -1,0 +1,98 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Lookback.Cameras;
+using Lookback.Imaging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lookback.Http;
+
+/// <summary>GET /api/cameras, the newest frame as JPEG, and the live MJPEG stream.</summary>
+public static class CameraEndpoints
+{
+    public sealed record CameraInfo(
+        [property: JsonPropertyName("name")] string Name,
+        [property: JsonPropertyName("title")] string Title,
+        [property: JsonPropertyName("kind")] string Kind,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("fps")] double Fps,
+        [property: JsonPropertyName("last_frame_at")] DateTimeOffset? LastFrameAt,
+        [property: JsonPropertyName("buffered_frames")] int BufferedFrames,
+        [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
+        [property: JsonPropertyName("last_error")] string? LastError,
+        [property: JsonPropertyName("motion_enabled")] bool MotionEnabled,
+        [property: JsonPropertyName("motion_threshold")] int MotionThreshold);
+
+    public static CameraInfo Describe(ICamera c)
+    {
+        var ring = c.Ring;
+        var span = ring.NewestTime is { } n && ring.OldestTime is { } o ? Math.Round((n - o).TotalSeconds, 2) : 0;
+        return new CameraInfo(c.Slug, c.Options.Title, c.Options.Kind.ToString().ToLowerInvariant(),
+            c.Status.ToString().ToLowerInvariant(), c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
+            c.MotionEnabled, c.MotionThreshold);
+    }
+
+    public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/cameras", (ICameraDirectory cams) => Results.Json(cams.All.Select(Describe)));
+
+        app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams) =>
+            cams.Find(cam) is { } c ? Results.Json(Describe(c)) : HttpErrors.UnknownCamera(cam));
+
+        app.MapGet("/api/cameras/{cam}/snapshot.jpg", (string cam, HttpContext ctx, ICameraDirectory cams) =>
+        {
+            if (cams.Find(cam) is not { } c) return HttpErrors.UnknownCamera(cam);
+            var q = new QueryReader(ctx.Request.Query);
+            var width = q.Int("width");
+            if (q.Error is { } e) return HttpErrors.BadRequest(e);
+            if (width is < 16 or > 3840) return HttpErrors.BadRequest("width: must be between 16 and 3840");
+            using var latest = c.Ring.Latest();
+            if (latest is null) return HttpErrors.Busy(ctx, $"camera '{cam}' has no frame yet", 2, 503);
+            var frame = latest[0];
+            var bytes = width is { } w ? Jpeg.Resize(frame.Jpeg.Span, w) : frame.Jpeg.ToArray();
+            ctx.Response.Headers.CacheControl = "no-store";
+            ctx.Response.Headers["X-Frame-Time"] = frame.Time.ToString("O");
+            return Results.File(bytes, "image/jpeg");
+        });
+
+        app.MapGet("/api/cameras/{cam}/mjpeg", async (string cam, HttpContext ctx, ICameraDirectory cams) =>
+        {
+            if (cams.Find(cam) is not { } c) { await HttpErrors.UnknownCamera(cam).ExecuteAsync(ctx); return; }
+            await StreamMjpegAsync(c, ctx.Response, ctx.RequestAborted);
+        });
+        return app;
+    }
+
+    private const string Boundary = "lookbackframe";
+
+    /// <summary>Writes every new ring frame as a part of multipart/x-mixed-replace until the client leaves.</summary>
+    public static async Task StreamMjpegAsync(ICamera camera, HttpResponse response, CancellationToken ct)
+    {
+        response.ContentType = $"multipart/x-mixed-replace; boundary={Boundary}";
+        response.Headers.CacheControl = "no-store";
+        var seq = 0L;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                using (var latest = camera.Ring.Latest())
+                {
+                    if (latest is not null && latest[0].Sequence != seq)
+                    {
+                        var f = latest[0];
+                        seq = f.Sequence;
+                        var head = Encoding.ASCII.GetBytes($"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {f.Length}\r\n\r\n");
+                        await response.Body.WriteAsync(head, ct);
+                        await response.Body.WriteAsync(f.Jpeg, ct);
+                        await response.Body.WriteAsync("\r\n"u8.ToArray(), ct);
+                        await response.Body.FlushAsync(ct);
+                    }
+                }
+                await camera.Ring.WaitForFrameAsync(seq, ct);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (IOException) { } // the viewer went away
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using Lookback.Rendering;
+using Microsoft.AspNetCore.Http;
+
+namespace Lookback.Http;
+
+/// <summary>The API's error answers: JSON <c>{"error": "..."}</c> with the status of CONTRACT.md.</summary>
+public static class HttpErrors
+{
+    public static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: 400);
+    public static IResult NotFound(string error) => Results.Json(new { error }, statusCode: 404);
+    public static IResult Busy(HttpContext ctx, string error, int retryAfterSeconds, int status = 429)
+    {
+        ctx.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Results.Json(new { error }, statusCode: status);
+    }
+
+    public static IResult UnknownCamera(string cam) => NotFound($"unknown camera '{cam}'");
+
+    /// <summary>Maps a render that did not succeed to its HTTP answer.</summary>
+    public static IResult FromFailedRender(HttpContext ctx, RenderResult r) => r.Status switch
+    {
+        "busy" => Busy(ctx, r.Error ?? "busy", r.RetryAfter ?? 2),
+        _ when r.ErrorCode == RenderErrorCode.UnknownCamera => NotFound(r.Error ?? "unknown camera"),
+        _ when r.ErrorCode == RenderErrorCode.BadParameter => BadRequest(r.Error ?? "bad parameter"),
+        _ when r.ErrorCode == RenderErrorCode.NoFrames => Busy(ctx, r.Error ?? "no frames yet", 2, 503),
+        _ => Results.Json(new { error = r.Error ?? "render failed" }, statusCode: 500),
+    };
+}
+
+/// <summary>Reads numeric query parameters, collecting the first error with the parameter's name.</summary>
+public sealed class QueryReader(IQueryCollection query)
+{
+    public string? Error { get; private set; }
+
+    public double? Double(string name)
+    {
+        var s = query[name].ToString();
+        if (string.IsNullOrEmpty(s)) return null;
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) return v;
+        Error ??= $"{name}: must be a number (got '{Truncate(s)}')";
+        return null;
+    }
+
+    public int? Int(string name)
+    {
+        var s = query[name].ToString();
+        if (string.IsNullOrEmpty(s)) return null;
+        if (int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)) return v;
+        Error ??= $"{name}: must be a whole number (got '{Truncate(s)}')";
+        return null;
+    }
+
+    public string? String(string name) { var s = query[name].ToString(); return string.IsNullOrEmpty(s) ? null : s; }
+
+    private static string Truncate(string s) => s.Length > 40 ? s[..40] + "…" : s;
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+using Lookback.Cameras;
+using Lookback.Rendering;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lookback.Http;
+
+/// <summary>GET /metrics in the Prometheus text format: per-camera frames, bytes, errors; renders and their durations.</summary>
+public static class MetricsEndpoint
+{
+    public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render) =>
+            Results.Text(Render(cams, render), "text/plain; version=0.0.4; charset=utf-8"));
+        return app;
+    }
+
+    public static string Render(CameraRegistry cams, RenderQueue render)
+    {
+        var sb = new StringBuilder();
+        void Family(string name, string type, string help) => sb.Append("# HELP ").Append(name).Append(' ').Append(help)
+            .Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        void Sample(string name, string labels, double value) => sb.Append(name).Append('{').Append(labels).Append("} ")
+            .Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        string Cam(Camera c) => $"camera=\"{c.Slug}\"";
+
+        Family("lookback_camera_frames_total", "counter", "Frames accepted into the ring.");
+        foreach (var c in cams.All) Sample("lookback_camera_frames_total", Cam(c), c.FramesTotal);
+        Family("lookback_camera_bytes_total", "counter", "JPEG bytes accepted into the ring.");
+        foreach (var c in cams.All) Sample("lookback_camera_bytes_total", Cam(c), c.BytesTotal);
+        Family("lookback_camera_errors_total", "counter", "Source errors (HTTP, timeouts, bad JPEGs).");
+        foreach (var c in cams.All) Sample("lookback_camera_errors_total", Cam(c), c.ErrorsTotal);
+        Family("lookback_camera_online", "gauge", "1 when the camera delivers frames.");
+        foreach (var c in cams.All) Sample("lookback_camera_online", Cam(c), c.Status == CameraStatus.Online ? 1 : 0);
+        Family("lookback_camera_fps", "gauge", "Frames per second entering the ring.");
+        foreach (var c in cams.All) Sample("lookback_camera_fps", Cam(c), c.Fps);
+        Family("lookback_ring_frames", "gauge", "Frames held in the ring.");
+        foreach (var c in cams.All) Sample("lookback_ring_frames", Cam(c), c.Ring.Count);
+        Family("lookback_ring_bytes", "gauge", "JPEG bytes held in the ring.");
+        foreach (var c in cams.All) Sample("lookback_ring_bytes", Cam(c), c.Ring.Bytes);
+
+        Family("lookback_renders_total", "counter", "Renders by camera, kind and status.");
+        var stats = render.Metrics.Snapshot();
+        foreach (var s in stats)
+            Sample("lookback_renders_total", $"camera=\"{s.Camera}\",kind=\"{s.Kind}\",status=\"{s.Status}\"", s.Count);
+        Family("lookback_render_duration_seconds_sum", "counter", "Total render time (request to file written).");
+        foreach (var s in stats.Where(s => s.Status == "ok"))
+            Sample("lookback_render_duration_seconds_sum", $"camera=\"{s.Camera}\",kind=\"{s.Kind}\"", s.TotalMs / 1000.0);
+        Family("lookback_render_queue", "gauge", "Renders waiting or running.");
+        Sample("lookback_render_queue", "", render.Queued);
+        return sb.ToString().Replace("{} ", " ");
+    }
+}
