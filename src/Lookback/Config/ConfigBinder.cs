@@ -157,7 +157,9 @@ internal sealed partial class ConfigBinder(bool addon)
             var d = Distance(key.ToLowerInvariant(), k);
             if (d < bestDistance) (best, bestDistance) = (k, d);
         }
-        return bestDistance <= 2 ? best : null;
+        if (bestDistance <= 2) return best;
+        // "warn" → "warning": a known word that starts with what was written
+        return key.Length >= 3 ? known.FirstOrDefault(k => k.StartsWith(key, StringComparison.OrdinalIgnoreCase)) : null;
     }
 
     internal static int Distance(string a, string b)
@@ -503,7 +505,7 @@ internal sealed partial class ConfigBinder(bool addon)
                         continue;
                     }
                     if (slug is null) continue;
-                    Add(BindCamera(section, slug, null), path, item, slug);
+                    Add(BindCamera(section, slug, null, item), path, item, slug);
                 }
                 break;
             default:
@@ -524,10 +526,10 @@ internal sealed partial class ConfigBinder(bool addon)
             return null;
         }
         var section = Map(node, path, CameraKeys);
-        return section is null ? null : BindCamera(section, slug, name);
+        return section is null ? null : BindCamera(section, slug, name, keyNode);
     }
 
-    private CameraOptions? BindCamera(Section s, string slug, string? derivedName)
+    private CameraOptions? BindCamera(Section s, string slug, string? derivedName, CNode at)
     {
         var name = s.Str("name");
         if (string.IsNullOrWhiteSpace(name)) name = derivedName;
@@ -544,7 +546,7 @@ internal sealed partial class ConfigBinder(bool addon)
         string url = "";
         if (s.Str("url") is not { } rawUrl)
         {
-            if (!s.Has("url") || s["url"] is null) Error(s.P("url"), s.Has("url") ? s.KeyNode("url") : s.Node, "is required");
+            if (!s.Has("url") || s["url"] is null) Error(s.P("url"), s.Has("url") ? s.KeyNode("url") : at, "is required");
         }
         else
         {
