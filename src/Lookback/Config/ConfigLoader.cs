@@ -50,7 +50,8 @@ public static class ConfigLoader
         return string.IsNullOrEmpty(environment("SUPERVISOR_TOKEN")) ? "./lookback.yaml" : "/data/options.json";
     }
 
-    /// <summary>Reads and validates a file. JSON when the extension is <c>.json</c> or the text starts with '{', else YAML.
+    /// <summary>Reads and validates a file. JSON for <c>.json</c>, YAML for <c>.yaml</c>/<c>.yml</c>; other names: JSON when
+    /// the text starts with '{', else YAML.
     /// A file named <c>options.json</c> is read as add-on options (<see cref="FromAddonOptions"/>).</summary>
     public static ConfigResult LoadFile(string path)
     {
@@ -78,8 +79,8 @@ public static class ConfigLoader
         return ParseCore(text, path, addon);
     }
 
-    /// <summary>Validates configuration text. <paramref name="sourceName"/> (a file name) picks JSON when it ends
-    /// with <c>.json</c>; text starting with '{' is JSON too; everything else is YAML.</summary>
+    /// <summary>Validates configuration text. <paramref name="sourceName"/> (a file name) decides the format when it ends
+    /// with <c>.json</c>, <c>.yaml</c> or <c>.yml</c>; otherwise text starting with '{' is JSON, anything else YAML.</summary>
     public static ConfigResult Parse(string text, string sourceName) => ParseCore(text, sourceName, addon: false);
 
     /// <summary>The Home Assistant add-on <c>/data/options.json</c>: the same keys, JSON; cameras and zones may be
@@ -90,9 +91,11 @@ public static class ConfigLoader
     {
         text ??= "";
         if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        var yamlName = sourceName.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)
+                       || sourceName.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
         var json = forceJson
                    || sourceName.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                   || text.TrimStart().StartsWith('{');
+                   || !yamlName && text.TrimStart().StartsWith('{');
         CNode? root;
         try
         {

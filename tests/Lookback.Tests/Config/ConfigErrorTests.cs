@@ -401,7 +401,7 @@ public class ConfigErrorTests
     [MemberData(nameof(Broken))]
     public void Broken_configuration_reports_path_and_line(string text, string path, int? line, string fragment)
     {
-        var result = ConfigLoader.Parse(text, "test.yaml");
+        var result = ConfigLoader.Parse(text, text.StartsWith('{') ? "test.json" : "test.yaml");
         AssertError(result, path, line, fragment);
     }
 

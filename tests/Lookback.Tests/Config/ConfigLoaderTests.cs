@@ -498,4 +498,17 @@ public class ConfigLoaderTests
             """, "c.yaml"));
         Assert.Equal(("http://cam/b", 2.0, 10), (o.Cameras[1].Url, o.Cameras[1].Interval, o.Cameras[1].Store));
     }
+
+    [Theory]
+    [InlineData("c.yaml")]
+    [InlineData("c.yml")]
+    [InlineData("config")]
+    public void Yaml_flow_and_json_text_pick_the_right_parser(string name)
+    {
+        // a YAML flow mapping (unquoted keys) is not JSON; a .yaml name keeps it YAML
+        var yamlFlow = "{cameras: {cam: {url: 'http://cam/p'}}}";
+        var json = """{"cameras": {"cam": {"url": "http://cam/p"}}}""";
+        if (name != "config") AssertValid(ConfigLoader.Parse(yamlFlow, name));
+        AssertValid(ConfigLoader.Parse(json, name));
+    }
 }
