@@ -51,10 +51,6 @@ internal sealed class CScalar(int line, string text, ScalarKind kind) : CNode(li
             return double.IsFinite(d) ? d : null;
         }
     }
-
-    /// <summary>True for scalars that are strings in the document (quoted, JSON string, or plain text that is not a number/bool/null).</summary>
-    public bool IsString => Kind is ScalarKind.Quoted or ScalarKind.JsonString
-                            || (Kind == ScalarKind.Plain && !IsNull && AsBool is null && AsNumber is null);
 }
 
 internal sealed class CMap(int line) : CNode(line)

@@ -460,6 +460,28 @@ public class ConfigErrorTests
     }
 
     [Fact]
+    public void Addon_options_errors_carry_list_paths_and_lines()
+    {
+        var result = ConfigLoader.FromAddonOptions("""
+            {
+              "cameras": [
+                {"slug": "cam", "url": "http://cam/p", "intervall": 1},
+                {"slug": "Bad-Slug", "url": "http://cam/q"},
+                {"url": "http://cam/r"},
+                {"slug": "zoned", "url": "",
+                 "motion": {"zones": [{"name": "drive", "polygon": [[0, 0], [2, 0], [1, 1]]}]}}
+              ]
+            }
+            """);
+        AssertError(result, "cameras[0].intervall", 3, "did you mean 'interval'?");
+        AssertError(result, "cameras[1].slug", 4, "must match [a-z0-9_]+");
+        AssertError(result, "cameras[2]", 5, "needs a 'slug' or a 'name'");
+        AssertError(result, "cameras[3].url", 6, "is required");
+        AssertError(result, "cameras[3].motion.zones[0].polygon[1][0]", 7, "must be between 0 and 1");
+        Assert.Equal(5, result.Errors.Count);
+    }
+
+    [Fact]
     public void Missing_file_names_the_file()
     {
         var path = Path.Combine(Path.GetTempPath(), "lookback-missing-" + Guid.NewGuid().ToString("N") + ".yaml");
