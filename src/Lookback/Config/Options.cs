@@ -113,7 +113,13 @@ public enum RenderKind { Snapshot, Gif, Mp4, Moment }
 public sealed record TriggerOptions
 {
     public required string Topic { get; init; }
-    /// <summary>Top-level JSON fields that must be equal (compared as JSON text of the value).</summary>
+    /// <summary>
+    /// Top-level JSON fields that must be equal (compared as JSON text of the value). Each value is the configured
+    /// scalar as text: a string as the raw string (no quotes), a number as written (<c>1</c>, <c>2.5</c>), a boolean as
+    /// <c>true</c>/<c>false</c>, null as <c>null</c>. Compare an incoming <c>JsonElement</c> field <c>e</c> as:
+    /// <c>e.ValueKind == JsonValueKind.String ? e.GetString() == value : e.GetRawText() == value</c>
+    /// (objects and arrays never match a scalar). A missing field does not match.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Match { get; init; } = new Dictionary<string, string>();
     public required IReadOnlyList<string> Cameras { get; init; }
     public RenderKind Action { get; init; } = RenderKind.Gif;

@@ -1,0 +1,818 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Lookback.Config;
+
+/// <summary>Turns a parsed document into <see cref="LookbackOptions"/>, collecting every error with path and line.
+/// Error messages never contain configured values.</summary>
+internal sealed partial class ConfigBinder(bool addon)
+{
+    private readonly List<ConfigError> _errors = [];
+    public IReadOnlyList<ConfigError> Errors => _errors;
+    /// <summary>Password values met while binding (used to scrub error messages).</summary>
+    public HashSet<string> Secrets { get; } = new(StringComparer.Ordinal);
+
+    private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server"];
+    private static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "ca_file", "tls_insecure", "topic_prefix", "discovery_prefix", "client_id"];
+    private static readonly string[] HttpKeys = ["listen", "port", "public_url"];
+    private static readonly string[] ServerKeys = ["web"];
+    private static readonly string[] WebKeys = ["port", "listen"];
+    private static readonly string[] StorageKeys = ["path", "media_url", "retain_days", "max_bytes"];
+    private static readonly string[] CameraKeys =
+    [
+        "name", "url", "kind", "interval", "store", "buffer_seconds", "max_buffer_bytes", "auth", "username", "password",
+        "timeout", "max_frame_bytes", "timestamp", "motion", "gif",
+    ];
+    private static readonly string[] MotionKeys = ["enabled", "fps", "threshold", "min_area", "off_delay", "pre_capture", "post_capture", "mask", "zones"];
+    private static readonly string[] GifKeys = ["seconds", "fps", "width"];
+    private static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
+    private static readonly string[] ZoneItemKeys = ["name", "polygon"];
+
+    private static readonly string[] LogLevels = ["trace", "debug", "info", "warning", "error"];
+    private static readonly string[] Kinds = ["auto", "snapshot", "mjpeg", "rtsp", "usb", "folder"];
+    private static readonly string[] Auths = ["basic", "digest"];
+    private static readonly string[] Actions = ["gif", "moment", "snapshot", "mp4"];
+
+    [GeneratedRegex("^[a-z0-9_]+$")]
+    private static partial Regex SlugRegex();
+
+    [GeneratedRegex(@"^/dev/(video\d+|v4l/.+)$")]
+    private static partial Regex DeviceRegex();
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.\-]*://")]
+    private static partial Regex SchemeRegex();
+
+    [GeneratedRegex(@"^(?<n>\d+(?:\.\d+)?|\.\d+)\s*(?<u>[kmgt]i?b?|[kmgt]|b)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex SizeRegex();
+
+    public static bool IsSlug(string s) => SlugRegex().IsMatch(s);
+
+    /// <summary>Lowercase; every character outside [a-z0-9] becomes '_'.</summary>
+    public static string DeriveSlug(string key)
+    {
+        var sb = new StringBuilder(key.Length);
+        foreach (var c in key.ToLowerInvariant()) sb.Append(c is >= 'a' and <= 'z' or >= '0' and <= '9' ? c : '_');
+        return sb.ToString();
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    private void Error(string path, CNode? node, string message) => _errors.Add(new ConfigError(path, node?.Line, message));
+
+    private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
+    private static string Index(string path, int i) => $"{path}[{i}]";
+
+    // ---------------------------------------------------------------- sections
+
+    /// <summary>The entries of one mapping after the checks every mapping gets: keys are strings, no duplicates,
+    /// no unknown keys (with a suggestion).</summary>
+    private sealed class Section
+    {
+        private readonly ConfigBinder _b;
+        private readonly Dictionary<string, (CNode Key, CNode Value)> _entries = new(StringComparer.Ordinal);
+        public string Path { get; }
+        public CNode Node { get; }
+
+        public Section(ConfigBinder b, CMap map, string path, IReadOnlyList<string>? known)
+        {
+            _b = b;
+            Path = path;
+            Node = map;
+            foreach (var (keyNode, value) in map.Entries)
+            {
+                if (keyNode is not CScalar key || key.IsNull && key.Kind == ScalarKind.Plain && key.Text.Length == 0)
+                {
+                    b.Error(path, keyNode, "keys must be plain names");
+                    continue;
+                }
+                var p = Join(path, key.Text);
+                if (_entries.TryGetValue(key.Text, out var first))
+                {
+                    b.Error(p, key, $"duplicate key (first at line {first.Key.Line})");
+                    continue;
+                }
+                _entries[key.Text] = (key, value);
+                if (known is not null && !known.Contains(key.Text))
+                {
+                    var hint = Suggest(key.Text, known);
+                    b.Error(p, key, hint is null ? "unknown key" : $"unknown key, did you mean '{hint}'?");
+                }
+            }
+        }
+
+        public IEnumerable<(string Key, CNode KeyNode, CNode Value)> Entries => _entries.Select(e => (e.Key, e.Value.Key, e.Value.Value));
+
+        public bool Has(string key) => _entries.ContainsKey(key);
+
+        public CNode? KeyNode(string key) => _entries.TryGetValue(key, out var e) ? e.Key : null;
+
+        /// <summary>The value, or null when absent, null, or (add-on options) an empty string.</summary>
+        public CNode? this[string key]
+        {
+            get
+            {
+                if (!_entries.TryGetValue(key, out var e)) return null;
+                if (e.Value is CScalar s && (s.IsNull || _b._addon && s.Text.Length == 0 && s.Kind is ScalarKind.JsonString or ScalarKind.Quoted))
+                    return null;
+                return e.Value;
+            }
+        }
+
+        public string P(string key) => Join(Path, key);
+
+        public double Num(string key, double fallback, Func<double, string?>? check = null) =>
+            _b.Num(this[key], P(key), check) ?? fallback;
+
+        public int Int(string key, int fallback, Func<long, string?>? check = null) =>
+            _b.Int(this[key], P(key), check) ?? fallback;
+
+        public bool Bool(string key, bool fallback) => _b.Bool(this[key], P(key)) ?? fallback;
+
+        public string? Str(string key) => _b.Str(this[key], P(key));
+
+        public long Size(string key, long fallback, long max = long.MaxValue) => _b.Size(this[key], P(key), max) ?? fallback;
+
+        public string? Enum(string key, string[] values) => _b.Enum(this[key], P(key), values);
+
+        public Section? Sub(string key, IReadOnlyList<string>? known) =>
+            this[key] is { } n ? _b.Map(n, P(key), known) : null;
+    }
+
+    private readonly bool _addon = addon;
+
+    private Section? Map(CNode node, string path, IReadOnlyList<string>? known)
+    {
+        if (node is CMap map) return new Section(this, map, path, known);
+        Error(path, node, "must be a mapping of keys to values");
+        return null;
+    }
+
+    internal static string? Suggest(string key, IEnumerable<string> known)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var k in known)
+        {
+            var d = Distance(key.ToLowerInvariant(), k);
+            if (d < bestDistance) (best, bestDistance) = (k, d);
+        }
+        if (bestDistance <= 2) return best;
+        // "warn" → "warning": a known word that starts with what was written
+        return key.Length >= 3 ? known.FirstOrDefault(k => k.StartsWith(key, StringComparison.OrdinalIgnoreCase)) : null;
+    }
+
+    internal static int Distance(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) prev[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
+    }
+
+    // ---------------------------------------------------------------- scalars
+
+    private double? Num(CNode? node, string path, Func<double, string?>? check = null)
+    {
+        if (node is null) return null;
+        if (node is not CScalar { AsNumber: { } d })
+        {
+            Error(path, node, "must be a number");
+            return null;
+        }
+        if (check?.Invoke(d) is { } problem)
+        {
+            Error(path, node, problem);
+            return null;
+        }
+        return d;
+    }
+
+    private int? Int(CNode? node, string path, Func<long, string?>? check = null)
+    {
+        if (node is null) return null;
+        if (node is not CScalar { AsNumber: { } d })
+        {
+            Error(path, node, "must be a whole number");
+            return null;
+        }
+        if (d != Math.Floor(d) || d < int.MinValue || d > int.MaxValue)
+        {
+            Error(path, node, "must be a whole number");
+            return null;
+        }
+        if (check?.Invoke((long)d) is { } problem)
+        {
+            Error(path, node, problem);
+            return null;
+        }
+        return (int)d;
+    }
+
+    private bool? Bool(CNode? node, string path)
+    {
+        if (node is null) return null;
+        if (node is CScalar { AsBool: { } b }) return b;
+        Error(path, node, "must be true or false");
+        return null;
+    }
+
+    /// <summary>Any scalar is accepted as text (a YAML password 1234 is the string "1234").</summary>
+    private string? Str(CNode? node, string path)
+    {
+        if (node is null) return null;
+        if (node is CScalar s) return s.Text;
+        Error(path, node, "must be a string");
+        return null;
+    }
+
+    private string? Enum(CNode? node, string path, string[] values)
+    {
+        if (node is null) return null;
+        if (node is CScalar s && values.Contains(s.Text.ToLowerInvariant())) return s.Text.ToLowerInvariant();
+        var hint = node is CScalar t ? Suggest(t.Text, values) : null;
+        Error(path, node, $"must be one of {string.Join('|', values)}" + (hint is null ? "" : $", did you mean '{hint}'?"));
+        return null;
+    }
+
+    /// <summary>Bytes: a whole number, or a string like <c>10GB</c>, <c>512MB</c>, <c>64 KiB</c>, <c>1.5GB</c> (1 KB = 1024 B).</summary>
+    private long? Size(CNode? node, string path, long max)
+    {
+        if (node is null) return null;
+        var bytes = node is CScalar s ? ParseSize(s) : null;
+        if (bytes is null)
+        {
+            Error(path, node, "must be a size in bytes or like 512MB, 64 KiB, 10GB");
+            return null;
+        }
+        if (bytes <= 0)
+        {
+            Error(path, node, "must be greater than 0");
+            return null;
+        }
+        if (bytes > max)
+        {
+            Error(path, node, $"must be at most {max} bytes");
+            return null;
+        }
+        return bytes;
+    }
+
+    internal static long? ParseSize(CScalar s)
+    {
+        if (s.AsNumber is { } n && s.Kind is ScalarKind.Plain or ScalarKind.JsonNumber)
+            return n == Math.Floor(n) && Math.Abs(n) < 9e18 ? (long)n : null;
+        if (s.Kind is not (ScalarKind.Plain or ScalarKind.Quoted or ScalarKind.JsonString)) return null;
+        return ParseSize(s.Text);
+    }
+
+    /// <summary>Parses <c>10GB</c>, <c>512 MB</c>, <c>64KiB</c>, <c>1.5G</c>, <c>100</c>, <c>100B</c>; null when not a size.</summary>
+    public static long? ParseSize(string text)
+    {
+        var m = SizeRegex().Match(text.Trim());
+        if (!m.Success) return null;
+        var value = double.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+        var unit = m.Groups["u"].Value.ToLowerInvariant();
+        double multiplier = unit.Length == 0 || unit == "b" ? 1 : unit[0] switch
+        {
+            'k' => 1024d,
+            'm' => 1024d * 1024,
+            'g' => 1024d * 1024 * 1024,
+            't' => 1024d * 1024 * 1024 * 1024,
+            _ => double.NaN,
+        };
+        var bytes = Math.Round(value * multiplier);
+        return double.IsFinite(bytes) && bytes < 9e18 ? (long)bytes : null;
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    private static Func<double, string?> Positive => v => v > 0 ? null : "must be greater than 0";
+    private static Func<double, string?> NotNegative => v => v >= 0 ? null : "must be 0 or more";
+    private static Func<double, string?> Between(double lo, double hi) => v => v >= lo && v <= hi ? null : $"must be between {F(lo)} and {F(hi)}";
+    private static Func<long, string?> IntBetween(long lo, long hi) => v => v >= lo && v <= hi ? null : $"must be between {lo} and {hi}";
+    private static Func<long, string?> AtLeast(long lo) => v => v >= lo ? null : $"must be at least {lo}";
+    private static Func<double, string?> Fps => v => v > 0 && v <= 30 ? null : "must be greater than 0 and at most 30";
+
+    private static string F(double d) => d.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>MQTT topic syntax; wildcards allowed only when <paramref name="filter"/>. Null when valid.</summary>
+    internal static string? TopicProblem(string topic, bool filter)
+    {
+        if (topic.Length == 0) return "must not be empty";
+        if (topic.Contains('\0')) return "must not contain a NUL character";
+        if (Encoding.UTF8.GetByteCount(topic) > 65535) return "is too long";
+        var levels = topic.Split('/');
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var level = levels[i];
+            if (level.Contains('#'))
+            {
+                if (!filter) return "must not contain '+' or '#'";
+                if (level != "#" || i != levels.Length - 1) return "'#' is only allowed as the whole last level";
+            }
+            if (level.Contains('+'))
+            {
+                if (!filter) return "must not contain '+' or '#'";
+                if (level != "+") return "'+' must be a whole level";
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- the document
+
+    public LookbackOptions? Bind(CNode? rootNode)
+    {
+        if (rootNode is null || rootNode is CScalar { IsNull: true })
+        {
+            Error("cameras", null, "at least one camera is required");
+            return null;
+        }
+        var root = Map(rootNode, "", RootKeys);
+        if (root is null) return null;
+
+        var options = new LookbackOptions();
+
+        if (root.Str("node_id") is { } nodeId)
+        {
+            if (IsSlug(nodeId)) options = options with { NodeId = nodeId };
+            else Error("node_id", root["node_id"], "must match [a-z0-9_]+");
+        }
+        if (root.Enum("log_level", LogLevels) is { } level) options = options with { LogLevel = level };
+
+        if (root.Sub("mqtt", MqttKeys) is { } mqtt) options = options with { Mqtt = BindMqtt(mqtt) };
+        options = options with { Http = BindHttp(root) };
+        if (root.Sub("storage", StorageKeys) is { } storage) options = options with { Storage = BindStorage(storage) };
+
+        var cameras = BindCameras(root);
+        options = options with { Cameras = cameras };
+        options = options with { Triggers = BindTriggers(root, cameras) };
+        return options;
+    }
+
+    private MqttOptions BindMqtt(Section s)
+    {
+        var o = new MqttOptions();
+        if (s.Str("host") is { } host)
+        {
+            if (host.Trim().Length == 0) Error(s.P("host"), s["host"], "must not be empty");
+            o = o with { Host = host.Trim() };
+        }
+        o = o with
+        {
+            Port = s.Int("port", o.Port, IntBetween(1, 65535)),
+            Username = s.Str("username") ?? "",
+            Password = s.Str("password") ?? "",
+            Tls = s.Bool("tls", false),
+            CaFile = s.Str("ca_file"),
+            TlsInsecure = s.Bool("tls_insecure", false),
+            ClientId = s.Str("client_id"),
+        };
+        Secrets.Add(o.Password);
+        foreach (var key in new[] { "topic_prefix", "discovery_prefix" })
+        {
+            if (s.Str(key) is not { } prefix) continue;
+            var problem = TopicProblem(prefix, filter: false)
+                          ?? (prefix.StartsWith('/') || prefix.EndsWith('/') ? "must not start or end with '/'" : null);
+            if (problem is not null) Error(s.P(key), s[key], problem);
+            o = key == "topic_prefix" ? o with { TopicPrefix = prefix } : o with { DiscoveryPrefix = prefix };
+        }
+        if (o.CaFile is { Length: 0 }) o = o with { CaFile = null };
+        if (o.ClientId is { Length: 0 }) o = o with { ClientId = null };
+        return o;
+    }
+
+    private HttpOptions BindHttp(Section root)
+    {
+        var http = new HttpOptions();
+        var httpSection = root.Sub("http", HttpKeys);
+        var server = root.Sub("server", ServerKeys);
+        var web = server?.Sub("web", WebKeys);
+
+        if (httpSection is not null && server is not null && server.Has("web"))
+            Error("server.web", server.KeyNode("web"),
+                $"cannot be combined with 'http' (line {root.KeyNode("http")!.Line}); use either 'http' or 'server.web'");
+
+        foreach (var s in new[] { httpSection, web })
+        {
+            if (s is null) continue;
+            http = http with { Port = s.Int("port", http.Port, IntBetween(1, 65535)) };
+            if (s.Str("listen") is { } listen)
+            {
+                if (listen.Trim().Length == 0) Error(s.P("listen"), s["listen"], "must not be empty");
+                else http = http with { Listen = listen.Trim() };
+            }
+        }
+        if (httpSection?.Str("public_url") is { } publicUrl)
+        {
+            if (Uri.TryCreate(publicUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
+                && SchemeRegex().IsMatch(publicUrl))
+                http = http with { PublicUrl = publicUrl.TrimEnd('/') };
+            else
+                Error(httpSection.P("public_url"), httpSection["public_url"], "must be an absolute http:// or https:// URL");
+        }
+        return http;
+    }
+
+    private StorageOptions BindStorage(Section s)
+    {
+        var o = new StorageOptions();
+        if (s.Str("path") is { } path)
+        {
+            if (path.Trim().Length == 0) Error(s.P("path"), s["path"], "must not be empty");
+            else o = o with { Path = path };
+        }
+        return o with
+        {
+            MediaUrl = s.Str("media_url") is { Length: > 0 } media ? media : null,
+            RetainDays = s.Int("retain_days", o.RetainDays, AtLeast(0)),
+            MaxBytes = s.Size("max_bytes", o.MaxBytes),
+        };
+    }
+
+    // ---------------------------------------------------------------- cameras
+
+    private List<CameraOptions> BindCameras(Section root)
+    {
+        var result = new List<CameraOptions>();
+        var node = root["cameras"];
+        var slugs = new Dictionary<string, (string Key, int? Line)>(StringComparer.Ordinal);
+
+        void Add(CameraOptions? camera, string path, CNode at, string origin)
+        {
+            if (camera is null) return;
+            if (slugs.TryGetValue(camera.Slug, out var first))
+            {
+                Error(path, at, $"duplicate slug '{camera.Slug}' (from '{origin}' and '{first.Key}'"
+                                + (first.Line is int l ? $" at line {l})" : ")"));
+                return;
+            }
+            slugs[camera.Slug] = (origin, at.Line);
+            result.Add(camera);
+        }
+
+        switch (node)
+        {
+            case null:
+                break;
+            case CMap:
+            {
+                var section = Map(node, "cameras", null)!;
+                foreach (var (key, keyNode, value) in section.Entries)
+                {
+                    var path = section.P(key);
+                    string slug;
+                    string? name = null;
+                    if (IsSlug(key)) slug = key;
+                    else
+                    {
+                        slug = DeriveSlug(key);
+                        name = key;
+                    }
+                    Add(BindCamera(value, path, slug, name, keyNode), path, keyNode, key);
+                }
+                break;
+            }
+            case CSeq seq:
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    var path = Index("cameras", i);
+                    var item = seq.Items[i];
+                    if (item is not CMap map)
+                    {
+                        Error(path, item, "must be a mapping of keys to values");
+                        continue;
+                    }
+                    var section = new Section(this, map, path, [.. CameraKeys, "slug"]);
+                    string? slug = null;
+                    if (section.Str("slug") is { } given)
+                    {
+                        if (IsSlug(given)) slug = given;
+                        else Error(section.P("slug"), section["slug"], "must match [a-z0-9_]+");
+                    }
+                    else if (section.Str("name") is { } name && name.Trim().Length > 0) slug = DeriveSlug(name.Trim());
+                    else
+                    {
+                        Error(path, item, "needs a 'slug' or a 'name'");
+                        continue;
+                    }
+                    if (slug is null) continue;
+                    Add(BindCamera(section, slug, null, item), path, item, slug);
+                }
+                break;
+            default:
+                Error("cameras", node, "must be a mapping of camera slugs to cameras");
+                return result;
+        }
+
+        if (result.Count == 0 && !_errors.Any(e => e.Path.StartsWith("cameras", StringComparison.Ordinal)))
+            Error("cameras", root.KeyNode("cameras"), "at least one camera is required");
+        return result;
+    }
+
+    private CameraOptions? BindCamera(CNode node, string path, string slug, string? name, CNode keyNode)
+    {
+        if (node is CScalar { IsNull: true })
+        {
+            Error(Join(path, "url"), keyNode, "is required");
+            return null;
+        }
+        var section = Map(node, path, CameraKeys);
+        return section is null ? null : BindCamera(section, slug, name, keyNode);
+    }
+
+    private CameraOptions? BindCamera(Section s, string slug, string? derivedName, CNode at)
+    {
+        var name = s.Str("name");
+        if (string.IsNullOrWhiteSpace(name)) name = derivedName;
+
+        var username = s.Str("username");
+        var password = s.Str("password");
+        Secrets.Add(password ?? "");
+
+        var kindText = s.Enum("kind", Kinds);
+        var kind = kindText is null ? CameraKind.Auto : System.Enum.Parse<CameraKind>(kindText, ignoreCase: true);
+        var authText = s.Enum("auth", Auths);
+        var auth = authText is null ? AuthKind.None : System.Enum.Parse<AuthKind>(authText, ignoreCase: true);
+
+        string url = "";
+        if (s.Str("url") is not { } rawUrl)
+        {
+            if (!s.Has("url") || s["url"] is null) Error(s.P("url"), s.Has("url") ? s.KeyNode("url") : at, "is required");
+        }
+        else
+        {
+            rawUrl = rawUrl.Trim();
+            var (stripped, urlUser, urlPassword) = Redaction.SplitUserInfo(rawUrl);
+            Secrets.Add(urlPassword ?? "");
+            url = stripped;
+            if (urlUser is not null)
+            {
+                if (!string.IsNullOrEmpty(username) && username != urlUser
+                    || !string.IsNullOrEmpty(password) && urlPassword is not null && password != urlPassword)
+                    Error(s.P("url"), s["url"], "credentials in the URL differ from username/password");
+                if (string.IsNullOrEmpty(username)) username = urlUser;
+                if (string.IsNullOrEmpty(password)) password = urlPassword;
+                if (authText is null && username.Length > 0) auth = AuthKind.Basic;
+            }
+            if (CheckUrl(url, kind, out var resolved) is { } problem) Error(s.P("url"), s["url"], problem);
+            else kind = resolved;
+        }
+
+        if (authText is not null && string.IsNullOrEmpty(username))
+            Error(s.P("auth"), s["auth"], "needs a username");
+
+        var camera = new CameraOptions
+        {
+            Slug = slug,
+            Name = string.IsNullOrWhiteSpace(name) ? null : name,
+            Url = url,
+            Kind = kind,
+            Interval = s.Num("interval", 1, Positive),
+            Store = s.Int("store", 30, AtLeast(1)),
+            BufferSeconds = Num(s["buffer_seconds"], s.P("buffer_seconds"), Positive),
+            MaxBufferBytes = s.Size("max_buffer_bytes", 64L * 1024 * 1024),
+            Auth = auth,
+            Username = username ?? "",
+            Password = password ?? "",
+            Timeout = s.Num("timeout", 10, Positive),
+            MaxFrameBytes = (int)s.Size("max_frame_bytes", 8 * 1024 * 1024, int.MaxValue),
+            Timestamp = s.Bool("timestamp", false),
+            Motion = s.Sub("motion", MotionKeys) is { } motion ? BindMotion(motion) : new MotionOptions(),
+            Gif = s.Sub("gif", GifKeys) is { } gif ? BindGif(gif) : new GifOptions(),
+        };
+        return camera;
+    }
+
+    /// <summary>Null when <paramref name="url"/> suits <paramref name="kind"/>; <paramref name="resolved"/> is the kind,
+    /// with Auto resolved where the URL decides it.</summary>
+    internal static string? CheckUrl(string url, CameraKind kind, out CameraKind resolved)
+    {
+        resolved = kind;
+        if (url.Length == 0) return "must not be empty";
+        var hasScheme = SchemeRegex().IsMatch(url);
+        var scheme = hasScheme ? url[..url.IndexOf(':')].ToLowerInvariant() : "";
+        var wellFormed = hasScheme && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Length > 0;
+        var isDevice = DeviceRegex().IsMatch(url);
+        const string any = "must be an absolute http://, https://, rtsp:// or rtsps:// URL, a /dev/videoN device or a directory path";
+
+        switch (kind)
+        {
+            case CameraKind.Snapshot or CameraKind.Mjpeg:
+                return wellFormed && scheme is "http" or "https" ? null : $"must be an absolute http:// or https:// URL for kind {kind.ToString().ToLowerInvariant()}";
+            case CameraKind.Rtsp:
+                return wellFormed && scheme is "rtsp" or "rtsps" ? null : "must be an rtsp:// or rtsps:// URL for kind rtsp";
+            case CameraKind.Usb:
+                return isDevice ? null : "must be a video device such as /dev/video0 for kind usb";
+            case CameraKind.Folder:
+                return !hasScheme && url.IndexOfAny(['\0', '?', '*']) < 0 ? null : "must be a directory path for kind folder";
+            default:
+                if (hasScheme)
+                {
+                    if (!wellFormed || scheme is not ("http" or "https" or "rtsp" or "rtsps")) return any;
+                    if (scheme is "rtsp" or "rtsps") resolved = CameraKind.Rtsp;
+                    return null;
+                }
+                if (isDevice) { resolved = CameraKind.Usb; return null; }
+                if (url.StartsWith('/') && !url.StartsWith("/dev/", StringComparison.Ordinal) && url.IndexOfAny(['\0', '?', '*']) < 0)
+                {
+                    resolved = CameraKind.Folder;
+                    return null;
+                }
+                return any;
+        }
+    }
+
+    private MotionOptions BindMotion(Section s)
+    {
+        var d = new MotionOptions();
+        return d with
+        {
+            Enabled = s.Bool("enabled", d.Enabled),
+            Fps = s.Num("fps", d.Fps, Fps),
+            Threshold = s.Int("threshold", d.Threshold, IntBetween(1, 255)),
+            MinArea = s.Num("min_area", d.MinArea, Between(0, 100)),
+            OffDelay = s.Num("off_delay", d.OffDelay, NotNegative),
+            PreCapture = s.Num("pre_capture", d.PreCapture, Between(0, 60)),
+            PostCapture = s.Num("post_capture", d.PostCapture, Between(0, 60)),
+            Mask = BindMask(s["mask"], s.P("mask")),
+            Zones = BindZones(s["zones"], s.P("zones")),
+        };
+    }
+
+    private List<Polygon> BindMask(CNode? node, string path)
+    {
+        var result = new List<Polygon>();
+        if (node is null) return result;
+        if (node is not CSeq seq)
+        {
+            Error(path, node, "must be a list of polygons, each a list of [x, y] points");
+            return result;
+        }
+        if (seq.Items is [CSeq { Items: [CScalar, ..] }, ..])
+        {
+            Error(path, node, "must be a list of polygons, each a list of [x, y] points (wrap a single polygon in [ ])");
+            return result;
+        }
+        for (var i = 0; i < seq.Items.Count; i++)
+            if (BindPolygon(seq.Items[i], Index(path, i)) is { } p) result.Add(p);
+        return result;
+    }
+
+    private Dictionary<string, Polygon> BindZones(CNode? node, string path)
+    {
+        var result = new Dictionary<string, Polygon>(StringComparer.Ordinal);
+        switch (node)
+        {
+            case null:
+                break;
+            case CMap:
+            {
+                var section = Map(node, path, null)!;
+                foreach (var (key, _, value) in section.Entries)
+                {
+                    if (key.Trim().Length == 0) { Error(section.P(key), value, "a zone needs a name"); continue; }
+                    if (BindPolygon(value, section.P(key)) is { } p) result[key] = p;
+                }
+                break;
+            }
+            case CSeq seq:
+                for (var i = 0; i < seq.Items.Count; i++)
+                {
+                    var itemPath = Index(path, i);
+                    if (Map(seq.Items[i], itemPath, ZoneItemKeys) is not { } zone) continue;
+                    var name = zone.Str("name");
+                    if (string.IsNullOrWhiteSpace(name)) Error(zone.P("name"), zone.KeyNode("name") ?? zone.Node, "is required");
+                    var polygon = zone["polygon"] is { } pn ? BindPolygon(pn, zone.P("polygon")) : null;
+                    if (zone["polygon"] is null) Error(zone.P("polygon"), zone.KeyNode("polygon") ?? zone.Node, "is required");
+                    if (string.IsNullOrWhiteSpace(name) || polygon is null) continue;
+                    if (!result.TryAdd(name, polygon)) Error(zone.P("name"), zone["name"], "duplicate zone name");
+                }
+                break;
+            default:
+                Error(path, node, "must be a mapping of zone names to polygons");
+                break;
+        }
+        return result;
+    }
+
+    private Polygon? BindPolygon(CNode node, string path)
+    {
+        if (node is not CSeq seq)
+        {
+            Error(path, node, "must be a polygon: a list of [x, y] points");
+            return null;
+        }
+        var errors = _errors.Count;
+        var points = new List<PointF01>();
+        for (var i = 0; i < seq.Items.Count; i++)
+        {
+            var p = Index(path, i);
+            if (seq.Items[i] is not CSeq { Items.Count: 2 } pair)
+            {
+                Error(p, seq.Items[i], "must be a point [x, y]");
+                continue;
+            }
+            var x = Num(pair.Items[0], Index(p, 0), Between(0, 1));
+            var y = Num(pair.Items[1], Index(p, 1), Between(0, 1));
+            if (x is not null && y is not null) points.Add(new PointF01(x.Value, y.Value));
+        }
+        if (seq.Items.Count < 3)
+            Error(path, node, "a polygon needs at least 3 points");
+        return _errors.Count == errors ? new Polygon(points) : null;
+    }
+
+    private GifOptions BindGif(Section s)
+    {
+        var d = new GifOptions();
+        return d with
+        {
+            Seconds = s.Num("seconds", d.Seconds, Positive),
+            Fps = s.Num("fps", d.Fps, Fps),
+            Width = s.Int("width", d.Width, IntBetween(16, 3840)),
+        };
+    }
+
+    // ---------------------------------------------------------------- triggers
+
+    private List<TriggerOptions> BindTriggers(Section root, List<CameraOptions> cameras)
+    {
+        var result = new List<TriggerOptions>();
+        var node = root["triggers"];
+        if (node is null) return result;
+        if (node is not CSeq seq)
+        {
+            Error("triggers", node, "must be a list of triggers");
+            return result;
+        }
+        for (var i = 0; i < seq.Items.Count; i++)
+        {
+            var path = Index("triggers", i);
+            if (Map(seq.Items[i], path, TriggerKeys) is not { } s) continue;
+
+            var topic = s.Str("topic");
+            if (topic is null) Error(s.P("topic"), s.KeyNode("topic") ?? s.Node, "is required");
+            else if (TopicProblem(topic, filter: true) is { } problem) Error(s.P("topic"), s["topic"], problem);
+
+            var match = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (s.Has("match") && s.Sub("match", null) is { } m)
+                foreach (var (field, _, value) in m.Entries)
+                {
+                    if (value is CScalar v) match[field] = MatchText(v);
+                    else Error(m.P(field), value, "must be a string, number or boolean");
+                }
+
+            var slugs = new List<string>();
+            var camerasNode = s["cameras"];
+            var camerasPath = s.P("cameras");
+            var items = camerasNode switch
+            {
+                null => null,
+                CSeq list => list.Items.Select((n, j) => (n, Index(camerasPath, j))).ToList(),
+                CScalar one => [(one, camerasPath)],
+                _ => null,
+            };
+            if (camerasNode is null) Error(camerasPath, s.KeyNode("cameras") ?? s.Node, "is required");
+            else if (items is null) Error(camerasPath, camerasNode, "must be a list of camera slugs");
+            else
+            {
+                if (items.Count == 0) Error(camerasPath, camerasNode, "must name at least one camera");
+                foreach (var (n, p) in items)
+                {
+                    if (Str(n, p) is not { } reference) continue;
+                    var camera = cameras.FirstOrDefault(c => c.Slug == reference)
+                                 ?? cameras.FirstOrDefault(c => c.Name == reference && !IsSlug(reference));
+                    if (camera is null) Error(p, n, $"unknown camera '{reference}'");
+                    else if (!slugs.Contains(camera.Slug)) slugs.Add(camera.Slug);
+                }
+            }
+
+            var action = s.Enum("action", Actions);
+            result.Add(new TriggerOptions
+            {
+                Topic = topic ?? "",
+                Match = match,
+                Cameras = slugs,
+                Action = action is null ? RenderKind.Gif : System.Enum.Parse<RenderKind>(action, ignoreCase: true),
+                Doorbell = s.Bool("doorbell", false),
+            });
+        }
+        return result;
+    }
+
+    /// <summary>The text an incoming JSON field is compared with (see <see cref="TriggerOptions.Match"/>).</summary>
+    private static string MatchText(CScalar v) => v.Kind switch
+    {
+        ScalarKind.Plain when v.IsNull => "null",
+        ScalarKind.Plain when v.AsBool is { } b => b ? "true" : "false",
+        _ => v.Text,
+    };
+}
