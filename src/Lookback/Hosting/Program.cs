@@ -76,13 +76,7 @@ public static class Program
     }
 
     /// <summary>Without --config: /data/options.json as an add-on (SUPERVISOR_TOKEN set), else ./lookback.yaml.</summary>
-    private static ConfigResult LoadForRun(string? path)
-    {
-        if (path is not null) return ConfigLoader.LoadFile(path);
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SUPERVISOR_TOKEN")) && File.Exists("/data/options.json"))
-            return ConfigLoader.FromAddonOptions(File.ReadAllText("/data/options.json"));
-        return ConfigLoader.LoadFile("lookback.yaml");
-    }
+    private static ConfigResult LoadForRun(string? path) => ConfigLoader.LoadFile(path ?? ConfigLoader.DefaultPath());
 }
 
 /// <summary>Options after the verb.</summary>
