@@ -33,27 +33,27 @@ public sealed record RenderRequest
 /// <summary>The outcome of a render: the JSON published on P/&lt;cam&gt;/result and answered by the API.</summary>
 public sealed record RenderResult
 {
-    [JsonPropertyName("request_id")] public string? RequestId { get; init; }
+    [JsonPropertyName("request_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RequestId { get; init; }
     [JsonPropertyName("camera")] public required string Camera { get; init; }
     /// <summary>snapshot | gif | mp4 | moment</summary>
     [JsonPropertyName("kind")] public required string Kind { get; init; }
     /// <summary>ok | error | busy</summary>
     [JsonPropertyName("status")] public required string Status { get; init; }
-    [JsonPropertyName("error")] public string? Error { get; init; }
-    [JsonPropertyName("url")] public string? Url { get; init; }
-    [JsonPropertyName("media")] public string? Media { get; init; }
-    [JsonPropertyName("bytes")] public long? Bytes { get; init; }
-    [JsonPropertyName("frames")] public int? Frames { get; init; }
-    [JsonPropertyName("width")] public int? Width { get; init; }
-    [JsonPropertyName("height")] public int? Height { get; init; }
-    [JsonPropertyName("start")] public DateTimeOffset? Start { get; init; }
-    [JsonPropertyName("end")] public DateTimeOffset? End { get; init; }
-    [JsonPropertyName("elapsed_ms")] public long? ElapsedMs { get; init; }
+    [JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
+    [JsonPropertyName("url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Url { get; init; }
+    [JsonPropertyName("media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Media { get; init; }
+    [JsonPropertyName("bytes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? Bytes { get; init; }
+    [JsonPropertyName("frames"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Frames { get; init; }
+    [JsonPropertyName("width"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Width { get; init; }
+    [JsonPropertyName("height"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Height { get; init; }
+    [JsonPropertyName("start"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(UtcMillisecondsConverter))] public DateTimeOffset? Start { get; init; }
+    [JsonPropertyName("end"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), JsonConverter(typeof(UtcMillisecondsConverter))] public DateTimeOffset? End { get; init; }
+    [JsonPropertyName("elapsed_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? ElapsedMs { get; init; }
     /// <summary>Moment: the GIF rendered beside the MP4.</summary>
-    [JsonPropertyName("gif_url")] public string? GifUrl { get; init; }
-    [JsonPropertyName("gif_media")] public string? GifMedia { get; init; }
+    [JsonPropertyName("gif_url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GifUrl { get; init; }
+    [JsonPropertyName("gif_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GifMedia { get; init; }
     /// <summary>Busy: seconds after which to retry.</summary>
-    [JsonPropertyName("retry_after")] public int? RetryAfter { get; init; }
+    [JsonPropertyName("retry_after"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? RetryAfter { get; init; }
     /// <summary>Local file path (never serialized).</summary>
     [JsonIgnore] public string? Path { get; init; }
     [JsonIgnore] public string? GifPath { get; init; }

@@ -1,0 +1,164 @@
+using Lookback.Buffer;
+using Lookback.Config;
+using Lookback.Storage;
+
+namespace Lookback.Rendering;
+
+/// <summary>Scales one JPEG to a width (keep aspect). The integrator may switch to Lookback.Imaging.Jpeg.Resize.</summary>
+public interface ISnapshotScaler
+{
+    Task<byte[]> ScaleAsync(ReadOnlyMemory<byte> jpeg, int width, CancellationToken ct);
+}
+
+/// <summary>Snapshot scaling through ffmpeg (<c>scale=W:-2:flags=lanczos</c>, JPEG q 3) until the TurboJPEG path is merged.</summary>
+public sealed class FfmpegSnapshotScaler(FfmpegProcess ffmpeg, TimeSpan? timeout = null) : ISnapshotScaler
+{
+    public async Task<byte[]> ScaleAsync(ReadOnlyMemory<byte> jpeg, int width, CancellationToken ct)
+    {
+        var run = await ffmpeg.RunAsync(FfmpegArgs.ScaleJpeg(width), FfmpegProcess.JpegFrames([jpeg]),
+            timeout ?? TimeSpan.FromSeconds(30), ct, captureStdout: true).ConfigureAwait(false);
+        if (run.Stdout is not { Length: > 0 }) throw new FfmpegException("ffmpeg produced no JPEG");
+        return run.Stdout;
+    }
+}
+
+/// <summary>
+/// HOOK for the camera's <c>timestamp</c> option: draws the capture time into a frame before it is rendered.
+/// Not implemented in this branch (needs the imaging library); when <see cref="RenderEngine"/> has no overlay,
+/// frames are rendered unstamped.
+/// </summary>
+public interface IFrameOverlay
+{
+    /// <summary>A JPEG of <paramref name="frame"/> with its capture time drawn in.</summary>
+    ReadOnlyMemory<byte> Stamp(Frame frame, CameraOptions camera);
+}
+
+/// <summary>Renders one validated request into a media file. Runs inside a queue worker.</summary>
+public interface IRenderEngine
+{
+    Task<RenderResult> RenderAsync(RenderPlan plan, CancellationToken ct);
+}
+
+/// <summary>GIF, MP4, snapshot and moment renders: ring window → frame selection → ffmpeg → atomic media file.</summary>
+public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapshotScaler? scaler = null,
+    IFrameOverlay? overlay = null, TimeSpan? timeout = null, GifQuality? gifQuality = null) : IRenderEngine
+{
+    private readonly ISnapshotScaler _scaler = scaler ?? new FfmpegSnapshotScaler(ffmpeg);
+    private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromMinutes(2);
+    private readonly GifQuality _quality = gifQuality ?? GifQuality.Default;
+
+    public MediaStore Store => store;
+    public FfmpegProcess Ffmpeg => ffmpeg;
+
+    public Task<RenderResult> RenderAsync(RenderPlan plan, CancellationToken ct) => plan.Kind switch
+    {
+        RenderKind.Snapshot => SnapshotAsync(plan, ct),
+        RenderKind.Gif => GifAsync(plan, ct),
+        RenderKind.Mp4 => Mp4Async(plan, ct),
+        _ => MomentAsync(plan, ct),
+    };
+
+    private async Task<RenderResult> SnapshotAsync(RenderPlan plan, CancellationToken ct)
+    {
+        using var latest = plan.Camera.Ring.Latest();
+        if (latest is null || latest.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        var frame = latest[0];
+        var (sw, sh) = SourceSize(frame);
+        ReadOnlyMemory<byte> jpeg = frame.Jpeg;
+        int ow = sw, oh = sh;
+        if (plan.Width is { } w && (sw == 0 || w < sw))
+        {
+            jpeg = await _scaler.ScaleAsync(frame.Jpeg, w, ct).ConfigureAwait(false);
+            if (!JpegInfo.TryReadSize(jpeg.Span, out ow, out oh)) (ow, oh) = (w, FfmpegArgs.ScaledHeight(sw, sh, w));
+        }
+        var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, "snapshot", "jpg", jpeg, ct).ConfigureAwait(false);
+        return Ok(plan, file, 1, ow, oh, frame.Time, frame.Time);
+    }
+
+    private async Task<RenderResult> GifAsync(RenderPlan plan, CancellationToken ct)
+    {
+        using var window = plan.Camera.Ring.Window(plan.From, plan.To);
+        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        var g = await WriteGifAsync(plan, window, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
+        return Ok(plan, g.File, g.Frames, g.Width, g.Height, g.Start, g.End);
+    }
+
+    private async Task<RenderResult> Mp4Async(RenderPlan plan, CancellationToken ct)
+    {
+        using var window = plan.Camera.Ring.Window(plan.From, plan.To);
+        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        var m = await WriteMp4Async(plan, window, "mp4", ct).ConfigureAwait(false);
+        return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End);
+    }
+
+    private async Task<RenderResult> MomentAsync(RenderPlan plan, CancellationToken ct)
+    {
+        using var window = plan.Camera.Ring.Window(plan.From, plan.To);
+        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        var m = await WriteMp4Async(plan, window, "moment", ct).ConfigureAwait(false);
+        var g = await WriteGifAsync(plan, window, plan.Fps ?? plan.Camera.Options.Gif.Fps, 1, plan.MomentGifWidth, "moment", ct).ConfigureAwait(false);
+        return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End) with
+        {
+            GifUrl = store.Url(g.File.RelativePath), GifMedia = store.Media(g.File.RelativePath), GifPath = g.File.FullPath,
+        };
+    }
+
+    private sealed record Written(StoredMedia File, int Frames, int Width, int Height, DateTimeOffset Start, DateTimeOffset End);
+
+    private async Task<Written> WriteGifAsync(RenderPlan plan, FrameWindow window, double fps, double speed, int width,
+        string kind, CancellationToken ct)
+    {
+        var (sw, sh) = SourceSize(window[^1]);
+        var ow = sw > 0 ? Math.Min(width, sw) : width;
+        var (frames, first, last) = Pick(plan, window, fps);
+        var args = (string tmp) => FfmpegArgs.Gif(fps, speed, ow, tmp, _quality);
+        var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "gif",
+            (tmp, c) => ffmpeg.RunAsync(args(tmp), FfmpegProcess.JpegFrames(frames), _timeout, c), ct).ConfigureAwait(false);
+        return new Written(file, frames.Count, ow, FfmpegArgs.ScaledHeight(sw, sh, ow), first, last);
+    }
+
+    private async Task<Written> WriteMp4Async(RenderPlan plan, FrameWindow window, string kind, CancellationToken ct)
+    {
+        var (sw, sh) = SourceSize(window[^1]);
+        var ow = plan.Width is { } w && (sw == 0 || w < sw) ? w : sw;
+        ow &= ~1; // yuv420p needs even sizes
+        if (ow <= 0) throw new FfmpegException("cannot read the frame size of the newest frame");
+        var fps = FrameSelection.NaturalFps(window.Select(f => f.Time).ToArray());
+        var (frames, first, last) = Pick(plan, window, fps);
+        var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "mp4",
+            (tmp, c) => ffmpeg.RunAsync(FfmpegArgs.Mp4(fps, ow, tmp), FfmpegProcess.JpegFrames(frames), _timeout, c), ct).ConfigureAwait(false);
+        return new Written(file, frames.Count, ow, FfmpegArgs.ScaledHeight(sw, sh, ow), first, last);
+    }
+
+    /// <summary>The frames to pipe (duplicates included) for the output rate, and the capture times of the first and last used.</summary>
+    private (List<ReadOnlyMemory<byte>> Frames, DateTimeOffset First, DateTimeOffset Last) Pick(RenderPlan plan, FrameWindow window, double fps)
+    {
+        var times = new DateTimeOffset[window.Count];
+        for (var i = 0; i < times.Length; i++) times[i] = window[i].Time;
+        var n = FrameSelection.OutputCount(plan.From, plan.To, times[0], fps);
+        var idx = FrameSelection.Select(times, plan.To, fps, n);
+        var stamp = overlay is not null && plan.Camera.Options.Timestamp;
+        var stamped = stamp ? new Dictionary<int, ReadOnlyMemory<byte>>() : null;
+        var frames = new List<ReadOnlyMemory<byte>>(idx.Length);
+        foreach (var i in idx)
+        {
+            if (stamped is null) { frames.Add(window[i].Jpeg); continue; }
+            if (!stamped.TryGetValue(i, out var j)) stamped[i] = j = overlay!.Stamp(window[i], plan.Camera.Options);
+            frames.Add(j);
+        }
+        return (frames, times[idx[0]], times[idx[^1]]);
+    }
+
+    private static (int W, int H) SourceSize(Frame f)
+    {
+        if (f.Width > 0 && f.Height > 0) return (f.Width, f.Height);
+        return JpegInfo.TryReadSize(f.Jpeg.Span, out var w, out var h) ? (w, h) : (0, 0);
+    }
+
+    private RenderResult Ok(RenderPlan plan, StoredMedia file, int frames, int width, int height, DateTimeOffset start, DateTimeOffset end) => new()
+    {
+        RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = "ok",
+        Url = store.Url(file.RelativePath), Media = store.Media(file.RelativePath), Path = file.FullPath,
+        Bytes = file.Bytes, Frames = frames, Width = width, Height = height, Start = start, End = end,
+    };
+}
