@@ -95,11 +95,14 @@ public static class LookbackHost
         services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
-        services.AddSingleton(sp => new RenderQueue(sp.GetRequiredService<ICameraDirectory>(),
-            sp.GetRequiredService<MediaStore>(), sp.GetRequiredService<EventBus>(),
-            sp.GetRequiredService<ILoggerFactory>(),
-            workers: settings.RenderWorkers ?? Environment.ProcessorCount,
-            capacity: settings.RenderQueueCapacity));
+        services.AddSingleton(sp =>
+        {
+            var workers = settings.RenderWorkers ?? Environment.ProcessorCount;
+            return RenderQueue.Create(sp.GetRequiredService<ICameraDirectory>(), sp.GetRequiredService<MediaStore>(),
+                sp.GetRequiredService<EventBus>(),
+                new RenderQueueOptions { Workers = workers, Capacity = settings.RenderQueueCapacity ?? 2 * workers },
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RenderQueue>>());
+        });
         services.AddSingleton<IRenderService>(sp => sp.GetRequiredService<RenderQueue>());
         if (options.Mqtt is not null)
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),

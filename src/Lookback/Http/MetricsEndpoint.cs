@@ -42,15 +42,11 @@ public static class MetricsEndpoint
         Family("lookback_ring_bytes", "gauge", "JPEG bytes held in the ring.");
         foreach (var c in cams.All) Sample("lookback_ring_bytes", Cam(c), c.Ring.Bytes);
 
-        Family("lookback_renders_total", "counter", "Renders by camera, kind and status.");
-        var stats = render.Metrics.Snapshot();
-        foreach (var s in stats)
-            Sample("lookback_renders_total", $"camera=\"{s.Camera}\",kind=\"{s.Kind}\",status=\"{s.Status}\"", s.Count);
-        Family("lookback_render_duration_seconds_sum", "counter", "Total render time (request to file written).");
-        foreach (var s in stats.Where(s => s.Status == "ok"))
-            Sample("lookback_render_duration_seconds_sum", $"camera=\"{s.Camera}\",kind=\"{s.Kind}\"", s.TotalMs / 1000.0);
+        var w = new StringWriter(sb, CultureInfo.InvariantCulture);
+        render.Metrics.WritePrometheus(w);
+        w.Flush();
         Family("lookback_render_queue", "gauge", "Renders waiting or running.");
-        Sample("lookback_render_queue", "", render.Queued);
-        return sb.ToString().Replace("{} ", " ");
+        sb.Append("lookback_render_queue ").Append(render.Queued + render.Running + render.WaitingMoments).Append('\n');
+        return sb.ToString();
     }
 }

@@ -61,7 +61,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     private async Task<RenderResult> SnapshotAsync(RenderPlan plan, CancellationToken ct)
     {
         using var latest = plan.Camera.Ring.Latest();
-        if (latest is null || latest.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        if (latest is null || latest.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var frame = latest[0];
         var (sw, sh) = SourceSize(frame);
         ReadOnlyMemory<byte> jpeg = frame.Jpeg;
@@ -78,7 +78,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     private async Task<RenderResult> GifAsync(RenderPlan plan, CancellationToken ct)
     {
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
-        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var g = await WriteGifAsync(plan, window, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
         return Ok(plan, g.File, g.Frames, g.Width, g.Height, g.Start, g.End);
     }
@@ -86,7 +86,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     private async Task<RenderResult> Mp4Async(RenderPlan plan, CancellationToken ct)
     {
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
-        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var m = await WriteMp4Async(plan, window, "mp4", ct).ConfigureAwait(false);
         return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End);
     }
@@ -94,7 +94,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     private async Task<RenderResult> MomentAsync(RenderPlan plan, CancellationToken ct)
     {
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
-        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText);
+        if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var m = await WriteMp4Async(plan, window, "moment", ct).ConfigureAwait(false);
         var g = await WriteGifAsync(plan, window, plan.Fps ?? plan.Camera.Options.Gif.Fps, 1, plan.MomentGifWidth, "moment", ct).ConfigureAwait(false);
         return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End) with
@@ -135,8 +135,10 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     {
         var times = new DateTimeOffset[window.Count];
         for (var i = 0; i < times.Length; i++) times[i] = window[i].Time;
-        var n = FrameSelection.OutputCount(plan.From, plan.To, times[0], fps);
-        var idx = FrameSelection.Select(times, plan.To, fps, n);
+        // cctv-gif-buffer (`interval`): every buffered frame of the window, each shown `interval` s.
+        var idx = plan.Request.FrameInterval is not null
+            ? Enumerable.Range(0, times.Length).ToArray()
+            : FrameSelection.Select(times, plan.To, fps, FrameSelection.OutputCount(plan.From, plan.To, times[0], fps));
         var stamp = overlay is not null && plan.Camera.Options.Timestamp;
         var stamped = stamp ? new Dictionary<int, ReadOnlyMemory<byte>>() : null;
         var frames = new List<ReadOnlyMemory<byte>>(idx.Length);

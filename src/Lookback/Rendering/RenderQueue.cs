@@ -99,7 +99,11 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
         if (_stopping) return Publish(request, null, RenderResult.Failed(request, "shutting down"), start);
 
         var (plan, error) = RenderValidation.Validate(request, _cameras, _time.GetUtcNow());
-        if (plan is null) return Publish(request, null, RenderResult.Failed(request, error!), start);
+        if (plan is null)
+        {
+            var code = _cameras.Find(request.Camera) is null ? RenderErrorCode.UnknownCamera : RenderErrorCode.BadParameter;
+            return Publish(request, null, RenderResult.Failed(request, error!, code), start);
+        }
         if (plan.Request.RequestedAt is null) plan = plan with { Request = request with { RequestedAt = plan.RequestedAt } };
 
         var job = new Job(plan, start, ct);
