@@ -11,7 +11,7 @@ public class PublishTests
     [Theory]
     [InlineData("linux-x64")]
     [InlineData("linux-arm64")]
-    public void Self_contained_publish_succeeds(string rid)
+    public async Task Self_contained_publish_succeeds(string rid)
     {
         if (Environment.GetEnvironmentVariable("LOOKBACK_PUBLISH_TEST") != "1") return;
         var output = Path.Combine(Path.GetTempPath(), $"lookback-publish-{rid}-{Guid.NewGuid():N}");
@@ -27,8 +27,9 @@ public class PublishTests
             using var p = Process.Start(psi)!;
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(15 * 60_000), "dotnet publish took more than 15 minutes");
-            Assert.True(p.ExitCode == 0, stdout.Result + stderr.Result);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+            await p.WaitForExitAsync(timeout.Token);
+            Assert.True(p.ExitCode == 0, await stdout + await stderr);
             Assert.True(File.Exists(Path.Combine(output, "lookback")), "no apphost 'lookback' in the output");
             Assert.True(File.Exists(Path.Combine(output, "libSkiaSharp.so")), "no native SkiaSharp for " + rid);
         }
