@@ -62,7 +62,7 @@ EXPOSE 8099 8098
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8099/healthz || exit 1
 
-# The base image's ENTRYPOINT is s6-overlay's /init (PID 1; config.yaml init: false); it starts the "lookback"
+# The base image's ENTRYPOINT is s6-overlay's /init (PID 1; config.yaml init: false); it starts the
 # "lookback" service from addon/rootfs/etc/services.d/lookback/ (run: `lookback run`; finish: stop the add-on when
 # Lookback exits with an error, e.g. 2 for an invalid configuration, so the log shows why).
 LABEL \
