@@ -1,4 +1,5 @@
 using System.Net;
+using Lookback.Addon;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
@@ -27,6 +28,8 @@ public sealed record HostSettings
     public TimeSpan SnapshotEvery { get; init; } = TimeSpan.FromSeconds(10);
     public int? RenderWorkers { get; init; }
     public int? RenderQueueCapacity { get; init; }
+    /// <summary>Running as a Home Assistant add-on: an ingress listener (guarded) and a separate API listener.</summary>
+    public bool Addon { get; init; }
 }
 
 /// <summary>A built, startable Lookback: cameras, renders, MQTT and HTTP wired together.</summary>
@@ -83,6 +86,7 @@ public static class LookbackHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(k =>
         {
+            if (settings.Addon) { k.ListenForAddon(AddonMode.IngressPort, AddonMode.ApiPort); return; }
             if (options.Http.Listen is "0.0.0.0" or "*" or "") k.ListenAnyIP(options.Http.Port);
             else k.Listen(IPAddress.Parse(options.Http.Listen), options.Http.Port);
         });
@@ -111,6 +115,7 @@ public static class LookbackHost
         services.AddHostedService<LookbackRuntime>();
 
         var web = builder.Build();
+        if (settings.Addon) web.UseIngressGuard(AddonMode.IngressPort);
         web.MapHealthEndpoints();
         web.MapCameraEndpoints();
         web.MapRenderEndpoints();

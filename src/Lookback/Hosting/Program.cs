@@ -1,4 +1,5 @@
 using System.Reflection;
+using Lookback.Addon;
 using Lookback.Config;
 
 namespace Lookback.Hosting;
@@ -49,13 +50,30 @@ public static class Program
                 return ConfigReport.Check(cli.Config, stdout, stderr);
             case "run":
             {
-                var loaded = LoadForRun(cli.Config);
+                var env = AddonEnvironment.FromProcess();
+                ConfigResult loaded;
+                if (cli.Config is null && env.IsAddon)
+                {
+                    if (AddonMode.SelectConfigSource(env) is not { } src)
+                    {
+                        stderr.WriteLine($"lookback: no {env.ConfigDirectory}/{AddonMode.YamlFileName} or {env.OptionsFile}");
+                        return 2;
+                    }
+                    loaded = src.IsAddonOptions ? ConfigLoader.FromAddonOptions(File.ReadAllText(src.Path)) : ConfigLoader.LoadFile(src.Path);
+                }
+                else loaded = LoadForRun(cli.Config);
                 if (!loaded.IsValid)
                 {
                     foreach (var e in loaded.Errors) stderr.WriteLine(e.ToString());
                     return 2;
                 }
-                return await LookbackHost.RunAsync(loaded.Options!, new HostSettings(), ct);
+                var options = loaded.Options!;
+                if (env.IsAddon)
+                {
+                    using var sup = SupervisorClient.FromEnvironment();
+                    options = await AddonMode.ApplyAsync(options, sup, env, null, ct);
+                }
+                return await LookbackHost.RunAsync(options, new HostSettings { Addon = env.IsAddon }, ct);
             }
             case "demo":
             {
