@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using SkiaSharp;
 using static Lookback.Imaging.TurboJpeg;
 
 namespace Lookback.Imaging;
@@ -132,7 +131,7 @@ public static unsafe class Jpeg
     /// <summary>
     /// Re-encodes so that the width is exactly <paramref name="maxWidth"/> (aspect kept); returns a copy of the
     /// input when it is already that narrow. Decodes at the largest TurboJPEG reduction that keeps the width
-    /// &gt;= maxWidth, then resamples (Mitchell cubic) to maxWidth.
+    /// &gt;= maxWidth, then resamples (area average) to maxWidth.
     /// </summary>
     public static byte[] Resize(ReadOnlySpan<byte> jpeg, int maxWidth, int quality = 85)
     {
@@ -180,20 +179,13 @@ public static unsafe class Jpeg
         return dst;
     }
 
-    /// <summary>Resamples <paramref name="src"/> into <paramref name="dst"/> (both RGBA or both BGRA) with SkiaSharp, Mitchell cubic.</summary>
+    /// <summary>Resamples <paramref name="src"/> into <paramref name="dst"/> (same 4-byte format, e.g. RGBA) with an area-average filter.</summary>
     public static void Resample(PixelImage src, PixelImage dst)
     {
-        if (src.Format != dst.Format || src.Format is not (PixelFormat.Rgba or PixelFormat.Bgra))
-            throw new ArgumentException("Resample needs RGBA or BGRA images of the same format");
-        var ct = src.Format == PixelFormat.Rgba ? SKColorType.Rgba8888 : SKColorType.Bgra8888;
-        fixed (byte* s = src.Pixels)
-        fixed (byte* d = dst.Pixels)
-        {
-            using var sp = new SKPixmap(new SKImageInfo(src.Width, src.Height, ct, SKAlphaType.Opaque), (IntPtr)s, src.Stride);
-            using var dp = new SKPixmap(new SKImageInfo(dst.Width, dst.Height, ct, SKAlphaType.Opaque), (IntPtr)d, dst.Stride);
-            if (!sp.ScalePixels(dp, new SKSamplingOptions(SKCubicResampler.Mitchell)))
-                throw new JpegException("SkiaSharp could not resample the image");
-        }
+        if (src.Format != dst.Format || src.BytesPerPixel != 4)
+            throw new ArgumentException("Resample needs 4-byte images (RGBA, BGRA, RGBX, BGRX) of the same format");
+        if (src.Width < 1 || src.Height < 1 || dst.Width < 1 || dst.Height < 1) throw new ArgumentException("empty image");
+        AreaResampler.Resample4(src, dst);
     }
 
     // ---------------------------------------------------------------------------------------------------------
