@@ -56,15 +56,6 @@ public static class FfmpegArgs
         return a;
     }
 
-    /// <summary>One JPEG on stdin, scaled to <paramref name="width"/> (keep aspect, even height), JPEG on stdout.</summary>
-    public static List<string> ScaleJpeg(int width, int quality = 3)
-    {
-        var a = Input(1);
-        a.AddRange(["-vf", $"scale={I(width)}:-2:flags=lanczos", "-frames:v", "1", "-q:v", I(quality),
-            "-f", "image2pipe", "-c:v", "mjpeg", "-"]);
-        return a;
-    }
-
     /// <summary>The height ffmpeg's <c>scale=W:-2</c> gives for a <paramref name="srcW"/>×<paramref name="srcH"/> input.</summary>
     public static int ScaledHeight(int srcW, int srcH, int width)
     {

@@ -79,7 +79,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
     {
         options ??= new RenderQueueOptions();
         var ffmpeg = new FfmpegProcess(options.FfmpegPath);
-        return new RenderQueue(cameras, new RenderEngine(store, ffmpeg, scaler, overlay, options.RenderTimeout), bus, options, time, logger);
+        return new RenderQueue(cameras, new RenderEngine(store, ffmpeg, scaler, overlay ?? new TimestampOverlay(), options.RenderTimeout), bus, options, time, logger);
     }
 
     public int Workers { get; }

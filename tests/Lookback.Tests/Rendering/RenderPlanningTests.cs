@@ -44,15 +44,6 @@ public class RenderPlanningTests
         Assert.Equal("mp4", a[a.LastIndexOf("-f") + 1]);
     }
 
-    [Fact]
-    public void Scale_jpeg_args_write_one_jpeg_to_stdout()
-    {
-        var a = FfmpegArgs.ScaleJpeg(320);
-        Assert.Contains("scale=320:-2:flags=lanczos", a);
-        Assert.Equal("1", a[a.IndexOf("-frames:v") + 1]);
-        Assert.Equal("-", a[^1]);
-    }
-
     [Theory]
     [InlineData(640, 360, 480, 270)]
     [InlineData(1920, 1080, 480, 270)]
