@@ -6,9 +6,9 @@ public readonly record struct RingLimits(int MaxFrames, TimeSpan? MaxAge, long M
 /// <summary>
 /// Per-camera ring of encoded frames with capture time. One writer (the camera's source), any number of
 /// concurrent readers. Bounded by frames, age (relative to the newest frame) and bytes; the newest frame is
-/// always kept. Frame buffers come from a <see cref="FramePool"/> and go back to it when the ring has evicted a
-/// frame and no <see cref="FrameWindow"/> holds it. The lock is held only for slot bookkeeping: the JPEG copy
-/// happens before it and buffers are returned after it.
+/// always kept. Frame buffers come from a <see cref="FramePool"/> (page mappings for large frames on Linux, managed
+/// arrays otherwise) and go back to it when the ring has evicted a frame and no <see cref="FrameWindow"/> holds it.
+/// The lock is held only for slot bookkeeping: the JPEG copy happens before it and buffers are returned after it.
 /// </summary>
 public sealed class FrameRing : IDisposable
 {
@@ -37,17 +37,25 @@ public sealed class FrameRing : IDisposable
 
     /// <summary>Copies <paramref name="jpeg"/> and appends it; evicts by the limits. A time older than the newest
     /// frame's is clamped to newest + 1 tick so that times stay ordered. Ignored after <see cref="Dispose"/>.</summary>
-    public void Append(ReadOnlySpan<byte> jpeg, DateTimeOffset time, int width = 0, int height = 0)
+    public unsafe void Append(ReadOnlySpan<byte> jpeg, DateTimeOffset time, int width = 0, int height = 0)
     {
-        var buffer = _pool.Rent(jpeg.Length);
-        jpeg.CopyTo(buffer);
+        var mapping = _pool.RentNative(jpeg.Length);
+        byte[]? buffer = null;
+        if (mapping is not null) jpeg.CopyTo(new Span<byte>((void*)mapping.Pointer, jpeg.Length));
+        else
+        {
+            buffer = _pool.Rent(jpeg.Length);
+            jpeg.CopyTo(buffer);
+        }
         Frame? evicted1 = null;
         List<Frame>? evicted = null;
         TaskCompletionSource? signal = null;
         Frame? rejected = null;
         lock (_gate)
         {
-            var frame = new Frame(buffer, jpeg.Length, _pool, _sequence + 1, Clamp(time), width, height);
+            var frame = mapping is not null
+                ? new Frame(mapping, jpeg.Length, _pool, _sequence + 1, Clamp(time), width, height)
+                : new Frame(buffer!, jpeg.Length, _pool, _sequence + 1, Clamp(time), width, height);
             if (_disposed) rejected = frame;
             else
             {
