@@ -119,7 +119,7 @@ public sealed class MotionDetector
         var r = _result;
         r.BoxList.Clear(); r.ZoneList.Clear();
         r.Motion = false; r.Score = 0; r.Recalibrated = false; r.WarmingUp = false;
-        r.GlobalGain = 1; r.GlobalOffset = 0; r.RawChangedPercent = 0; r.TimestampMs = timestampMs;
+        r.GlobalGain = 1; r.GlobalOffset = 0; r.RawChangedPercent = 0; r.SceneChangedPercent = 0; r.TimestampMs = timestampMs;
 
         MotionKernels.Blur3x3(gray, stride, _cur, _blurTmp, w, h);
 
@@ -150,7 +150,8 @@ public sealed class MotionDetector
         MotionKernels.Max(_bgByte, _hi, _tmp, w, h, rad);
         int raw = MotionKernels.Difference(_cur, _lo, _hi, _mask, _state, _changed, n, _threshold);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
-        if (!warm && raw >= Settings.RecalibrateFraction * _unmasked)
+        r.SceneChangedPercent = 100 * SceneChange();
+        if (!warm && (raw >= Settings.RecalibrateFraction * _unmasked || r.SceneChangedPercent >= 100 * Settings.SceneChangeFraction))
         {
             Recalibrate(r);
             return r;
@@ -195,6 +196,34 @@ public sealed class MotionDetector
             // (the background learns slowly under every pixel that differs, masked or not: _state != 0)
             MotionKernels.UpdateBackground(_cur, _state, _bg, n, _kBg, _kFg);
         return r;
+    }
+
+    /// <summary>
+    /// Fraction of a sparse grid of unmasked pixels that differ from the background by more than the threshold
+    /// beyond its 3x3 min/max: a stricter look than the 5x5 shake tolerance, to notice a scene replaced by another
+    /// of similar texture (camera turned, IR switch) that a wide tolerance band would swallow.
+    /// </summary>
+    double SceneChange()
+    {
+        int w = Width, h = Height, step = Math.Max(2, (int)Math.Sqrt(_n / 2000.0)), t = _threshold, total = 0, changed = 0;
+        for (int y = 1; y < h - 1; y += step)
+            for (int x = 1; x < w - 1; x += step)
+            {
+                int i = y * w + x;
+                if (_mask[i] != 0) continue;
+                int lo = 255, hi = 0;
+                for (int dy = -w; dy <= w; dy += w)
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int b = _bgByte[i + dy + dx];
+                        if (b < lo) lo = b;
+                        if (b > hi) hi = b;
+                    }
+                int c = _cur[i];
+                total++;
+                if (c < lo - t || c > hi + t) changed++;
+            }
+        return total == 0 ? 0 : (double)changed / total;
     }
 
     void StartOver()

@@ -79,10 +79,10 @@ public sealed class MotionEventTracker
     public MotionEvent? Current => _active ? Snapshot(null) : null;
     public bool Enabled => _enabled;
 
-    /// <summary>Event ids: start time (UTC) to the millisecond, then the camera: <c>20250101T120000123-frontdoor</c>
+    /// <summary>Event ids: start time (UTC) to the millisecond, then the camera: <c>20250101120000123-frontdoor</c>
     /// (sortable, unique per camera since events of one camera never start in the same millisecond).</summary>
     public static string MakeEventId(DateTimeOffset start, string camera)
-        => start.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", System.Globalization.CultureInfo.InvariantCulture) + "-" + camera;
+        => start.UtcDateTime.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture) + "-" + camera;
 
     /// <summary>Switches motion detection on or off at runtime; switching off ends an ongoing event at <paramref name="now"/>.</summary>
     public IReadOnlyList<MotionEventNotice> SetEnabled(bool enabled, DateTimeOffset now)

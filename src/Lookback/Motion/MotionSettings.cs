@@ -37,6 +37,9 @@ public sealed record MotionSettings
     /// <summary>Fraction of unmasked pixels changed (after brightness compensation) that means "the scene changed"
     /// (day/night switch, camera moved): the background is reset instead of firing (default 0.5).</summary>
     public double RecalibrateFraction { get; init; } = 0.5;
+    /// <summary>Fraction of a sparse grid changed beyond a 3x3 (not 5x5) tolerance that also means "the scene
+    /// changed" (default 0.6): catches a new scene of similar texture that the shake tolerance would absorb.</summary>
+    public double SceneChangeFraction { get; init; } = 0.6;
     /// <summary>Suppress pixels whose state (same/brighter/darker) keeps flipping: blinking LEDs, TVs, foliage (default on).</summary>
     public bool FlickerSuppression { get; init; } = true;
     /// <summary>Flicker activity added per flip (default 40), removed per frame without a flip (2), suppression limit
@@ -118,6 +121,8 @@ public sealed class MotionFrameResult
     public double GlobalOffset { get; internal set; }
     /// <summary>Percent of unmasked pixels changed before speckle/flicker/blob filtering (diagnostics).</summary>
     public double RawChangedPercent { get; internal set; }
+    /// <summary>Percent of a sparse grid changed beyond a 3x3 tolerance (the recalibration signal; diagnostics).</summary>
+    public double SceneChangedPercent { get; internal set; }
     /// <summary>Capture time of the analysed frame, as given to the detector.</summary>
     public long TimestampMs { get; internal set; }
 
@@ -125,6 +130,6 @@ public sealed class MotionFrameResult
     public MotionFrameResult Clone() => new(Motion, Score, BoxList, ZoneList)
     {
         Recalibrated = Recalibrated, WarmingUp = WarmingUp, GlobalGain = GlobalGain, GlobalOffset = GlobalOffset,
-        RawChangedPercent = RawChangedPercent, TimestampMs = TimestampMs,
+        RawChangedPercent = RawChangedPercent, SceneChangedPercent = SceneChangedPercent, TimestampMs = TimestampMs,
     };
 }
