@@ -4,7 +4,7 @@ namespace Lookback.Motion;
 internal readonly record struct BrightnessFit(double Gain, double Offset, double InlierFraction, bool Plausible);
 
 /// <summary>
-/// Fits frame ≈ gain·background + offset on a sparse grid (~4000 samples) with iteratively re-weighted trimming:
+/// Fits frame ≈ gain·background + offset on a sparse grid (~1500 samples) with iteratively re-weighted trimming:
 /// start from the median difference, then least squares on the samples whose residual is within
 /// max(6, 3·1.48·MAD), three times. A moving object (outliers) does not bias it; saturated samples are ignored.
 /// Allocation-free after construction.
@@ -18,7 +18,7 @@ internal sealed class BrightnessEstimator
     public BrightnessEstimator(int width, int height)
     {
         _w = width; _h = height;
-        _step = Math.Max(2, (int)Math.Sqrt(width * (double)height / 4000));
+        _step = Math.Max(2, (int)Math.Round(Math.Sqrt(width * (double)height / 1500)));
         int cap = ((width + _step - 1) / _step) * ((height + _step - 1) / _step);
         _b = new short[cap]; _c = new short[cap];
     }
