@@ -207,10 +207,10 @@ public class DiscoveryTests
         ["button"] = ["command_topic"], ["switch"] = ["command_topic"], ["number"] = ["command_topic"], ["sensor"] = ["state_topic"],
     };
 
-    public static void Validate(string topic, JsonObject built, HashSet<string> uniqueIds, string nodeId) =>
+    internal static void Validate(string topic, JsonObject built, HashSet<string> uniqueIds, string nodeId) =>
         Validate(topic, Encoding.UTF8.GetBytes(Discovery.Serialize(built)), uniqueIds, nodeId);
 
-    public static void Validate(string topic, byte[] json, HashSet<string> uniqueIds, string nodeId)
+    internal static void Validate(string topic, byte[] json, HashSet<string> uniqueIds, string nodeId)
     {
         var payload = JsonNode.Parse(json)!.AsObject();
         Assert.Matches(TopicRx, topic);
