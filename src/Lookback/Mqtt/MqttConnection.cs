@@ -239,15 +239,18 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
 
     /// <summary>
     /// True when a failed MQTT 5 connect means "this broker does not speak 5": a CONNACK with
-    /// UnsupportedProtocolVersion (v5 code 0x84, or the v3 return code 1 mapped to it), or a broker that closes
-    /// the socket / sends an unparsable answer to the v5 CONNECT.
+    /// UnsupportedProtocolVersion (v5 code 0x84), a v3-format CONNACK (return code 1..5, which MQTTnet 5 passes
+    /// through unmapped), or an unparsable answer to the v5 CONNECT.
     /// </summary>
     public static bool ShouldFallBackTo311(MqttProtocolVersion tried, Exception ex)
     {
         if (tried != MqttProtocolVersion.V500) return false;
         return ex switch
         {
-            MqttConnectRefusedException c => c.ResultCode is MqttClientConnectResultCode.UnsupportedProtocolVersion
+            // A v3 broker answers a v5 CONNECT with a v3 CONNACK: return code 1 (unacceptable protocol version).
+            // MQTT 5 reason codes for refusals are all >= 0x80, so any 1..0x7F code means "v3 broker".
+            MqttConnectRefusedException c => (int)c.ResultCode is > 0 and < 0x80
+                                              || c.ResultCode is MqttClientConnectResultCode.UnsupportedProtocolVersion
                                                   or MqttClientConnectResultCode.ProtocolError
                                                   or MqttClientConnectResultCode.MalformedPacket,
             MqttProtocolViolationException => true,

@@ -39,6 +39,7 @@ public class BackoffTests
         Assert.True(MqttConnection.ShouldFallBackTo311(MqttProtocolVersion.V500,
             new MqttConnectRefusedException(MqttClientConnectResultCode.UnsupportedProtocolVersion)));
         Assert.True(MqttConnection.ShouldFallBackTo311(MqttProtocolVersion.V500, new MqttProtocolViolationException("bad connack")));
+        Assert.True(MqttConnection.ShouldFallBackTo311(MqttProtocolVersion.V500, new MqttConnectRefusedException((MqttClientConnectResultCode)1)));
         Assert.True(MqttConnection.ShouldFallBackTo311(MqttProtocolVersion.V500,
             new MqttConnectingFailedException("x", new MqttProtocolViolationException("bad"))));
         Assert.False(MqttConnection.ShouldFallBackTo311(MqttProtocolVersion.V311,
