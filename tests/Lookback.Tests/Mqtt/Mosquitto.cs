@@ -14,7 +14,8 @@ public sealed class Mosquitto : IDisposable
     private readonly string _dir;
     private Process? _process;
 
-    public Mosquitto(bool start = true)
+    /// <param name="extraConfig">Appended to the config; gets this broker's directory (for certificate files).</param>
+    public Mosquitto(bool start = true, Func<string, string>? extraConfig = null)
     {
         _dir = Directory.CreateTempSubdirectory("mosq-").FullName;
         Port = FreePort();
@@ -24,7 +25,7 @@ public sealed class Mosquitto : IDisposable
             set_tcp_nodelay true
             persistence false
             log_dest none
-            """ + "\n");
+            """ + "\n" + (extraConfig?.Invoke(_dir) ?? ""));
         if (start) Start();
     }
 
@@ -47,11 +48,14 @@ public sealed class Mosquitto : IDisposable
         var psi = new ProcessStartInfo(Binary, ["-c", ConfigPath])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _process.OutputDataReceived += (_, e) => { if (e.Data != null) output.Enqueue(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data != null) output.Enqueue(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        WaitUntil(() => Accepts(), TimeSpan.FromSeconds(10), "mosquitto did not accept connections");
+        var p = _process;
+        WaitUntil(() => Accepts() || p.HasExited, TimeSpan.FromSeconds(10), "mosquitto did not accept connections");
+        if (p.HasExited) throw new InvalidOperationException("mosquitto exited: " + string.Join(" / ", output));
     }
 
     /// <summary>Stops the broker (SIGKILL; persistence is off so it makes no difference) and waits until the port refuses.</summary>
