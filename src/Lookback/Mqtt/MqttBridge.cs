@@ -96,7 +96,7 @@ public sealed class MqttBridge : IAsyncDisposable
     }
 
     /// <summary>
-    /// Finishes running commands (up to 1 s), delivers what the outbox can (up to 1 s), publishes P/nodes/N offline,
+    /// Finishes running commands (up to 1 s), delivers what the outbox and the retained state can (up to 1 s), publishes P/nodes/N offline,
     /// disconnects cleanly and flushes the outbox to disk.
     /// </summary>
     public async Task StopAsync()
@@ -109,7 +109,8 @@ public sealed class MqttBridge : IAsyncDisposable
             await Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         }
         catch (TimeoutException) { _log.LogWarning("MQTT: stopping with commands still running"); }
-        if (Connection.IsConnected) await Outbox.WaitEmptyAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        if (Connection.IsConnected)
+            await Task.WhenAll(Outbox.WaitEmptyAsync(TimeSpan.FromSeconds(1)), Retained.WaitIdleAsync(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
         await Connection.StopAsync().ConfigureAwait(false);
         _cts!.Cancel();
         try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }

@@ -60,6 +60,18 @@ public sealed class RetainedState(ILogger? logger = null)
         _signal.TrySetResult();
     }
 
+    /// <summary>True when nothing is waiting to be published and no publish is in flight.</summary>
+    public bool Idle { get { lock (_gate) return _dirty.Count == 0 && !_busy; } }
+    private bool _busy;
+
+    /// <summary>Waits (polling, for shutdown) until <see cref="Idle"/> or the timeout.</summary>
+    public async Task<bool> WaitIdleAsync(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!Idle && DateTime.UtcNow < until) await Task.Delay(10).ConfigureAwait(false);
+        return Idle;
+    }
+
     /// <summary>Publisher loop (QoS 1, retained). Returns when cancelled; never throws otherwise.</summary>
     public async Task RunAsync(IMqttPublisher publisher, CancellationToken ct)
     {
@@ -76,29 +88,36 @@ public sealed class RetainedState(ILogger? logger = null)
                     {
                         topic = _dirty.Dequeue();
                         _dirtySet.Remove(topic);
+                        _busy = true;
                         _values.TryGetValue(topic, out entry);
                     }
                     else _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
                     signal = _signal.Task;
                 }
                 if (topic == null) { await signal.WaitAsync(ct).ConfigureAwait(false); continue; }
-                if (entry == null) continue;
-                if (!publisher.IsConnected) continue; // re-marked on the next connect
-                var msg = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(entry.Payload)
-                    .WithRetainFlag(true).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-                var outcome = await publisher.PublishAsync(msg, ct).ConfigureAwait(false);
-                if (outcome == PublishOutcome.NotSent) continue;
-                Published++;
-                if (entry.Payload.Length == 0)
-                    lock (_gate)
-                        if (_values.TryGetValue(topic, out var now) && now.Version == entry.Version)
-                        {
-                            _values.Remove(topic);
-                            _order.Remove(topic);
-                        }
+                try { await PublishOneAsync(publisher, topic, entry, ct).ConfigureAwait(false); }
+                finally { lock (_gate) _busy = false; }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
             catch (Exception ex) { _log.LogError(ex, "Retained state publishing failed"); }
         }
+    }
+
+    private async Task PublishOneAsync(IMqttPublisher publisher, string topic, Entry? entry, CancellationToken ct)
+    {
+        if (entry == null) return;
+        if (!publisher.IsConnected) return; // re-marked on the next connect
+        var msg = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(entry.Payload)
+            .WithRetainFlag(true).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        var outcome = await publisher.PublishAsync(msg, ct).ConfigureAwait(false);
+        if (outcome == PublishOutcome.NotSent) return;
+        Published++;
+        if (entry.Payload.Length == 0)
+            lock (_gate)
+                if (_values.TryGetValue(topic, out var now) && now.Version == entry.Version)
+                {
+                    _values.Remove(topic);
+                    _order.Remove(topic);
+                }
     }
 }

@@ -231,6 +231,8 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
         {
             obs.WaitFor("homeassistant/device/rm_rm_old/config", s => s.Payload.Length > 0);
             obs.WaitFor("lookback/rm_old/state");
+            await using var list = await Observer.ConnectAsync(Port, "lookback/nodes/rm/cameras");
+            list.WaitFor("lookback/nodes/rm/cameras", s => s.Text.Contains("rm_old"));
         }
         await using var second = await new BridgeHost(Port, "rm", ["rm_keep"], storage: storage).StartAsync();
         obs.WaitFor("homeassistant/device/rm_rm_old/config", s => s.Payload.Length == 0 && s.Index > 0);
@@ -266,6 +268,27 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
         // Exactly one result per command (no "unknown camera" from the other node).
         Assert.Single(obs.On("lookback/two_a/result"));
         Assert.Single(obs.On("lookback/two_b/result"));
+    }
+
+    [Fact]
+    public async Task Events_queued_while_offline_survive_a_bridge_restart()
+    {
+        using var gate = new TcpGate(Port);
+        await using var obs = await Observer.ConnectAsync(Port, "lookback/rst_a/event");
+        var storage = Directory.CreateTempSubdirectory("lookback-mqtt-").FullName;
+        var first = await new BridgeHost(gate.Port, "rst", ["rst_a"], storage: storage).StartAsync();
+        gate.Close();
+        Mosquitto.WaitUntil(() => !first.Bridge.Connection.IsConnected, TimeSpan.FromSeconds(5), "offline");
+        for (var i = 0; i < 5; i++) first.Bus.Publish(new MotionChanged("rst_a", i % 2 == 0, DateTimeOffset.UtcNow, i, [], $"e{i}"));
+        Assert.Equal(5, first.Bridge.Outbox.Count);
+        await first.DisposeAsync();                 // clean stop with the broker unreachable: outbox flushed to disk
+        Assert.Empty(obs.On("lookback/rst_a/event"));
+
+        await using var second = await new BridgeHost(Port, "rst", ["rst_a"], storage: storage).StartAsync();
+        var got = obs.WaitForCount(s => s.Topic == "lookback/rst_a/event", 5);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"e{i}"), got.Select(s => s.Json.GetProperty("event_id").GetString()));
+        Assert.True(await second.Bridge.Outbox.WaitEmptyAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(5, obs.On("lookback/rst_a/event").Count);
     }
 
     [Fact]

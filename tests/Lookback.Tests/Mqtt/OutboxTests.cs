@@ -32,7 +32,7 @@ public class OutboxUnitTests
     }
 
     [Fact]
-    public void Acked_messages_are_not_recovered_and_a_torn_tail_is_cut()
+    public async Task Acked_messages_are_not_recovered_and_a_torn_tail_is_cut()
     {
         var dir = Dir();
         var pub = new FakePublisher();
@@ -44,7 +44,7 @@ public class OutboxUnitTests
             var run = a.RunAsync(pub, cts.Token);
             Mosquitto.WaitUntil(() => a.Count == 6, TimeSpan.FromSeconds(5), "4 delivered");
             cts.Cancel();
-            run.Wait(5000);
+            await run;
         }
         var seg = Directory.GetFiles(dir, "*.seg").Order().Last();
         File.AppendAllText(seg, "garbage-tail");
@@ -67,7 +67,7 @@ public class OutboxUnitTests
     }
 
     [Fact]
-    public void Delivered_segments_are_deleted()
+    public async Task Delivered_segments_are_deleted()
     {
         var dir = Dir();
         using var o = new Outbox(dir, new OutboxOptions { SegmentBytes = 4096 });
@@ -76,7 +76,7 @@ public class OutboxUnitTests
         using var cts = new CancellationTokenSource();
         var run = o.RunAsync(new FakePublisher(), cts.Token);
         Mosquitto.WaitUntil(() => o.Count == 0, TimeSpan.FromSeconds(5), "all delivered");
-        cts.Cancel(); run.Wait(5000);
+        cts.Cancel(); await run;
         Assert.True(Directory.GetFiles(dir, "*.seg").Length <= 1);
         Assert.True(Directory.GetFiles(dir, "*.seg").Sum(f => new FileInfo(f).Length) < 64 * 1024);
     }
