@@ -38,9 +38,12 @@ public class TlsTests
             File.WriteAllText(Path.Combine(dir, "server.pem"), certPem);
             File.WriteAllText(Path.Combine(dir, "server.key"), keyPem);
             // mosquitto started as root drops to the "mosquitto" user before it reads the key: make them readable.
-            File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
-            foreach (var f in new[] { "ca.pem", "server.pem", "server.key" })
-                File.SetUnixFileMode(Path.Combine(dir, f), (UnixFileMode)0b110_100_100);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+                foreach (var f in new[] { "ca.pem", "server.pem", "server.key" })
+                    File.SetUnixFileMode(Path.Combine(dir, f), (UnixFileMode)0b110_100_100);
+            }
             return $"listener {tlsPort} 127.0.0.1\ncafile {dir}/ca.pem\ncertfile {dir}/server.pem\nkeyfile {dir}/server.key\n";
         });
         var caFile = Path.Combine(Directory.CreateTempSubdirectory("ca-").FullName, "ca.pem");
