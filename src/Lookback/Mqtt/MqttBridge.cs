@@ -81,6 +81,7 @@ public sealed class MqttBridge : IAsyncDisposable
 
         _subscriptions.Add(_states.Attach(_bus));
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
+        _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
 
         Connection.MessageReceived += OnMessage;
@@ -176,25 +177,51 @@ public sealed class MqttBridge : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
+    private static string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+
+    private static JsonArray Strings(IEnumerable<string> items) => new([.. items.Select(z => (JsonNode)JsonValue.Create(z)!)]);
+
+    /// <summary>motion_start at once (the OFF state is published by the state publisher at once too).</summary>
     private void OnMotion(MotionChanged e)
     {
-        if (_cameras.Find(e.Camera) == null) return;
+        if (!e.Active || _cameras.Find(e.Camera) == null) return;
         var evt = new JsonObject
         {
-            ["event_type"] = e.Active ? "motion_start" : "motion_end",
+            ["event_type"] = "motion_start",
             ["camera"] = e.Camera,
-            ["at"] = e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
+            ["at"] = Utc(e.At),
             ["score"] = Math.Round(e.Score, 3),
-            ["zones"] = new JsonArray([.. e.Zones.Select(z => (JsonNode)JsonValue.Create(z)!)]),
+            ["zones"] = Strings(e.Zones),
         };
         if (e.EventId != null) evt["event_id"] = e.EventId;
         _results!.PublishEvent(e.Camera, evt);
     }
 
+    /// <summary>motion_end with the event's files (the GIF is rendered early, so this follows OFF closely).</summary>
+    private void OnMotionCompleted(MotionEventCompleted e)
+    {
+        if (_cameras.Find(e.Camera) == null) return;
+        var evt = new JsonObject
+        {
+            ["event_type"] = "motion_end",
+            ["camera"] = e.Camera,
+            ["event_id"] = e.EventId,
+            ["start"] = Utc(e.Start),
+            ["end"] = Utc(e.End),
+            ["score"] = Math.Round(e.Score, 3),
+            ["zones"] = Strings(e.Zones),
+        };
+        if (e.Snapshot is { } s) { evt["snapshot_url"] = s.Url; if (s.Media is not null) evt["snapshot_media"] = s.Media; }
+        if (e.Gif is { } g) { evt["url"] = g.Url; evt["gif_url"] = g.Url; if (g.Media is not null) { evt["media"] = g.Media; evt["gif_media"] = g.Media; } }
+        if (e.Error is not null) evt["error"] = e.Error;
+        _results!.PublishEvent(e.Camera, evt);
+    }
+
     private void OnRenderCompleted(RenderCompleted e)
     {
-        // MQTT commands and triggers publish their own *_ready events after the result; others (HTTP, motion) here.
-        if (e.Request.Origin is RenderOrigin.Mqtt or RenderOrigin.Trigger) return;
+        // MQTT commands and triggers publish their own *_ready events after the result, motion events their
+        // motion_end; HTTP renders are announced here.
+        if (e.Request.Origin is RenderOrigin.Mqtt or RenderOrigin.Trigger or RenderOrigin.Motion) return;
         if (_cameras.Find(e.Result.Camera) == null) return;
         _results!.PublishReady(e.Result);
     }

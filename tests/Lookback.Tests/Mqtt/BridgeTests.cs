@@ -168,8 +168,15 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
         Assert.Equal("ON", obs.WaitFor("lookback/bus_a/motion", s => s.Text == "ON").Text);
         Assert.Equal("ev1", obs.WaitFor("lookback/bus_a/event", s => s.Text.Contains("motion_start")).Json.GetProperty("event_id").GetString());
         h.Bus.Publish(new MotionChanged("bus_a", false, DateTimeOffset.UtcNow, 0, [], "ev1"));
-        obs.WaitFor("lookback/bus_a/event", s => s.Text.Contains("motion_end"));
         obs.WaitFor("lookback/bus_a/motion", s => s.Text == "OFF" && s.Index > 0);
+        var now = DateTimeOffset.UtcNow;
+        h.Bus.Publish(new MotionEventCompleted("bus_a", "ev1", now.AddSeconds(-5), now, 0.5, ["porch"],
+            new MediaRef("http://h/media/a.jpg", "/media/local/a.jpg", "a.jpg"), new MediaRef("http://h/media/a.gif", null, "a.gif"), null));
+        var end = obs.WaitFor("lookback/bus_a/event", s => s.Text.Contains("motion_end")).Json;
+        Assert.Equal("ev1", end.GetProperty("event_id").GetString());
+        Assert.Equal("http://h/media/a.gif", end.GetProperty("gif_url").GetString());
+        Assert.Equal("http://h/media/a.jpg", end.GetProperty("snapshot_url").GetString());
+        Assert.Equal("/media/local/a.jpg", end.GetProperty("snapshot_media").GetString());
 
         h.Directory.Cameras[0].Ring.Append([0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9], DateTimeOffset.UtcNow);
         h.Bus.Publish(new SnapshotDue("bus_a"));
