@@ -18,3 +18,13 @@ public sealed record MotionChanged(string Camera, bool Active, DateTimeOffset At
 
 /// <summary>Runtime settings of a camera changed (motion switch, threshold).</summary>
 public sealed record CameraSettingsChanged(string Camera);
+
+/// <summary>
+/// A motion event is over and its files are written: the peak snapshot and the GIF from pre_capture before its
+/// start to post_capture after its end (null where that render failed; <see cref="Error"/> says why).
+/// </summary>
+public sealed record MotionEventCompleted(string Camera, string EventId, DateTimeOffset Start, DateTimeOffset End,
+    double Score, IReadOnlyList<string> Zones, MediaRef? Snapshot, MediaRef? Gif, string? Error);
+
+/// <summary>A file published to users: its URL (http) and, when storage.media_url is set, its Home Assistant media path.</summary>
+public sealed record MediaRef(string Url, string? Media, string RelativePath);

@@ -20,7 +20,7 @@ public static class DemoMode
         EmbeddedBroker? broker = null;
         if (baseOptions?.Mqtt is null)
         {
-            broker = new EmbeddedBroker("127.0.0.1", EmbeddedBrokerPort);
+            broker = new EmbeddedBroker(EmbeddedBrokerPort);
             try
             {
                 await broker.StartAsync(ct);

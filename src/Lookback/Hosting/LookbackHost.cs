@@ -3,6 +3,7 @@ using Lookback.Addon;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
+using Lookback.Motion;
 using Lookback.Http;
 using Lookback.Mqtt;
 using Lookback.Rendering;
@@ -97,6 +98,7 @@ public static class LookbackHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EventBus>();
         services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
+        services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
         services.AddSingleton(sp =>
@@ -120,6 +122,7 @@ public static class LookbackHost
         web.MapCameraEndpoints();
         web.MapRenderEndpoints();
         web.MapMediaEndpoints();
+        web.MapEventEndpoints();
         web.MapMetricsEndpoint();
         web.MapWebUi();
         return new LookbackApp(web, options);
@@ -144,24 +147,59 @@ public static class LookbackHost
     }
 }
 
-/// <summary>Starts cameras and MQTT when the host starts; stops everything within the shutdown timeout.</summary>
+/// <summary>Starts cameras, motion analysis, retention and MQTT when the host starts; stops them within the shutdown timeout.</summary>
 internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRuntime> log) : IHostedService
 {
+    /// <summary>How often retention runs (also once at start).</summary>
+    public static readonly TimeSpan RetentionEvery = TimeSpan.FromMinutes(10);
+
+    private readonly List<MotionMonitor> _monitors = [];
+    private CancellationTokenSource? _cts;
+    private Task? _retention;
+
     public async Task StartAsync(CancellationToken ct)
     {
         var opts = sp.GetRequiredService<LookbackOptions>();
         var cameras = sp.GetRequiredService<CameraRegistry>();
+        var time = sp.GetRequiredService<TimeProvider>();
+        var loggers = sp.GetRequiredService<ILoggerFactory>();
+        var media = sp.GetRequiredService<MediaStore>();
+        var events = sp.GetRequiredService<EventStore>();
         cameras.StartAll();
+        foreach (var cam in cameras.All)
+        {
+            var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
+            var recorder = new MotionEventRecorder(cam.Slug, cam.Options, events, media,
+                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog);
+            var monitor = new MotionMonitor(cam, recorder, time, camLog);
+            _monitors.Add(monitor);
+            monitor.Start();
+        }
+        _cts = new CancellationTokenSource();
+        var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>());
+        _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StartAsync(ct);
         log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
             Program.Version, opts.NodeId, cameras.All.Count, Path.GetFullPath(opts.Storage.Path));
     }
 
+    private async Task RetentionLoopAsync(Retention retention, TimeProvider time, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(RetentionEvery, time);
+        do
+        {
+            try { retention.Sweep(); }
+            catch (Exception ex) { log.LogWarning("Retention failed: {Error}", ex.Message); }
+        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
+    }
+
     public async Task StopAsync(CancellationToken ct)
     {
+        _cts?.Cancel();
         var cameras = sp.GetRequiredService<CameraRegistry>();
-        await cameras.StopAllAsync();
+        await Task.WhenAll(_monitors.Select(m => m.DisposeAsync().AsTask()).Append(cameras.StopAllAsync()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
+        if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }
     }
 }

@@ -107,12 +107,13 @@ public sealed class EventStore
         return list;
     }
 
-    /// <summary>Deletes events that started before <paramref name="cutoff"/>; returns the files they named (to delete).</summary>
-    public IReadOnlyList<string> DeleteOlderThan(DateTimeOffset cutoff)
+    /// <summary>Deletes events that started before <paramref name="cutoff"/>; returns how many, and the files they named (to delete).</summary>
+    public (int Deleted, IReadOnlyList<string> Files) DeleteOlderThan(DateTimeOffset cutoff)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
         var files = new List<string>();
+        int deleted;
         using (var sel = c.CreateCommand())
         {
             sel.Transaction = tx;
@@ -126,10 +127,10 @@ public sealed class EventStore
             del.Transaction = tx;
             del.CommandText = "DELETE FROM events WHERE start_ms < $cut";
             del.Parameters.AddWithValue("$cut", cutoff.ToUnixTimeMilliseconds());
-            del.ExecuteNonQuery();
+            deleted = del.ExecuteNonQuery();
         }
         tx.Commit();
-        return files;
+        return (deleted, files);
     }
 
     /// <summary>Removes every event naming <paramref name="relativePath"/> among its files (the file was deleted by retention).</summary>

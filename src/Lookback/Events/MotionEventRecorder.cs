@@ -1,0 +1,152 @@
+using Lookback.Buffer;
+using Lookback.Config;
+using Lookback.Motion;
+using Lookback.Rendering;
+using Lookback.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Lookback.Events;
+
+/// <summary>
+/// Turns one camera's motion notices into what users see: MotionChanged on the bus at once (MQTT ON/OFF, motion_start),
+/// a row in the event store, the snapshot of the event's peak frame, and the event's GIF
+/// [start − pre_capture, end + post_capture] through the render queue, then MotionEventCompleted with their URLs.
+/// The GIF is rendered as soon as post_capture has passed without new motion, so that it is usually ready when
+/// off_delay ends the event; if motion comes back, that early GIF is thrown away.
+/// Called from the camera's analysis loop only (not thread-safe), except the background finishing tasks.
+/// </summary>
+public sealed class MotionEventRecorder(string camera, CameraOptions options, EventStore? store, MediaStore media,
+    IRenderService render, EventBus bus, TimeProvider time, ILogger log)
+{
+    private sealed record EarlyGif(DateTimeOffset End, Task<RenderResult> Task);
+
+    private byte[]? _peakJpeg;
+    private double _peakScore = -1;
+    private DateTimeOffset _peakTime;
+    private EarlyGif? _early;
+    private readonly List<Task> _finishing = [];
+
+    /// <summary>Background work still running (tests and shutdown wait on it).</summary>
+    public Task Pending { get { lock (_finishing) return Task.WhenAll(_finishing.ToArray()); } }
+
+    public void OnNotices(IReadOnlyList<MotionEventNotice> notices)
+    {
+        foreach (var n in notices)
+        {
+            var e = n.Event;
+            switch (n)
+            {
+                case MotionEventStarted:
+                    _peakScore = -1; _peakJpeg = null; _early = null;
+                    Store(e, null);
+                    bus.Publish(new MotionChanged(camera, true, e.Start, e.PeakScore, e.Zones, e.EventId));
+                    break;
+                case MotionEventUpdated:
+                    Store(e, null);
+                    break;
+                case MotionEventEnded:
+                    bus.Publish(new MotionChanged(camera, false, e.EndedAt ?? e.End, e.PeakScore, e.Zones, e.EventId));
+                    var task = FinishAsync(e, _peakJpeg, _peakTime, _early);
+                    lock (_finishing) { _finishing.RemoveAll(t => t.IsCompleted); _finishing.Add(task); }
+                    _peakJpeg = null; _early = null;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Keeps a copy of the frame with the highest score of the ongoing event.</summary>
+    public void OnFrame(bool eventActive, MotionFrameResult r, Frame frame)
+    {
+        if (!eventActive || !r.Motion || r.Score <= _peakScore) return;
+        _peakScore = r.Score;
+        _peakTime = frame.Time;
+        _peakJpeg = frame.Jpeg.ToArray();
+    }
+
+    /// <summary>Starts the GIF early once post_capture has passed since the last motion of the ongoing event.</summary>
+    public void OnTick(MotionEvent? current, DateTimeOffset now)
+    {
+        if (current is null || now < current.WindowEnd) return;
+        if (_early is { } old && old.End == current.End) return;
+        if (_early is { } stale) Discard(stale);
+        _early = new EarlyGif(current.End, RenderGif(current));
+    }
+
+    private Task<RenderResult> RenderGif(MotionEvent e)
+    {
+        var from = e.WindowStart;
+        var to = e.WindowEnd;
+        if ((to - from).TotalSeconds > RenderLimits.MaxSeconds) from = to.AddSeconds(-RenderLimits.MaxSeconds);
+        return render.SubmitAsync(new RenderRequest
+        {
+            Camera = camera, Kind = Config.RenderKind.Gif, Origin = RenderOrigin.Motion, RequestId = "motion-" + e.EventId,
+            From = from, To = to,
+        }, CancellationToken.None);
+    }
+
+    private void Discard(EarlyGif early) => _ = early.Task.ContinueWith(t =>
+    {
+        if (t.IsCompletedSuccessfully && t.Result.Path is { } p) TryDelete(p);
+    }, TaskScheduler.Default);
+
+    private async Task FinishAsync(MotionEvent e, byte[]? peak, DateTimeOffset peakTime, EarlyGif? early)
+    {
+        MediaRef? snapshot = null, gif = null;
+        var errors = new List<string>();
+        try
+        {
+            if (peak is not null)
+            {
+                var s = await media.WriteAsync(camera, peakTime, "motion", "jpg", peak, CancellationToken.None).ConfigureAwait(false);
+                snapshot = Ref(s.RelativePath);
+            }
+            Task<RenderResult> gifTask;
+            if (early is not null && early.End == e.End) gifTask = early.Task;
+            else
+            {
+                if (early is not null) Discard(early);
+                var wait = e.WindowEnd - time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time).ConfigureAwait(false);
+                gifTask = RenderGif(e);
+            }
+            var r = await gifTask.ConfigureAwait(false);
+            if (r.Ok && r.Path is not null) gif = Ref(Path.GetRelativePath(media.Root, r.Path).Replace('\\', '/'));
+            else errors.Add($"gif: {r.Error}");
+        }
+        catch (Exception ex)
+        {
+            errors.Add(ex.Message);
+            log.LogWarning("Camera {Camera}: motion event {Event} files failed: {Error}", camera, e.EventId, ex.Message);
+        }
+        var files = new Dictionary<string, string>();
+        if (snapshot is not null) files["snapshot"] = snapshot.RelativePath;
+        if (gif is not null) files["gif"] = gif.RelativePath;
+        Store(e, files);
+        bus.Publish(new MotionEventCompleted(camera, e.EventId, e.Start, e.End, e.PeakScore, e.Zones, snapshot, gif,
+            errors.Count == 0 ? null : string.Join("; ", errors)));
+    }
+
+    private MediaRef Ref(string rel) => new(media.Url(rel), media.Media(rel), rel);
+
+    private void Store(MotionEvent e, IReadOnlyDictionary<string, string>? files)
+    {
+        if (store is null) return;
+        try
+        {
+            store.Upsert(new StoredEvent
+            {
+                Id = e.EventId, Camera = camera, Start = e.Start, End = e.EndedAt is null ? null : e.End,
+                Score = Math.Round(e.PeakScore, 3), PeakAt = e.PeakTime,
+                Boxes = e.PeakBoxes.Select(b => new EventBox(Math.Round(b.Nx, 4), Math.Round(b.Ny, 4), Math.Round(b.Nw, 4), Math.Round(b.Nh, 4))).ToList(),
+                Zones = e.Zones.ToList(),
+                Files = files ?? new Dictionary<string, string>(),
+            });
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning("Camera {Camera}: could not store motion event {Event}: {Error}", camera, e.EventId, ex.Message);
+        }
+    }
+
+    private static void TryDelete(string path) { try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
+}

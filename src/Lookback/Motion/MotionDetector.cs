@@ -1,0 +1,279 @@
+namespace Lookback.Motion;
+
+/// <summary>
+/// Motion detector for small 8-bit gray frames (160–640 px wide), pure managed code, no I/O, allocation-free per frame.
+/// <para>Per frame: 3x3 Gaussian blur → robust global gain/offset estimate against the background (folded into the
+/// background, so light switches, clouds and auto-exposure ramps don't fire; a scene that changes as a whole
+/// recalibrates instead) → per-pixel comparison with the min/max of the background in a (2r+1)² neighbourhood
+/// (tolerates 1–2 px camera shake) → mask → flicker suppression (pixels whose state keeps flipping) → 3x3 opening →
+/// 8-connected components, small ones dropped → area decision confirmed on consecutive frames → background update
+/// (slow under changed pixels).</para>
+/// Not thread-safe: one detector per camera, called from one analysis loop.
+/// </summary>
+public sealed class MotionDetector
+{
+    public int Width { get; }
+    public int Height { get; }
+    public MotionSettings Settings { get; }
+
+    readonly int _n;
+    readonly byte[] _cur, _bgByte, _lo, _hi, _tmp, _state, _prevState, _activity, _changed, _morph, _mask;
+    readonly ushort[] _bg, _blurTmp;
+    readonly int _unmasked;
+    readonly string[] _zoneNames;
+    readonly ushort[][] _zonePrefix; // per zone, per row: prefix counts of zone pixels, (w+1) per row
+    readonly int[] _zoneArea, _zoneCount;
+    readonly ConnectedComponents _cc;
+    readonly Component[] _components;
+    readonly MotionFrameResult _result = new();
+    readonly BrightnessEstimator _estimator;
+    readonly int _minBlobPixels;
+    readonly int _kBg, _kFg;
+
+    int _threshold;
+    double _minAreaPercent;
+    int _framesSinceReset = -1; // −1: no background yet
+    int _streak;
+
+    public MotionDetector(int width, int height, MotionSettings settings)
+    {
+        if (width < 8 || height < 8) throw new ArgumentOutOfRangeException(nameof(width), "frames must be at least 8x8");
+        ArgumentNullException.ThrowIfNull(settings);
+        Width = width; Height = height; Settings = settings;
+        _n = width * height;
+        _cur = new byte[_n]; _bgByte = new byte[_n]; _lo = new byte[_n]; _hi = new byte[_n]; _tmp = new byte[_n];
+        _state = new byte[_n]; _prevState = new byte[_n]; _activity = new byte[_n]; _changed = new byte[_n];
+        _morph = new byte[_n];
+        _bg = new ushort[_n]; _blurTmp = new ushort[_n];
+        _mask = PolygonRaster.Rasterize(settings.Mask, width, height);
+        _unmasked = Math.Max(1, _n - _mask.Count((byte)255));
+
+        _zoneNames = [.. settings.Zones.Keys];
+        _zonePrefix = new ushort[_zoneNames.Length][];
+        _zoneArea = new int[_zoneNames.Length];
+        _zoneCount = new int[_zoneNames.Length];
+        var zmask = new byte[_n];
+        for (int z = 0; z < _zoneNames.Length; z++)
+        {
+            Array.Clear(zmask);
+            PolygonRaster.Fill(settings.Zones[_zoneNames[z]], zmask, width, height);
+            var pre = new ushort[(width + 1) * height];
+            int area = 0;
+            for (int y = 0; y < height; y++)
+            {
+                int acc = 0;
+                for (int x = 0; x < width; x++)
+                {
+                    if (zmask[y * width + x] != 0 && _mask[y * width + x] == 0) acc++;
+                    pre[y * (width + 1) + x + 1] = (ushort)acc;
+                }
+                area += acc;
+            }
+            _zonePrefix[z] = pre;
+            _zoneArea[z] = area;
+        }
+
+        _cc = new ConnectedComponents(width, height);
+        _components = new Component[Math.Max(256, settings.MaxBoxes)];
+        _result.BoxList.Capacity = Math.Max(1, settings.MaxBoxes);
+        _result.ZoneList.Capacity = Math.Max(1, _zoneNames.Length);
+        _estimator = new BrightnessEstimator(width, height);
+        _minBlobPixels = Math.Max(4, (int)Math.Round(settings.MinBlobPercent / 100 * _n));
+        double fps = settings.Fps > 0 ? settings.Fps : 5;
+        _kBg = RateShift(settings.BackgroundSeconds * fps);
+        _kFg = Math.Max(_kBg, RateShift(settings.ForegroundSeconds * fps));
+        Threshold = settings.Threshold;
+        MinAreaPercent = settings.MinAreaPercent;
+    }
+
+    static int RateShift(double frames) => Math.Clamp((int)Math.Round(Math.Log2(Math.Max(1, frames))), 1, 8);
+
+    /// <summary>Per-pixel change threshold, 1..255; may be changed between frames.</summary>
+    public int Threshold
+    {
+        get => _threshold;
+        set => _threshold = Math.Clamp(value, 1, 254);
+    }
+
+    /// <summary>Percent of the unmasked frame that must change; may be changed between frames.</summary>
+    public double MinAreaPercent
+    {
+        get => _minAreaPercent;
+        set => _minAreaPercent = Math.Clamp(value, 0, 100);
+    }
+
+    /// <summary>Forget the background: the next frame starts a new warm-up.</summary>
+    public void Reset()
+    {
+        _framesSinceReset = -1;
+        _streak = 0;
+    }
+
+    /// <summary>Analyses one frame (gray, <paramref name="stride"/> bytes per row, at least Width x Height).
+    /// The result is reused by the next call.</summary>
+    public MotionFrameResult Process(ReadOnlySpan<byte> gray, int stride, long timestampMs)
+    {
+        int w = Width, h = Height, n = _n;
+        if (stride < w || gray.Length < (h - 1) * stride + w)
+            throw new ArgumentException($"frame too small for {w}x{h} with stride {stride}", nameof(gray));
+        var r = _result;
+        r.BoxList.Clear(); r.ZoneList.Clear();
+        r.Motion = false; r.Score = 0; r.Recalibrated = false; r.WarmingUp = false;
+        r.GlobalGain = 1; r.GlobalOffset = 0; r.RawChangedPercent = 0; r.SceneChangedPercent = 0; r.TimestampMs = timestampMs;
+
+        MotionKernels.Blur3x3(gray, stride, _cur, _blurTmp, w, h);
+
+        if (_framesSinceReset < 0)
+        {
+            StartOver();
+            r.WarmingUp = true;
+            return r;
+        }
+        _framesSinceReset++;
+        bool warm = _framesSinceReset < Settings.WarmupFrames;
+
+        // 1. global brightness: frame ≈ gain·bg + offset, fitted robustly on a sparse grid, folded into the model
+        var fit = _estimator.Estimate(_cur, _bg, _mask);
+        r.GlobalGain = fit.Gain; r.GlobalOffset = fit.Offset;
+        if (!fit.Plausible && !warm)
+        {
+            Recalibrate(r);
+            return r;
+        }
+        if (fit.Plausible && (Math.Abs(fit.Gain - 1) * 255 + Math.Abs(fit.Offset) >= 1.0 || Math.Abs(fit.Offset) >= 0.75))
+            MotionKernels.ApplyGain(_bg, n, fit.Gain, fit.Offset);
+
+        // 2. compare with the background's local min/max (shake tolerance)
+        MotionKernels.BackgroundToBytes(_bg, _bgByte, n);
+        int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
+        MotionKernels.Min(_bgByte, _lo, _tmp, w, h, rad);
+        MotionKernels.Max(_bgByte, _hi, _tmp, w, h, rad);
+        int raw = MotionKernels.Difference(_cur, _lo, _hi, _mask, _state, _changed, n, _threshold);
+        r.RawChangedPercent = 100.0 * raw / _unmasked;
+        r.SceneChangedPercent = 100 * SceneChange();
+        if (!warm && (raw >= Settings.RecalibrateFraction * _unmasked || r.SceneChangedPercent >= 100 * Settings.SceneChangeFraction))
+        {
+            Recalibrate(r);
+            return r;
+        }
+
+        // 3. flicker suppression, speckle removal (3x3 opening)
+        if (Settings.FlickerSuppression)
+            MotionKernels.Flicker(_state, _prevState, _activity, _changed, n,
+                Settings.FlickerGain, Settings.FlickerDecay, Settings.FlickerLimit, Settings.FlickerCap);
+        MotionKernels.Min(_changed, _morph, _tmp, w, h, 1);
+        MotionKernels.Max(_morph, _changed, _tmp, w, h, 1);
+
+        // 4. components, boxes, zones
+        int count = _cc.Label(_changed, _minBlobPixels, _components, out long area);
+        double score = 100.0 * area / _unmasked;
+        r.Score = score;
+        if (count > 0)
+        {
+            int boxes = Math.Min(count, Settings.MaxBoxes);
+            LargestFirst(_components.AsSpan(0, count), boxes);
+            for (int i = 0; i < boxes; i++)
+            {
+                ref var c = ref _components[i];
+                r.BoxList.Add(MotionBox.FromPixels(c.X0, c.Y0, c.X1 - c.X0, c.Y1 - c.Y0, c.Area, w, h));
+            }
+            if (_zoneNames.Length > 0) CountZones(r);
+        }
+
+        // 5. decision
+        bool candidate = !warm && score > 0 && score >= _minAreaPercent;
+        _streak = candidate ? _streak + 1 : 0;
+        r.Motion = _streak >= Math.Max(1, Settings.ConfirmFrames);
+        r.WarmingUp = warm;
+
+        // 6. background update: fast while warming up, slow under changed pixels
+        if (warm)
+        {
+            int k = Math.Min(_kBg, 1 + _framesSinceReset / 2);
+            MotionKernels.UpdateBackground(_cur, _state, _bg, n, k, k);
+        }
+        else
+            // (the background learns slowly under every pixel that differs, masked or not: _state != 0)
+            MotionKernels.UpdateBackground(_cur, _state, _bg, n, _kBg, _kFg);
+        return r;
+    }
+
+    /// <summary>
+    /// Fraction of a sparse grid of unmasked pixels that differ from the background by more than the threshold
+    /// beyond its 3x3 min/max: a stricter look than the 5x5 shake tolerance, to notice a scene replaced by another
+    /// of similar texture (camera turned, IR switch) that a wide tolerance band would swallow.
+    /// </summary>
+    double SceneChange()
+    {
+        int w = Width, h = Height, step = Math.Max(2, (int)Math.Sqrt(_n / 2000.0)), t = _threshold, total = 0, changed = 0;
+        for (int y = 1; y < h - 1; y += step)
+            for (int x = 1; x < w - 1; x += step)
+            {
+                int i = y * w + x;
+                if (_mask[i] != 0) continue;
+                int lo = 255, hi = 0;
+                for (int dy = -w; dy <= w; dy += w)
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        int b = _bgByte[i + dy + dx];
+                        if (b < lo) lo = b;
+                        if (b > hi) hi = b;
+                    }
+                int c = _cur[i];
+                total++;
+                if (c < lo - t || c > hi + t) changed++;
+            }
+        return total == 0 ? 0 : (double)changed / total;
+    }
+
+    void StartOver()
+    {
+        MotionKernels.ResetBackground(_cur, _bg, _n);
+        Array.Clear(_activity);
+        Array.Clear(_prevState);
+        _framesSinceReset = 0;
+        _streak = 0;
+    }
+
+    void Recalibrate(MotionFrameResult r)
+    {
+        StartOver();
+        r.Recalibrated = true;
+        r.WarmingUp = true;
+        r.Score = 0;
+        r.Motion = false;
+    }
+
+    void CountZones(MotionFrameResult r)
+    {
+        Array.Clear(_zoneCount);
+        int w1 = Width + 1;
+        for (int i = 0, runs = _cc.RunCount; i < runs; i++)
+        {
+            if (_cc.RunComponent(i) < 0) continue;
+            int y = _cc.RunY(i), x0 = _cc.RunX0(i), x1 = _cc.RunX1(i);
+            for (int z = 0; z < _zoneNames.Length; z++)
+            {
+                var pre = _zonePrefix[z];
+                _zoneCount[z] += pre[y * w1 + x1] - pre[y * w1 + x0];
+            }
+        }
+        double minAreaPixels = Math.Max(1, _minAreaPercent / 100 * _unmasked);
+        for (int z = 0; z < _zoneNames.Length; z++)
+        {
+            double need = Math.Max(1, Math.Min(Settings.ZoneMinFraction * _zoneArea[z], minAreaPixels));
+            if (_zoneCount[z] > 0 && _zoneCount[z] >= need) r.ZoneList.Add(_zoneNames[z]);
+        }
+    }
+
+    static void LargestFirst(Span<Component> c, int k)
+    {
+        // partial selection sort: the k largest first, no delegate, no allocation
+        for (int i = 0; i < k; i++)
+        {
+            int best = i;
+            for (int j = i + 1; j < c.Length; j++) if (c[j].Area > c[best].Area) best = j;
+            if (best != i) (c[i], c[best]) = (c[best], c[i]);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lookback.Config;
+
+namespace Lookback.Mqtt;
+
+/// <summary>
+/// Pure builders of Home Assistant device-based discovery payloads (HA 2024.11+; see mqtt-discovery.md §2–§10).
+/// One device per camera at <c>D/device/N_&lt;cam&gt;/config</c>, and one device for the node at
+/// <c>D/device/lookback_N/config</c> (parent of the camera devices via <c>via_device</c>).
+/// </summary>
+public static class Discovery
+{
+    public const string OriginUrl = "https://github.com/lookback-cameras/lookback";
+    public static readonly string[] EventTypes = ["motion_start", "motion_end", "ring", "snapshot_ready", "gif_ready", "moment_ready"];
+
+    public static string KindName(CameraKind k) => k.ToString().ToLowerInvariant();
+
+    private static JsonObject Origin(string version) => new() { ["name"] = "Lookback", ["sw"] = version, ["url"] = OriginUrl };
+
+    /// <summary>The node's display name: "Lookback", or "Lookback &lt;node&gt;" when several instances share a broker.</summary>
+    public static string NodeName(string nodeId) => nodeId == "lookback" ? "Lookback" : $"Lookback {nodeId}";
+
+    /// <summary>Device-based discovery config of one camera.</summary>
+    public static JsonObject Camera(Topics t, CameraOptions cam, string version)
+    {
+        var c = cam.Slug;
+        string Uid(string key) => $"{t.CameraDeviceId(c)}_{key}";
+        var components = new JsonObject
+        {
+            ["snapshot"] = new JsonObject
+            {
+                ["platform"] = "camera", ["name"] = null, ["unique_id"] = Uid("snapshot"), ["topic"] = t.Snapshot(c),
+            },
+            ["last_gif"] = new JsonObject
+            {
+                ["platform"] = "image", ["name"] = "Last GIF", ["unique_id"] = Uid("last_gif"), ["url_topic"] = t.GifUrl(c),
+            },
+            ["motion"] = new JsonObject
+            {
+                ["platform"] = "binary_sensor", ["name"] = "Motion", ["unique_id"] = Uid("motion"), ["device_class"] = "motion",
+                ["state_topic"] = t.Motion(c), ["payload_on"] = "ON", ["payload_off"] = "OFF",
+            },
+            ["event"] = new JsonObject
+            {
+                ["platform"] = "event", ["name"] = "Event", ["unique_id"] = Uid("event"), ["state_topic"] = t.Event(c),
+                ["event_types"] = new JsonArray([.. EventTypes.Select(e => (JsonNode)JsonValue.Create(e)!)]),
+            },
+            ["snapshot_button"] = Button(t, c, Uid("snapshot_button"), "Take snapshot", "snapshot", "mdi:camera"),
+            ["gif_button"] = Button(t, c, Uid("gif_button"), "Make GIF", "gif", "mdi:file-gif-box"),
+            ["moment_button"] = Button(t, c, Uid("moment_button"), "Save moment", "moment", "mdi:movie-open"),
+            ["motion_detection"] = new JsonObject
+            {
+                ["platform"] = "switch", ["name"] = "Motion detection", ["unique_id"] = Uid("motion_detection"),
+                ["command_topic"] = t.Command(c, "motion"), ["state_topic"] = t.State(c),
+                ["value_template"] = "{{ 'ON' if value_json.motion.enabled else 'OFF' }}",
+                ["payload_on"] = "ON", ["payload_off"] = "OFF", ["state_on"] = "ON", ["state_off"] = "OFF",
+                ["entity_category"] = "config", ["icon"] = "mdi:motion-sensor",
+            },
+            ["motion_threshold"] = new JsonObject
+            {
+                ["platform"] = "number", ["name"] = "Motion threshold", ["unique_id"] = Uid("motion_threshold"),
+                ["command_topic"] = t.Command(c, "motion_threshold"), ["state_topic"] = t.State(c),
+                ["value_template"] = "{{ value_json.motion.threshold }}",
+                ["min"] = 1, ["max"] = 255, ["step"] = 1, ["mode"] = "box", ["entity_category"] = "config",
+                ["icon"] = "mdi:tune-vertical",
+            },
+            ["fps"] = Diagnostic(t, c, Uid("fps"), "Frame rate", "{{ value_json.fps }}", unit: "fps", precision: 1),
+            ["buffered_seconds"] = Diagnostic(t, c, Uid("buffered_seconds"), "Buffered", "{{ value_json.buffered_seconds }}",
+                unit: "s", deviceClass: "duration", precision: 0),
+            ["last_error"] = Diagnostic(t, c, Uid("last_error"), "Last error",
+                "{{ (value_json.last_error or 'none')[:250] }}", measurement: false),
+        };
+        return new JsonObject
+        {
+            ["device"] = new JsonObject
+            {
+                ["identifiers"] = new JsonArray(t.CameraDeviceId(c)),
+                ["name"] = cam.Title,
+                ["manufacturer"] = "Lookback",
+                ["model"] = KindName(cam.Kind),
+                ["sw_version"] = version,
+                ["via_device"] = t.NodeDeviceId,
+            },
+            ["origin"] = Origin(version),
+            ["availability"] = new JsonArray(
+                new JsonObject { ["topic"] = t.Node, ["payload_available"] = "online", ["payload_not_available"] = "offline" },
+                new JsonObject { ["topic"] = t.Availability(c), ["payload_available"] = "online", ["payload_not_available"] = "offline" }),
+            ["availability_mode"] = "all",
+            ["components"] = components,
+        };
+    }
+
+    /// <summary>Device-based discovery config of the node: connectivity (no availability), version, renders queued.</summary>
+    public static JsonObject Node(Topics t, string version)
+    {
+        var nodeAvailability = () => new JsonArray(new JsonObject { ["topic"] = t.Node });
+        return new JsonObject
+        {
+            ["device"] = new JsonObject
+            {
+                ["identifiers"] = new JsonArray(t.NodeDeviceId),
+                ["name"] = NodeName(t.NodeId),
+                ["manufacturer"] = "Lookback",
+                ["model"] = "Lookback",
+                ["sw_version"] = version,
+            },
+            ["origin"] = Origin(version),
+            ["components"] = new JsonObject
+            {
+                ["connectivity"] = new JsonObject
+                {
+                    ["platform"] = "binary_sensor", ["name"] = "Connectivity", ["unique_id"] = $"{t.NodeDeviceId}_connectivity",
+                    ["device_class"] = "connectivity", ["state_topic"] = t.Node,
+                    ["payload_on"] = "online", ["payload_off"] = "offline", ["entity_category"] = "diagnostic",
+                },
+                ["version"] = new JsonObject
+                {
+                    ["platform"] = "sensor", ["name"] = "Version", ["unique_id"] = $"{t.NodeDeviceId}_version",
+                    ["state_topic"] = t.NodeState, ["value_template"] = "{{ value_json.version }}",
+                    ["entity_category"] = "diagnostic", ["availability"] = nodeAvailability(),
+                },
+                ["renders_queued"] = new JsonObject
+                {
+                    ["platform"] = "sensor", ["name"] = "Renders queued", ["unique_id"] = $"{t.NodeDeviceId}_renders_queued",
+                    ["state_topic"] = t.NodeState, ["value_template"] = "{{ value_json.renders_queued }}",
+                    ["state_class"] = "measurement", ["entity_category"] = "diagnostic", ["availability"] = nodeAvailability(),
+                    ["icon"] = "mdi:tray-full",
+                },
+            },
+        };
+    }
+
+    private static JsonObject Button(Topics t, string cam, string uid, string name, string action, string icon) => new()
+    {
+        ["platform"] = "button", ["name"] = name, ["unique_id"] = uid, ["command_topic"] = t.Command(cam, action),
+        ["payload_press"] = "PRESS", ["icon"] = icon,
+    };
+
+    private static JsonObject Diagnostic(Topics t, string cam, string uid, string name, string template,
+        string? unit = null, string? deviceClass = null, int? precision = null, bool measurement = true)
+    {
+        var o = new JsonObject
+        {
+            ["platform"] = "sensor", ["name"] = name, ["unique_id"] = uid, ["state_topic"] = t.State(cam),
+            ["value_template"] = template, ["entity_category"] = "diagnostic",
+        };
+        if (measurement) o["state_class"] = "measurement";
+        if (unit != null) o["unit_of_measurement"] = unit;
+        if (deviceClass != null) o["device_class"] = deviceClass;
+        if (precision != null) o["suggested_display_precision"] = precision;
+        return o;
+    }
+
+    public static string Serialize(JsonObject o) => o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+
+    /// <summary>The JSON array published retained at P/nodes/N/cameras.</summary>
+    public static string CameraList(IEnumerable<string> slugs) => JsonSerializer.Serialize(slugs.ToArray());
+
+    /// <summary>Parses a P/nodes/N/cameras payload; empty on anything unexpected.</summary>
+    public static IReadOnlyList<string> ParseCameraList(ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty) return [];
+        try
+        {
+            using var d = JsonDocument.Parse(payload.ToArray());
+            if (d.RootElement.ValueKind != JsonValueKind.Array) return [];
+            return [.. d.RootElement.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)];
+        }
+        catch (JsonException) { return []; }
+    }
+
+    /// <summary>Cameras listed in the previous run's list that are no longer configured.</summary>
+    public static IReadOnlyList<string> Removed(IEnumerable<string> previous, IEnumerable<string> current)
+    {
+        var now = current.ToHashSet(StringComparer.Ordinal);
+        return [.. previous.Where(p => !now.Contains(p) && IsSlug(p)).Distinct()];
+    }
+
+    public static bool IsSlug(string s) => s.Length > 0 && s.All(ch => ch is >= 'a' and <= 'z' or >= '0' and <= '9' or '_');
+}

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lookback.Cameras;
+using Lookback.Events;
+using Lookback.Rendering;
+using Microsoft.Extensions.Logging;
+
+namespace Lookback.Mqtt;
+
+/// <summary>
+/// Turns camera state into retained MQTT values (via <see cref="RetainedState"/>): availability, motion, snapshot,
+/// state JSON (throttled to one per <see cref="StateInterval"/> per camera unless forced), gif/url, node state.
+/// </summary>
+public sealed class StatePublisher
+{
+    public const int MaxSnapshotBytes = 256 * 1024;
+    private readonly Topics _t;
+    private readonly ICameraDirectory _cameras;
+    private readonly IRenderService _renders;
+    private readonly RetainedState _retained;
+    private readonly Func<ReadOnlyMemory<byte>, byte[]>? _fitter;
+    private readonly ILogger _log;
+    private readonly string _version;
+    private readonly Func<DateTimeOffset> _clock;
+    private readonly Dictionary<string, DateTimeOffset> _lastState = new();
+    private readonly HashSet<string> _snapshotBusy = [];
+
+    public StatePublisher(Topics topics, ICameraDirectory cameras, IRenderService renders, RetainedState retained,
+        string version, ILogger logger, Func<ReadOnlyMemory<byte>, byte[]>? snapshotFitter = null, Func<DateTimeOffset>? clock = null)
+    {
+        _t = topics; _cameras = cameras; _renders = renders; _retained = retained; _version = version; _log = logger;
+        _fitter = snapshotFitter; _clock = clock ?? (() => DateTimeOffset.UtcNow);
+    }
+
+    public TimeSpan StateInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Subscribes to the bus; dispose the result to stop.</summary>
+    public IDisposable Attach(EventBus bus)
+    {
+        var subs = new List<IDisposable>
+        {
+            bus.Subscribe<CameraStatusChanged>(e => { Availability(e.Camera, e.Status); State(e.Camera, force: true); }),
+            bus.Subscribe<MotionChanged>(e => _retained.Set(_t.Motion(e.Camera), e.Active ? "ON" : "OFF")),
+            bus.Subscribe<CameraSettingsChanged>(e => State(e.Camera, force: true)),
+            bus.Subscribe<SnapshotDue>(e => SnapshotAsync(e.Camera)),
+            bus.Subscribe<RenderCompleted>(e => RenderDone(e.Result)),
+        };
+        return new Composite(subs);
+    }
+
+    /// <summary>Initial values of every camera (called once at start).</summary>
+    public void PublishAll()
+    {
+        foreach (var c in _cameras.All)
+        {
+            Availability(c.Slug, c.Status);
+            if (_retained.Get(_t.Motion(c.Slug)) == null) _retained.Set(_t.Motion(c.Slug), "OFF");
+            State(c.Slug, force: true);
+        }
+        NodeState();
+    }
+
+    /// <summary>Periodic refresh: state of every camera (throttled) and the node state.</summary>
+    public void Tick()
+    {
+        foreach (var c in _cameras.All) State(c.Slug, force: false);
+        NodeState();
+    }
+
+    public void Availability(string cam, CameraStatus status) =>
+        _retained.Set(_t.Availability(cam), status == CameraStatus.Online ? "online" : "offline");
+
+    public void NodeState() => _retained.Set(_t.NodeState, JsonSerializer.Serialize(new JsonObject
+    {
+        ["version"] = _version, ["renders_queued"] = _renders.Queued, ["cameras"] = _cameras.All.Count,
+    }));
+
+    /// <summary>Publishes P/&lt;cam&gt;/state unless one was published less than StateInterval ago (force: always).</summary>
+    public void State(string cam, bool force)
+    {
+        var c = _cameras.Find(cam);
+        if (c == null) return;
+        var now = _clock();
+        lock (_lastState)
+        {
+            if (!force && _lastState.TryGetValue(cam, out var last) && now - last < StateInterval) return;
+            _lastState[cam] = now;
+        }
+        _retained.Set(_t.State(cam), JsonSerializer.SerializeToUtf8Bytes(StateJson(c)));
+    }
+
+    public static JsonObject StateJson(ICamera c)
+    {
+        var ring = c.Ring;
+        var oldest = ring.OldestTime; var newest = ring.NewestTime;
+        var err = c.LastError;
+        if (err is { Length: > 200 }) err = err[..200];
+        return new JsonObject
+        {
+            ["status"] = c.Status.ToString().ToLowerInvariant(),
+            ["fps"] = Math.Round(c.Fps, 2),
+            ["buffered_seconds"] = oldest is { } o && newest is { } n ? Math.Round((n - o).TotalSeconds, 1) : 0,
+            ["buffered_frames"] = ring.Count,
+            ["last_frame_at"] = c.LastFrameAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
+            ["last_error"] = err,
+            ["motion"] = new JsonObject
+            {
+                ["enabled"] = c.MotionEnabled,
+                ["threshold"] = c.MotionThreshold,
+                ["min_area"] = c.Options.Motion.MinArea,
+                ["fps"] = c.Options.Motion.Fps,
+                ["off_delay"] = c.Options.Motion.OffDelay,
+            },
+        };
+    }
+
+    /// <summary>Newest ring frame → P/&lt;cam&gt;/snapshot, fitted (≤ 640 px wide, ≤ 256 KB) off the bus thread.</summary>
+    public Task SnapshotAsync(string cam)
+    {
+        var c = _cameras.Find(cam);
+        if (c == null) return Task.CompletedTask;
+        lock (_snapshotBusy) if (!_snapshotBusy.Add(cam)) return Task.CompletedTask; // one at a time per camera
+        return Task.Run(() =>
+        {
+            try
+            {
+                using var w = c.Ring.Latest();
+                if (w == null || w.Count == 0) return;
+                var jpeg = w[0].Jpeg;
+                byte[] fitted;
+                if (_fitter != null) fitted = _fitter(jpeg);
+                else if (jpeg.Length <= MaxSnapshotBytes) fitted = jpeg.ToArray();
+                else { _log.LogWarning("Snapshot of {Camera} is {Bytes} bytes (> 256 KB) and no fitter is set; skipped", cam, jpeg.Length); return; }
+                if (fitted.Length == 0 || fitted.Length > MaxSnapshotBytes)
+                {
+                    _log.LogWarning("Snapshot of {Camera}: fitted JPEG is {Bytes} bytes; skipped", cam, fitted.Length);
+                    return;
+                }
+                _retained.Set(_t.Snapshot(cam), fitted);
+            }
+            catch (Exception ex) { _log.LogWarning("Snapshot of {Camera} failed: {Error}", cam, ex.Message); }
+            finally { lock (_snapshotBusy) _snapshotBusy.Remove(cam); }
+        });
+    }
+
+    private void RenderDone(RenderResult r)
+    {
+        if (!r.Ok) return;
+        var url = r.Kind switch { "gif" => r.Url, "moment" => r.GifUrl, _ => null };
+        if (!string.IsNullOrEmpty(url) && Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https"))
+            _retained.Set(_t.GifUrl(r.Camera), url);
+    }
+
+    /// <summary>Also called by the bridge for renders it sees directly (the render service publishes RenderCompleted).</summary>
+    internal void OnRenderCompleted(RenderResult r) => RenderDone(r);
+
+    private sealed class Composite(List<IDisposable> items) : IDisposable
+    {
+        public void Dispose() { foreach (var i in items) i.Dispose(); }
+    }
+}

@@ -1,0 +1,76 @@
+using Lookback.Config;
+using Microsoft.Extensions.Logging;
+
+namespace Lookback.Storage;
+
+/// <summary>What one retention pass removed.</summary>
+public sealed record RetentionReport(int FilesDeleted, long BytesDeleted, int EventsDeleted, long BytesKept);
+
+/// <summary>
+/// Keeps storage within <c>retain_days</c> and <c>max_bytes</c>: removes the oldest media files first (renders,
+/// event snapshots and GIFs, and any later recordings and timelapses under the media root), together with the event
+/// rows that name them. Hidden folders (outbox, state, database) are never touched.
+/// </summary>
+public sealed class Retention(StorageOptions options, string root, EventStore? events, TimeProvider time, ILogger? log = null)
+{
+    public RetentionReport Sweep()
+    {
+        var now = time.GetUtcNow();
+        int deleted = 0, eventsDeleted = 0;
+        long freed = 0;
+        var cutoff = options.RetainDays > 0 ? now.AddDays(-options.RetainDays) : (DateTimeOffset?)null;
+        if (cutoff is { } c && events is not null)
+        {
+            var (count, named) = events.DeleteOlderThan(c);
+            eventsDeleted += count;
+            foreach (var r in named) TryDelete(Path.Combine(root, r));
+        }
+        var files = MediaFiles().OrderBy(f => f.LastWriteTimeUtc).ToList();
+        var total = files.Sum(f => f.Length);
+
+        foreach (var f in files)
+        {
+            var tooOld = cutoff is { } cut && f.LastWriteTimeUtc < cut.UtcDateTime;
+            var tooBig = total - freed > options.MaxBytes;
+            if (!tooOld && !tooBig) break; // files are oldest first: nothing after this one qualifies by age either
+            if (!TryDelete(f.FullName)) continue;
+            deleted++;
+            freed += f.Length;
+            if (events is not null)
+                eventsDeleted += events.DeleteNaming(Path.GetRelativePath(root, f.FullName).Replace('\\', '/'));
+        }
+        RemoveEmptyFolders(root);
+        var report = new RetentionReport(deleted, freed, eventsDeleted, total - freed);
+        if (deleted > 0 || eventsDeleted > 0)
+            log?.LogInformation("Retention: removed {Files} file(s), {Bytes} bytes and {Events} event(s); {Kept} bytes kept",
+                deleted, freed, eventsDeleted, report.BytesKept);
+        return report;
+    }
+
+    private IEnumerable<FileInfo> MediaFiles()
+    {
+        var dir = new DirectoryInfo(root);
+        if (!dir.Exists) return [];
+        return dir.EnumerateDirectories().Where(d => !d.Name.StartsWith('.'))
+            .SelectMany(d => d.EnumerateFiles("*", SearchOption.AllDirectories))
+            .Where(f => !f.Name.Contains(".tmp-", StringComparison.Ordinal));
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try { File.Delete(path); return true; }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    private static void RemoveEmptyFolders(string root)
+    {
+        if (!Directory.Exists(root)) return;
+        foreach (var d in Directory.EnumerateDirectories(root).Where(d => !Path.GetFileName(d).StartsWith('.')))
+        {
+            foreach (var day in Directory.EnumerateDirectories(d))
+                if (!Directory.EnumerateFileSystemEntries(day).Any()) TryDeleteDir(day);
+        }
+
+        static void TryDeleteDir(string d) { try { Directory.Delete(d); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
+    }
+}
