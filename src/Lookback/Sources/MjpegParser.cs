@@ -409,6 +409,11 @@ public sealed class MjpegParser : IDisposable
             while (d > 0 && data[d - 1] == '-') d--;
             var atLine = ti - d >= 2 || d == 0 || data[d - 1] == '\n' || (d >= 2 && data[d - 2] == 0xFF && data[d - 1] == 0xD9);
             if (!atLine) { from = ti + 1; continue; }
+            // a boundary line ends right after the token (optional closing "--" and blanks): rules out look-alikes in the data
+            var q = ti + _token.Length;
+            while (q < data.Length && data[q] is (byte)'-' or (byte)' ' or (byte)'\t') q++;
+            if (q >= data.Length) { _scan = ti; return 0; }
+            if (data[q] is not ((byte)'\r' or (byte)'\n')) { from = ti + 1; continue; }
             var e = d;
             while (e > 0 && data[e - 1] is (byte)'\r' or (byte)'\n') e--;
             var part = data[..e];
