@@ -59,6 +59,7 @@ public sealed class MjpegSource : IFrameSource
         using var conn = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var stalled = false;
         var streaming = false;
+        MjpegParser? current = null;
         using var watchdog = _time.CreateTimer(_ =>
         {
             stalled = true;
@@ -73,7 +74,7 @@ public sealed class MjpegSource : IFrameSource
                     ? $"not an MJPEG stream (content-type {mediaType}): use kind snapshot"
                     : $"not an MJPEG stream (content-type {mediaType ?? "missing"})");
             var boundary = MjpegParser.BoundaryFromContentType(CameraHttp.ContentTypeValue(resp));
-            using var parser = new MjpegParser(boundary, _http.MaxFrameBytes);
+            using var parser = current = new MjpegParser(boundary, _http.MaxFrameBytes);
             var stream = await resp.Content.ReadAsStreamAsync(conn.Token).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
@@ -97,6 +98,11 @@ public sealed class MjpegSource : IFrameSource
         catch (Exception) when (stalled)
         {
             return streaming ? _http.Message($"stream stalled (no data for {_http.TimeoutSeconds:0.###} s)") : _http.TimeoutMessage();
+        }
+        catch (Exception ex) when (streaming && ex is IOException or HttpRequestException)
+        {
+            // the camera dropped the connection while streaming
+            return _http.Message(current is { InFrame: true } ? "connection closed mid-frame" : "stream ended (connection lost)");
         }
         catch (Exception ex)
         {

@@ -36,13 +36,14 @@ public enum CameraFault
 /// <summary>
 /// A fake IP camera on 127.0.0.1 (Kestrel, free port) for tests. Paths:
 /// <list type="bullet">
-/// <item><c>/snapshot.jpg</c>: <see cref="SnapshotJpeg"/> as image/jpeg.</item>
+/// <item><c>/snapshot.jpg</c>: <see cref="SnapshotJpeg"/> as image/jpeg (<c>?chunked</c>: without Content-Length).</item>
 /// <item><c>/mjpeg?fps=5</c>: multipart/x-mixed-replace of <see cref="StreamFrames"/> (cycled), with Content-Length.</item>
 /// <item><c>/mjpeg/close-mid-frame?fps=5&amp;frames=2</c>: that many frames, then half a frame, then the connection drops.</item>
 /// <item><c>/mjpeg/stall?frames=1</c>: that many frames, then silence with the connection open.</item>
 /// <item><c>/fault/{500|hang|html|truncated|corrupt|close-mid-frame}</c>: see <see cref="CameraFault"/>.</item>
 /// <item><c>/basic/&lt;path&gt;</c>, <c>/digest/&lt;path&gt;?algorithm=MD5|SHA-256</c>: the same, behind basic or digest auth
 /// (<see cref="Username"/>/<see cref="Password"/>).</item>
+/// <item>Any path: <c>?delay_ms=N</c> answers N ms late (a slow camera).</item>
 /// </list>
 /// </summary>
 public sealed class TestCameraServer : IAsyncDisposable
@@ -55,7 +56,8 @@ public sealed class TestCameraServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _requests = new();
     private readonly ConcurrentDictionary<string, NonceState> _nonces = new();
     private readonly string _opaque = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-    private int _challenges, _staleChallenges, _authFailures;
+    private int _challenges, _staleChallenges, _authFailures, _inFlight, _maxInFlight, _unauthorized;
+    private TaskCompletionSource _requestSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed class NonceState { public bool Stale; public int LastNc; }
 
@@ -75,6 +77,10 @@ public sealed class TestCameraServer : IAsyncDisposable
     public int StaleChallenges => Volatile.Read(ref _staleChallenges);
     /// <summary>Requests whose credentials were wrong.</summary>
     public int AuthFailures => Volatile.Read(ref _authFailures);
+    /// <summary>Every 401 answer (basic or digest).</summary>
+    public int Unauthorized => Volatile.Read(ref _unauthorized);
+    /// <summary>Most requests handled at the same time so far.</summary>
+    public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
 
     public static async Task<TestCameraServer> StartAsync()
     {
@@ -110,6 +116,20 @@ public sealed class TestCameraServer : IAsyncDisposable
     /// <summary>Requests seen for a path (without query), e.g. "/snapshot.jpg" or "/digest/snapshot.jpg".</summary>
     public int RequestCount(string path) => _requests.TryGetValue(path, out var n) ? n : 0;
 
+    /// <summary>Waits until <paramref name="path"/> has been requested at least <paramref name="count"/> times.</summary>
+    public async Task WaitForRequestAsync(string path, int count = 1, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var seen = Volatile.Read(ref _requestSeen).Task;
+            if (RequestCount(path) >= count) return;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException($"{path} requested {RequestCount(path)} times, wanted {count}");
+            try { await seen.WaitAsync(left); } catch (TimeoutException) { }
+        }
+    }
+
     /// <summary>Marks every digest nonce issued so far as expired: the next use gets 401 with stale=true.</summary>
     public void ExpireNonces()
     {
@@ -141,8 +161,12 @@ public sealed class TestCameraServer : IAsyncDisposable
     {
         var path = ctx.Request.Path.Value ?? "/";
         _requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+        Interlocked.Exchange(ref _requestSeen, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _stopping.Token);
         var ct = cts.Token;
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        for (var m = Volatile.Read(ref _maxInFlight); inFlight > m; m = Volatile.Read(ref _maxInFlight))
+            if (Interlocked.CompareExchange(ref _maxInFlight, inFlight, m) == m) break;
         try
         {
             if (path.StartsWith("/basic/", StringComparison.Ordinal))
@@ -150,6 +174,7 @@ public sealed class TestCameraServer : IAsyncDisposable
                 if (!CheckBasic(ctx))
                 {
                     ctx.Response.StatusCode = 401;
+                    Interlocked.Increment(ref _unauthorized);
                     ctx.Response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\"";
                     return;
                 }
@@ -162,6 +187,7 @@ public sealed class TestCameraServer : IAsyncDisposable
                 if (result != DigestResult.Ok)
                 {
                     ctx.Response.StatusCode = 401;
+                    Interlocked.Increment(ref _unauthorized);
                     var stale = result == DigestResult.Stale;
                     if (stale) Interlocked.Increment(ref _staleChallenges); else Interlocked.Increment(ref _challenges);
                     if (result == DigestResult.Wrong) Interlocked.Increment(ref _authFailures);
@@ -174,6 +200,7 @@ public sealed class TestCameraServer : IAsyncDisposable
         }
         catch (OperationCanceledException) { /* client gone or server stopping */ }
         catch (IOException) { }
+        finally { Interlocked.Decrement(ref _inFlight); }
     }
 
     private async Task ServeAsync(HttpContext ctx, string path, CancellationToken ct)
@@ -181,9 +208,17 @@ public sealed class TestCameraServer : IAsyncDisposable
         var q = ctx.Request.Query;
         var fps = double.TryParse(q["fps"].FirstOrDefault(), System.Globalization.CultureInfo.InvariantCulture, out var f) && f > 0 ? f : 5;
         var frames = int.TryParse(q["frames"].FirstOrDefault(), out var fr) ? fr : 2;
+        if (int.TryParse(q["delay_ms"].FirstOrDefault(), out var delayMs) && delayMs > 0)
+            await Task.Delay(delayMs, ct); // a slow camera
         switch (path)
         {
             case "/snapshot.jpg":
+                if (q.ContainsKey("chunked"))
+                {
+                    ctx.Response.ContentType = "image/jpeg"; // no Content-Length: chunked transfer
+                    await ctx.Response.Body.WriteAsync(SnapshotJpeg, ct);
+                    return;
+                }
                 await WriteJpegAsync(ctx, SnapshotJpeg, ct);
                 return;
             case "/mjpeg":
