@@ -19,7 +19,8 @@ public sealed class MjpegSource : IFrameSource
     private readonly Backoff _backoff;
     private readonly long _minGapTicks;
     private long? _lastDelivered;
-    private long _lastProblemReport = long.MinValue;
+    private long _lastProblemReport;
+    private string? _lastProblem;
     private long _delivered;
 
     public MjpegSource(CameraOptions options, HttpClient http, TimeProvider? time = null, Backoff? backoff = null)
@@ -112,9 +113,13 @@ public sealed class MjpegSource : IFrameSource
 
     private void Drain(MjpegParser parser, IFrameSink sink)
     {
-        var problems = parser.OversizeParts + parser.InvalidParts;
-        while (parser.TryRead(out var jpeg))
+        while (true)
         {
+            var problems = parser.OversizeParts + parser.InvalidParts;
+            var got = parser.TryRead(out var jpeg);
+            if (parser.OversizeParts + parser.InvalidParts != problems && parser.LastProblem is { } p)
+                ReportProblem(sink, p, _time.GetTimestamp());
+            if (!got) return;
             FramesReceived++;
             var now = _time.GetTimestamp();
             if (_lastDelivered is long last && now - last < _minGapTicks) continue;
@@ -128,14 +133,13 @@ public sealed class MjpegSource : IFrameSource
             Interlocked.Increment(ref _delivered);
             SourceSink.Frame(sink, jpeg, _time.GetUtcNow());
         }
-        if (parser.OversizeParts + parser.InvalidParts != problems && parser.LastProblem is { } p)
-            ReportProblem(sink, p, _time.GetTimestamp());
     }
 
-    /// <summary>Bad parts inside a working stream: reported, at most once per few seconds.</summary>
+    /// <summary>Bad parts inside a working stream: each kind of problem reported at most once per few seconds.</summary>
     private void ReportProblem(IFrameSink sink, string problem, long now)
     {
-        if (_lastProblemReport != long.MinValue && _time.GetElapsedTime(_lastProblemReport, now) < ProblemReportEvery) return;
+        if (problem == _lastProblem && _time.GetElapsedTime(_lastProblemReport, now) < ProblemReportEvery) return;
+        _lastProblem = problem;
         _lastProblemReport = now;
         SourceSink.Error(sink, _http.Message(problem));
     }

@@ -38,7 +38,7 @@ public enum CameraFault
 /// <list type="bullet">
 /// <item><c>/snapshot.jpg</c>: <see cref="SnapshotJpeg"/> as image/jpeg (<c>?chunked</c>: without Content-Length).</item>
 /// <item><c>/mjpeg?fps=5</c>: multipart/x-mixed-replace of <see cref="StreamFrames"/> (cycled), with Content-Length.</item>
-/// <item><c>/mjpeg/close-mid-frame?fps=5&amp;frames=2</c>: that many frames, then half a frame, then the connection drops.</item>
+/// <item><c>/mjpeg/close-mid-frame?fps=5&amp;frames=2</c>: that many frames, then half a frame, then the stream ends.</item>
 /// <item><c>/mjpeg/stall?frames=1</c>: that many frames, then silence with the connection open.</item>
 /// <item><c>/fault/{500|hang|html|truncated|corrupt|close-mid-frame}</c>: see <see cref="CameraFault"/>.</item>
 /// <item><c>/basic/&lt;path&gt;</c>, <c>/digest/&lt;path&gt;?algorithm=MD5|SHA-256</c>: the same, behind basic or digest auth
@@ -230,8 +230,7 @@ public sealed class TestCameraServer : IAsyncDisposable
                 var jpeg = StreamFrames[0];
                 await WritePartHeaderAsync(ctx, jpeg.Length, ct);
                 await ctx.Response.Body.WriteAsync(jpeg.AsMemory(0, jpeg.Length / 2), ct);
-                await ctx.Response.Body.FlushAsync(ct);
-                ctx.Abort();
+                await ctx.Response.CompleteAsync(); // the stream ends inside a part
                 return;
             }
             case "/mjpeg/stall":
