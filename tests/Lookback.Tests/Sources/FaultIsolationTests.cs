@@ -71,7 +71,7 @@ public class FaultIsolationTests
         var sw = Stopwatch.StartNew();
         await healthy.WaitForFramesAsync(start + 15);
         var rate = 15 / sw.Elapsed.TotalSeconds;
-        Assert.True(rate > perSecond * 0.5, $"healthy camera at {rate:0.0}/s, nominal {perSecond}/s");
+        Assert.True(rate > perSecond * 0.4, $"healthy camera at {rate:0.0}/s, nominal {perSecond}/s");
         Assert.True(rate < perSecond * 1.6, $"healthy camera at {rate:0.0}/s, nominal {perSecond}/s");
     }
 }

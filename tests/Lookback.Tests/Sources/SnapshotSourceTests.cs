@@ -26,12 +26,13 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url("/snapshot.jpg?delay_ms=300"), interval: 0.1), Http), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url("/snapshot.jpg?delay_ms=500"), interval: 0.4), Http), sink))
             await sink.WaitForFramesAsync(5);
         Assert.Equal(1, server.MaxConcurrentRequests);
         var f = sink.Frames;
         var mean = (f[4].At - f[0].At).TotalSeconds / 4;
-        Assert.InRange(mean, 0.28, 0.6); // request time (0.3 s) sets the pace, not interval + request time
+        // the request time (0.5 s) sets the pace; interval + request time would be 0.9 s
+        Assert.InRange(mean, 0.45, 0.75);
     }
 
     [Fact]
