@@ -200,3 +200,53 @@ public class SnapshotSourceTests
         Assert.Empty(sink.Errors);
     }
 }
+
+/// <summary>Scheduling and backoff with a manual clock: real 1 s → 60 s delays, checked without waiting for them.</summary>
+public class SnapshotScheduleTests
+{
+    [Fact]
+    public async Task Backoff_grows_while_failing_and_resets_after_a_success()
+    {
+        await using var server = await TestCameraServer.StartAsync();
+        server.SnapshotFailStatus = 503;
+        var time = new ManualTimeProvider();
+        var sink = new RecordingSink();
+        var source = new SnapshotSource(Cam(server.SnapshotUrl, interval: 0.5, timeout: 10), Http, time, new Backoff(random: () => 0.5));
+        await using var running = Run(source, sink);
+        foreach (var seconds in new[] { 1, 2, 4, 8, 16, 32, 60, 60 })
+        {
+            var delay = TimeSpan.FromSeconds(seconds);
+            await time.WaitForTimerAsync(delay);
+            time.Advance(delay);
+        }
+        await sink.WaitUntilAsync(s => s.ErrorCount >= 9, TimeSpan.FromSeconds(20), "nine errors");
+        Assert.All(sink.Errors, e => Assert.Equal($"HTTP 503 Service Unavailable from {server.SnapshotUrl}", e));
+        server.SnapshotFailStatus = null;
+        await time.WaitForTimerAsync(TimeSpan.FromSeconds(60));
+        time.Advance(TimeSpan.FromSeconds(60));
+        await sink.WaitForFramesAsync(1);
+        await time.WaitForTimerAsync(TimeSpan.FromSeconds(0.5)); // success: back to the interval
+        server.SnapshotFailStatus = 500;
+        time.Advance(TimeSpan.FromSeconds(0.5));
+        await time.WaitForTimerAsync(TimeSpan.FromSeconds(1)); // the backoff starts over at 1 s
+        Assert.Equal(1, sink.FrameCount);
+    }
+
+    [Fact]
+    public async Task Polls_are_scheduled_by_start_time()
+    {
+        await using var server = await TestCameraServer.StartAsync();
+        var time = new ManualTimeProvider();
+        var sink = new RecordingSink();
+        await using var running = Run(new SnapshotSource(Cam(server.SnapshotUrl, interval: 2), Http, time), sink);
+        for (var i = 1; i <= 3; i++)
+        {
+            await sink.WaitForFramesAsync(i);
+            await time.WaitForTimerAsync(TimeSpan.FromSeconds(2));
+            time.Advance(TimeSpan.FromSeconds(2));
+        }
+        await sink.WaitForFramesAsync(4);
+        var at = sink.Frames.Select(f => f.At).ToArray();
+        Assert.Equal([0, 2, 4, 6], at.Select(a => (a - at[0]).TotalSeconds));
+    }
+}

@@ -69,6 +69,8 @@ public sealed class TestCameraServer : IAsyncDisposable
     public string Password { get; set; } = "Sup3rS3cret!";
     /// <summary>The picture served by /snapshot.jpg.</summary>
     public byte[] SnapshotJpeg { get; set; } = TestJpegs.Make(320, 240, seed: 1);
+    /// <summary>When set, /snapshot.jpg answers with this HTTP status instead of the picture.</summary>
+    public int? SnapshotFailStatus { get; set; }
     /// <summary>The pictures cycled by the MJPEG streams.</summary>
     public IReadOnlyList<byte[]> StreamFrames { get; set; } = TestJpegs.Frames(4);
     /// <summary>401 answers with a fresh digest challenge.</summary>
@@ -213,6 +215,11 @@ public sealed class TestCameraServer : IAsyncDisposable
         switch (path)
         {
             case "/snapshot.jpg":
+                if (SnapshotFailStatus is int status)
+                {
+                    ctx.Response.StatusCode = status;
+                    return;
+                }
                 if (q.ContainsKey("chunked"))
                 {
                     ctx.Response.ContentType = "image/jpeg"; // no Content-Length: chunked transfer
