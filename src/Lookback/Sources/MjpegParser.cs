@@ -13,7 +13,7 @@ namespace Lookback.Sources;
 /// <remarks>
 /// Tolerates: quoted or bare boundaries, with or without the leading <c>--</c> in the stream (also when the header value
 /// already carries it), CRLF or LF-only lines, missing or wrong <c>Content-Length</c> (a declared body must start with SOI
-/// and end with EOI, else the part is re-read up to the next boundary), missing blank line after the part headers, junk
+/// and end with EOI, else the part is re-read up to the next boundary, and later lengths are ignored), missing blank line after the part headers, junk
 /// before the first boundary, and streams with no usable boundary at all (SOI…EOI found by walking the JPEG markers, so
 /// EXIF thumbnails don't end a frame early). Parts larger than the frame cap are skipped and counted.
 /// </remarks>
@@ -35,6 +35,7 @@ public sealed class MjpegParser : IDisposable
     private bool _sawHeader;
     private int _walk;               // Raw: relative position of the JPEG marker walk
     private bool _inEntropy;
+    private bool _distrustLength;     // a Content-Length proved wrong: find boundaries instead from now on
 
     /// <param name="boundary">From the Content-Type header (see <see cref="BoundaryFromContentType"/>); null: detect from the
     /// first <c>--</c> line, or read bare concatenated JPEGs.</param>
@@ -107,6 +108,7 @@ public sealed class MjpegParser : IDisposable
     public void Reset()
     {
         _start = _end = _pendingConsume = 0;
+        _distrustLength = false;
         EnterSeek();
     }
 
@@ -146,6 +148,7 @@ public sealed class MjpegParser : IDisposable
                     }
                     _state = State.BodyScan; // wrong Content-Length: resync on the boundary
                     _scan = 0;
+                    _distrustLength = true;
                     break;
                 }
                 case State.BodyScan:
@@ -378,7 +381,7 @@ public sealed class MjpegParser : IDisposable
     private void EnterBody()
     {
         _scan = 0;
-        if (_contentLength >= 4 && _contentLength <= _maxFrameBytes) _state = State.BodyLength;
+        if (_contentLength >= 4 && _contentLength <= _maxFrameBytes && !_distrustLength) _state = State.BodyLength;
         else _state = State.BodyScan; // none, or too large to trust: find the boundary (capped)
     }
 
