@@ -23,7 +23,7 @@ public static class DemoMode
             broker = new EmbeddedBroker(EmbeddedBrokerPort);
             try
             {
-                await broker.StartAsync(ct);
+                await broker.StartAsync();
                 stdout.WriteLine($"Embedded MQTT broker on 127.0.0.1:{EmbeddedBrokerPort}");
             }
             catch (Exception ex)

@@ -142,7 +142,7 @@ public static class LookbackHost
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose);
-        if (extra is not null) cfg = cfg.WriteTo.TextWriter(extra, outputTemplate: template);
+        if (extra is not null) cfg = cfg.WriteTo.Sink(new TextWriterSink(extra, template));
         return cfg.CreateLogger();
     }
 }
@@ -201,5 +201,16 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
         if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }
+    }
+}
+
+/// <summary>Writes log events to a TextWriter (tests capture the log this way).</summary>
+internal sealed class TextWriterSink(TextWriter writer, string template) : Serilog.Core.ILogEventSink
+{
+    private readonly Serilog.Formatting.Display.MessageTemplateTextFormatter _format = new(template);
+
+    public void Emit(LogEvent logEvent)
+    {
+        lock (writer) { _format.Format(logEvent, writer); writer.Flush(); }
     }
 }

@@ -37,7 +37,7 @@ public static class Program
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help") { stdout.WriteLine(Usage); return args.Length == 0 ? 2 : 0; }
         if (args[0] is "--version" or "version") { stdout.WriteLine($"lookback {Version}"); return 0; }
         var verb = args[0];
-        if (!CliArgs.TryParse(args.AsSpan(1), out var cli, out var argError))
+        if (!CliArgs.TryParse(args[1..], out var cli, out var argError))
         {
             stderr.WriteLine($"lookback {verb}: {argError}");
             stderr.WriteLine(Usage);
@@ -100,7 +100,7 @@ public static class Program
 /// <summary>Options after the verb.</summary>
 public sealed record CliArgs(string? Config, int? Port)
 {
-    public static bool TryParse(ReadOnlySpan<string> args, out CliArgs parsed, out string? error)
+    public static bool TryParse(string[] args, out CliArgs parsed, out string? error)
     {
         string? config = null; int? port = null; error = null;
         parsed = new CliArgs(null, null);

@@ -28,8 +28,8 @@ public class FaultIsolationTests
         var url = server.FaultUrl(fault);
         var healthy = new RecordingSink();
         var faulty = new RecordingSink();
-        await using var h = Run(new SnapshotSource(Cam(server.SnapshotUrl, interval: 0.1), Http), healthy);
-        await using var f = Run(new SnapshotSource(Cam(url, interval: 0.1, timeout: 1), Http, backoff: FastBackoff()), faulty);
+        await using var h = Run(new SnapshotSource(Cam(server.SnapshotUrl, interval: 0.1), SharedHttp), healthy);
+        await using var f = Run(new SnapshotSource(Cam(url, interval: 0.1, timeout: 1), SharedHttp, backoff: FastBackoff()), faulty);
         await AssertHealthyRateAsync(healthy, perSecond: 10);
         await faulty.WaitUntilAsync(s => s.ErrorCount >= 2, TimeSpan.FromSeconds(20), "the fault twice (retried)");
         var accepted = expected.Split(" OR ").Select(e => e.Replace("{url}", url)).ToArray();
@@ -55,8 +55,8 @@ public class FaultIsolationTests
         var url = server.Url(path);
         var healthy = new RecordingSink();
         var faulty = new RecordingSink();
-        await using var h = Run(new MjpegSource(Cam(server.MjpegUrl(fps: 10), interval: 0.1, kind: CameraKind.Mjpeg), Http), healthy);
-        await using var f = Run(new MjpegSource(Cam(url, interval: 0.1, kind: CameraKind.Mjpeg, timeout: 1), Http, backoff: FastBackoff()), faulty);
+        await using var h = Run(new MjpegSource(Cam(server.MjpegUrl(fps: 10), interval: 0.1, kind: CameraKind.Mjpeg), SharedHttp), healthy);
+        await using var f = Run(new MjpegSource(Cam(url, interval: 0.1, kind: CameraKind.Mjpeg, timeout: 1), SharedHttp, backoff: FastBackoff()), faulty);
         await AssertHealthyRateAsync(healthy, perSecond: 10);
         await faulty.WaitUntilAsync(s => s.ErrorCount >= 2, TimeSpan.FromSeconds(20), "the fault twice (retried)");
         Assert.Equal(expected.Replace("{url}", url), faulty.Errors[0]);

@@ -12,7 +12,7 @@ public class MjpegSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        var source = new MjpegSource(Cam(server.MjpegUrl(fps: 20), interval: 0.25, kind: CameraKind.Mjpeg), Http);
+        var source = new MjpegSource(Cam(server.MjpegUrl(fps: 20), interval: 0.25, kind: CameraKind.Mjpeg), SharedHttp);
         await using (Run(source, sink))
             await sink.WaitForFramesAsync(6);
         var f = sink.Frames;
@@ -29,7 +29,7 @@ public class MjpegSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new MjpegSource(Cam(server.MjpegUrl(fps: 30), interval: 0, kind: CameraKind.Mjpeg), Http), sink))
+        await using (Run(new MjpegSource(Cam(server.MjpegUrl(fps: 30), interval: 0, kind: CameraKind.Mjpeg), SharedHttp), sink))
             await sink.WaitForFramesAsync(12);
         var f = sink.Frames;
         for (var i = 0; i < 12; i++) Assert.True(f[i].Jpeg.AsSpan().SequenceEqual(server.StreamFrames[i % server.StreamFrames.Count]), $"frame {i}");
@@ -43,7 +43,7 @@ public class MjpegSourceTests
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
         var cam = Cam(server.Url($"/digest/mjpeg?fps=10&algorithm={algorithm}"), 0, CameraKind.Mjpeg, AuthKind.Digest, "admin", Secret);
-        await using (Run(new MjpegSource(cam, Http), sink))
+        await using (Run(new MjpegSource(cam, SharedHttp), sink))
             await sink.WaitForFramesAsync(3);
         Assert.Empty(sink.Errors);
     }
@@ -53,7 +53,7 @@ public class MjpegSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new MjpegSource(Cam(server.Url("/mjpeg/stall?frames=1"), 0, CameraKind.Mjpeg, timeout: 0.5), Http, backoff: FastBackoff()), sink))
+        await using (Run(new MjpegSource(Cam(server.Url("/mjpeg/stall?frames=1"), 0, CameraKind.Mjpeg, timeout: 0.5), SharedHttp, backoff: FastBackoff()), sink))
         {
             await sink.WaitForErrorAsync(e => e == $"stream stalled (no data for 0.5 s) from {server.BaseUrl}/mjpeg/stall?frames=1");
             await server.WaitForRequestAsync("/mjpeg/stall", 2);
@@ -66,7 +66,7 @@ public class MjpegSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new MjpegSource(Cam(server.Url("/mjpeg/close-mid-frame?fps=20&frames=2"), 0, CameraKind.Mjpeg), Http, backoff: FastBackoff()), sink))
+        await using (Run(new MjpegSource(Cam(server.Url("/mjpeg/close-mid-frame?fps=20&frames=2"), 0, CameraKind.Mjpeg), SharedHttp, backoff: FastBackoff()), sink))
         {
             await sink.WaitForErrorAsync(e => e.StartsWith("connection closed mid-frame from "));
             await sink.WaitForFramesAsync(4);
@@ -79,7 +79,7 @@ public class MjpegSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new MjpegSource(Cam(server.SnapshotUrl, 0, CameraKind.Mjpeg), Http, backoff: FastBackoff()), sink))
+        await using (Run(new MjpegSource(Cam(server.SnapshotUrl, 0, CameraKind.Mjpeg), SharedHttp, backoff: FastBackoff()), sink))
             await sink.WaitForErrorAsync(e => e == $"not an MJPEG stream (content-type image/jpeg): use kind snapshot from {server.SnapshotUrl}");
     }
 
@@ -103,7 +103,7 @@ public class MjpegSourceTests
         body.Write(Encoding.ASCII.GetBytes(delimiter + nl));
         await using var camera = RawTcpCamera.StartStream(contentType, body.ToArray(), chunk: 333);
         var sink = new RecordingSink();
-        await using (Run(new MjpegSource(Cam(camera.Url(), 0, CameraKind.Mjpeg), Http), sink))
+        await using (Run(new MjpegSource(Cam(camera.Url(), 0, CameraKind.Mjpeg), SharedHttp), sink))
             await sink.WaitForFramesAsync(5);
         var got = sink.Frames;
         for (var i = 0; i < 5; i++) Assert.True(got[i].Jpeg.AsSpan().SequenceEqual(frames[i]), $"frame {i}");
@@ -126,7 +126,7 @@ public class MjpegSourceTests
         body.Write("--b\r\n"u8);
         await using var camera = RawTcpCamera.StartStream("multipart/x-mixed-replace; boundary=b", body.ToArray());
         var sink = new RecordingSink();
-        await using (Run(new MjpegSource(Cam(camera.Url(), 0, CameraKind.Mjpeg, maxFrameBytes: 20_000), Http), sink))
+        await using (Run(new MjpegSource(Cam(camera.Url(), 0, CameraKind.Mjpeg, maxFrameBytes: 20_000), SharedHttp), sink))
         {
             await sink.WaitForFramesAsync(3);
             await sink.WaitForErrorAsync(e => e.StartsWith("frame larger than 20000 bytes from http://127.0.0.1:"));

@@ -12,7 +12,7 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.SnapshotUrl, interval: 0.2), Http), sink))
+        await using (Run(new SnapshotSource(Cam(server.SnapshotUrl, interval: 0.2), SharedHttp), sink))
             await sink.WaitForFramesAsync(6);
         var f = sink.Frames;
         Assert.All(f, x => Assert.True(x.Jpeg.AsSpan().SequenceEqual(server.SnapshotJpeg)));
@@ -26,7 +26,7 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url("/snapshot.jpg?delay_ms=500"), interval: 0.4), Http), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url("/snapshot.jpg?delay_ms=500"), interval: 0.4), SharedHttp), sink))
             await sink.WaitForFramesAsync(5);
         Assert.Equal(1, server.MaxConcurrentRequests);
         var f = sink.Frames;
@@ -40,7 +40,7 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url("/snapshot.jpg?chunked"), interval: 0.1), Http), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url("/snapshot.jpg?chunked"), interval: 0.1), SharedHttp), sink))
             await sink.WaitForFramesAsync(2);
         Assert.True(sink.Frames[0].Jpeg.AsSpan().SequenceEqual(server.SnapshotJpeg));
     }
@@ -52,7 +52,7 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url(path), interval: 0.1, maxFrameBytes: 1000), Http, backoff: FastBackoff()), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url(path), interval: 0.1, maxFrameBytes: 1000), SharedHttp, backoff: FastBackoff()), sink))
             await sink.WaitForErrorAsync(e => e.StartsWith($"frame larger than 1000 bytes from {server.BaseUrl}/snapshot.jpg"));
         Assert.Equal(0, sink.FrameCount);
     }
@@ -62,7 +62,7 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url("/basic/snapshot.jpg"), 0.1, auth: AuthKind.Basic, user: "admin", password: Secret), Http), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url("/basic/snapshot.jpg"), 0.1, auth: AuthKind.Basic, user: "admin", password: Secret), SharedHttp), sink))
             await sink.WaitForFramesAsync(3);
         Assert.Empty(sink.Errors);
         Assert.Equal(0, server.AuthFailures);
@@ -77,7 +77,7 @@ public class SnapshotSourceTests
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
         var cam = Cam(server.Url($"/digest/snapshot.jpg?algorithm={algorithm}"), 0.1, auth: AuthKind.Digest, user: "admin", password: Secret);
-        await using (Run(new SnapshotSource(cam, Http), sink))
+        await using (Run(new SnapshotSource(cam, SharedHttp), sink))
             await sink.WaitForFramesAsync(4);
         Assert.Empty(sink.Errors);
         Assert.Equal(1, server.Challenges); // one 401, then the nonce is reused with a growing nc
@@ -93,7 +93,7 @@ public class SnapshotSourceTests
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
         var cam = Cam(server.Url($"/digest/snapshot.jpg?algorithm={algorithm}"), 0.1, auth: AuthKind.Digest, user: "admin", password: Secret);
-        await using (Run(new SnapshotSource(cam, Http), sink))
+        await using (Run(new SnapshotSource(cam, SharedHttp), sink))
         {
             await sink.WaitForFramesAsync(2);
             server.ExpireNonces();
@@ -112,7 +112,7 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url(path), 0.1, auth: kind, user: "admin", password: Secret), Http), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url(path), 0.1, auth: kind, user: "admin", password: Secret), SharedHttp), sink))
             await sink.WaitForFramesAsync(3);
         Assert.Empty(sink.Errors);
     }
@@ -123,7 +123,7 @@ public class SnapshotSourceTests
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
         var url = $"http://admin:{Uri.EscapeDataString(Secret)}@127.0.0.1:{server.Port}/digest/snapshot.jpg";
-        await using (Run(new SnapshotSource(Cam(url, 0.1), Http), sink))
+        await using (Run(new SnapshotSource(Cam(url, 0.1), SharedHttp), sink))
             await sink.WaitForFramesAsync(2);
         Assert.Empty(sink.Errors);
     }
@@ -138,7 +138,7 @@ public class SnapshotSourceTests
         await using var server = await TestCameraServer.StartAsync();
         server.Password = "the-right-one";
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url(path), 0.1, auth: kind, user: "admin", password: Secret), Http, backoff: FastBackoff()), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url(path), 0.1, auth: kind, user: "admin", password: Secret), SharedHttp, backoff: FastBackoff()), sink))
             await sink.WaitUntilAsync(s => s.ErrorCount >= 2, TimeSpan.FromSeconds(20), "two errors");
         var expected = $"HTTP 401 Unauthorized: {reason} from {server.BaseUrl}{path}";
         Assert.All(sink.Errors, e => Assert.Equal(expected, e));
@@ -151,7 +151,7 @@ public class SnapshotSourceTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        await using (Run(new SnapshotSource(Cam(server.Url("/digest/snapshot.jpg"), 0.1), Http, backoff: FastBackoff()), sink))
+        await using (Run(new SnapshotSource(Cam(server.Url("/digest/snapshot.jpg"), 0.1), SharedHttp, backoff: FastBackoff()), sink))
             await sink.WaitForErrorAsync(e => e.StartsWith("HTTP 401 Unauthorized: camera asks for a username and password (none configured) from "));
     }
 
@@ -166,7 +166,7 @@ public class SnapshotSourceTests
             .ToList();
         server.Password = "something-else";
         var sinks = urls.Select(_ => new RecordingSink()).ToList();
-        var running = urls.Select((u, i) => Run(new SnapshotSource(Cam(u, 0.1, user: "admin", password: Secret, timeout: 0.5), Http, backoff: FastBackoff()), sinks[i])).ToList();
+        var running = urls.Select((u, i) => Run(new SnapshotSource(Cam(u, 0.1, user: "admin", password: Secret, timeout: 0.5), SharedHttp, backoff: FastBackoff()), sinks[i])).ToList();
         try
         {
             foreach (var s in sinks) await s.WaitUntilAsync(x => x.ErrorCount >= 1, TimeSpan.FromSeconds(20), "an error");
@@ -191,7 +191,7 @@ public class SnapshotSourceTests
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
         using var cts = new CancellationTokenSource();
-        var task = new SnapshotSource(Cam(server.FaultUrl(CameraFault.Hang), timeout: 60), Http).RunAsync(sink, cts.Token);
+        var task = new SnapshotSource(Cam(server.FaultUrl(CameraFault.Hang), timeout: 60), SharedHttp).RunAsync(sink, cts.Token);
         await server.WaitForRequestAsync("/fault/hang");
         var sw = Stopwatch.StartNew();
         cts.Cancel();
@@ -211,7 +211,7 @@ public class SnapshotScheduleTests
         server.SnapshotFailStatus = 503;
         var time = new ManualTimeProvider();
         var sink = new RecordingSink();
-        var source = new SnapshotSource(Cam(server.SnapshotUrl, interval: 0.5, timeout: 10), Http, time, new Backoff(random: () => 0.5));
+        var source = new SnapshotSource(Cam(server.SnapshotUrl, interval: 0.5, timeout: 10), SharedHttp, time, new Backoff(random: () => 0.5));
         await using var running = Run(source, sink);
         foreach (var seconds in new[] { 1, 2, 4, 8, 16, 32, 60, 60 })
         {
@@ -238,7 +238,7 @@ public class SnapshotScheduleTests
         await using var server = await TestCameraServer.StartAsync();
         var time = new ManualTimeProvider();
         var sink = new RecordingSink();
-        await using var running = Run(new SnapshotSource(Cam(server.SnapshotUrl, interval: 2), Http, time), sink);
+        await using var running = Run(new SnapshotSource(Cam(server.SnapshotUrl, interval: 2), SharedHttp, time), sink);
         for (var i = 1; i <= 3; i++)
         {
             await sink.WaitForFramesAsync(i);

@@ -11,7 +11,7 @@ public class SourceFactoryTests
     [InlineData(CameraKind.Mjpeg, typeof(MjpegSource))]
     [InlineData(CameraKind.Auto, typeof(AutoSource))]
     public void Picks_the_source_by_kind(CameraKind kind, Type expected) =>
-        Assert.IsType(expected, SourceFactory.Create(Cam("http://127.0.0.1:1/x", kind: kind), Http));
+        Assert.IsType(expected, SourceFactory.Create(Cam("http://127.0.0.1:1/x", kind: kind), SharedHttp));
 
     [Theory]
     [InlineData(CameraKind.Rtsp, "http://127.0.0.1/x")]
@@ -21,7 +21,7 @@ public class SourceFactoryTests
     [InlineData(CameraKind.Auto, "/share/ftp/cam")]
     public void Later_kinds_are_not_supported_yet(CameraKind kind, string url)
     {
-        var ex = Assert.Throws<NotSupportedException>(() => SourceFactory.Create(Cam(url, kind: kind), Http));
+        var ex = Assert.Throws<NotSupportedException>(() => SourceFactory.Create(Cam(url, kind: kind), SharedHttp));
         Assert.Contains("comes in a later issue", ex.Message);
     }
 
@@ -33,7 +33,7 @@ public class SourceFactoryTests
     {
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
-        var source = (AutoSource)SourceFactory.Create(Cam(server.Url(path), 0.1, CameraKind.Auto, user: "admin", password: Secret), Http);
+        var source = (AutoSource)SourceFactory.Create(Cam(server.Url(path), 0.1, CameraKind.Auto, user: "admin", password: Secret), SharedHttp);
         await using (Run(source, sink))
             await sink.WaitForFramesAsync(3);
         Assert.Equal(detected, source.Detected);
@@ -46,7 +46,7 @@ public class SourceFactoryTests
         await using var server = await TestCameraServer.StartAsync();
         var sink = new RecordingSink();
         var url = server.FaultUrl(CameraFault.Html);
-        await using (Run(SourceFactory.Create(Cam(url, 0.1, CameraKind.Auto), Http, null, FastBackoff()), sink))
+        await using (Run(SourceFactory.Create(Cam(url, 0.1, CameraKind.Auto), SharedHttp, null, FastBackoff()), sink))
             await sink.WaitUntilAsync(s => s.ErrorCount >= 2, TimeSpan.FromSeconds(20));
         Assert.Equal($"not a JPEG or MJPEG stream (content-type text/html) from {url}", sink.Errors[0]);
     }

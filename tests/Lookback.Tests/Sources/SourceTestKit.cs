@@ -7,7 +7,7 @@ namespace Lookback.Tests.Sources;
 public static class SourceTestKit
 {
     public const string Secret = "Sup3rS3cret!";
-    public static readonly HttpClient Http = SourceFactory.CreateHttpClient(TimeSpan.FromSeconds(5));
+    public static readonly HttpClient SharedHttp = SourceFactory.CreateHttpClient(TimeSpan.FromSeconds(5));
 
     /// <summary>Retry quickly so that tests see repeated errors within a second.</summary>
     public static Backoff FastBackoff() => new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200));
