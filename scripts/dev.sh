@@ -40,11 +40,15 @@ case "$cmd" in
     # One plain closing line: "N passed, N failed, N skipped".
     python3 - "$log" <<'PY'
 import re, sys
-p = f = s = 0
+counts = {"Passed": 0, "Failed": 0, "Skipped": 0}
 for line in open(sys.argv[1], errors="replace"):
     m = re.search(r"Failed:\s+(\d+), Passed:\s+(\d+), Skipped:\s+(\d+)", line)
-    if m: f += int(m[1]); p += int(m[2]); s += int(m[3])
-print(f"{p} passed, {f} failed, {s} skipped")
+    if m:
+        counts["Failed"] += int(m[1]); counts["Passed"] += int(m[2]); counts["Skipped"] += int(m[3])
+        continue
+    m = re.match(r"\s+(Passed|Failed|Skipped):\s+(\d+)\s*$", line)  # the "Total tests:" block of normal verbosity
+    if m: counts[m[1]] += int(m[2])
+print(f"{counts['Passed']} passed, {counts['Failed']} failed, {counts['Skipped']} skipped")
 PY
     exit "$rc"
     ;;

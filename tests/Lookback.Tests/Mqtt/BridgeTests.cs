@@ -183,7 +183,7 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
         Assert.Equal(7, obs.WaitFor("lookback/bus_a/snapshot").Payload.Length);
         Assert.Equal(1, fitted);
 
-        var req = new RenderRequest { Camera = "bus_a", Kind = RenderKind.Gif, Origin = RenderOrigin.Motion };
+        var req = new RenderRequest { Camera = "bus_a", Kind = RenderKind.Gif, Origin = RenderOrigin.Http };
         var res = await h.Renderer.SubmitAsync(req, default);
         h.Bus.Publish(new RenderCompleted(req, res));
         Assert.Equal(res.Url, obs.WaitFor("lookback/bus_a/gif/url").Text);
@@ -286,7 +286,7 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
         var first = await new BridgeHost(gate.Port, "rst", ["rst_a"], storage: storage).StartAsync();
         gate.Close();
         Mosquitto.WaitUntil(() => !first.Bridge.Connection.IsConnected, TimeSpan.FromSeconds(5), "offline");
-        for (var i = 0; i < 5; i++) first.Bus.Publish(new MotionChanged("rst_a", i % 2 == 0, DateTimeOffset.UtcNow, i, [], $"e{i}"));
+        for (var i = 0; i < 5; i++) first.Bus.Publish(new MotionChanged("rst_a", true, DateTimeOffset.UtcNow, i, [], $"e{i}"));
         Assert.Equal(5, first.Bridge.Outbox.Count);
         await first.DisposeAsync();                 // clean stop with the broker unreachable: outbox flushed to disk
         Assert.Empty(obs.On("lookback/rst_a/event"));
