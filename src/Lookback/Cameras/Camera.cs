@@ -132,18 +132,20 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable
         _bus.Publish(new CameraStatusChanged(Slug, CameraStatus.Offline, error));
     }
 
+    /// <summary>Stops the source (idempotent); waits at most 5 s for it.</summary>
     public async Task StopAsync()
     {
-        if (_cts is null || _task is null) return;
-        _cts.Cancel();
-        try { await _task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        var cts = Interlocked.Exchange(ref _cts, null);
+        if (cts is null) return;
+        cts.Cancel();
+        try { if (_task is not null) await _task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
+        finally { cts.Dispose(); }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        _cts?.Dispose();
         Ring.Dispose();
     }
 }

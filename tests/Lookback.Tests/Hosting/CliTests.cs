@@ -1,0 +1,79 @@
+using Lookback.Hosting;
+
+namespace Lookback.Tests.Hosting;
+
+public sealed class CliTests
+{
+    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var code = await Program.RunAsync(args, o, e, CancellationToken.None);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static string Write(string yaml)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("lookback-cli-").FullName, "lookback.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public async Task Version_prints_the_version()
+    {
+        var (code, output, _) = await RunAsync("--version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^lookback \d+\.\d+\.\d+", output);
+    }
+
+    [Fact]
+    public async Task Check_prints_one_line_per_camera_and_exits_0()
+    {
+        var (code, output, _) = await RunAsync("check", "--config", Write("""
+            cameras:
+              frontdoor:
+                url: http://192.0.2.9/picture
+                interval: 2
+                password: Sup3rS3cret!
+                username: admin
+              yard:
+                url: http://192.0.2.10/mjpeg
+                kind: mjpeg
+            """));
+        Assert.Equal(0, code);
+        Assert.Equal(2, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("http://192.0.2.")));
+        Assert.DoesNotContain("Sup3rS3cret!", output);
+    }
+
+    [Fact]
+    public async Task Check_and_run_print_every_error_with_its_line_and_exit_2()
+    {
+        var path = Write("""
+            cameras:
+              frontdoor:
+                url: http://192.0.2.9/picture
+                interval: -1
+                intervall: 3
+            """);
+        foreach (var verb in new[] { "check", "run" })
+        {
+            var (code, _, err) = await RunAsync(verb, "--config", path);
+            Assert.Equal(2, code);
+            Assert.Contains("cameras.frontdoor.interval: must be greater than 0 (line 4)", err);
+            Assert.Contains("cameras.frontdoor.intervall: unknown key", err);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "frobnicate" }, "unknown command")]
+    [InlineData(new[] { "check" }, "--config")]
+    [InlineData(new[] { "demo", "--port", "0" }, "--port")]
+    [InlineData(new[] { "run", "--bogus" }, "unknown argument")]
+    public async Task Bad_arguments_exit_2(string[] args, string message)
+    {
+        var (code, _, err) = await RunAsync(args);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
+}
