@@ -83,8 +83,11 @@ public static class ConfigLoader
     /// with <c>.json</c>, <c>.yaml</c> or <c>.yml</c>; otherwise text starting with '{' is JSON, anything else YAML.</summary>
     public static ConfigResult Parse(string text, string sourceName) => ParseCore(text, sourceName, addon: false);
 
-    /// <summary>The Home Assistant add-on <c>/data/options.json</c>: the same keys, JSON; cameras and zones may be
-    /// lists; an empty string for an optional value means "not set".</summary>
+    /// <summary>The Home Assistant add-on <c>/data/options.json</c>: the flattened shape of config.yaml's <c>schema:</c>
+    /// (<c>topic_prefix</c>, <c>motion_*</c>, <c>motion_mask</c>/<c>motion_zones</c>/<c>match</c>/<c>cameras</c> strings…,
+    /// see <see cref="AddonOptionsShape"/>; errors name those fields) or the canonical nested shape as JSON; cameras and
+    /// zones may be lists; an empty string for an optional value means "not set". <see cref="LookbackOptions.Mqtt"/> is
+    /// never null here: without <c>mqtt.host</c> its Host is "" (the add-on takes the Supervisor's broker).</summary>
     public static ConfigResult FromAddonOptions(string jsonText) => ParseCore(jsonText, "options.json", addon: true, forceJson: true);
 
     private static ConfigResult ParseCore(string text, string sourceName, bool addon, bool forceJson = false)
@@ -107,11 +110,16 @@ public static class ConfigLoader
             return ConfigResult.Fail(Secrets.Scrub([error], Secrets.FromText(text)).ToArray());
         }
 
+        var shape = addon ? AddonOptionsShape.Rewrite(root) : null;
         var binder = new ConfigBinder(addon);
         var options = binder.Bind(root);
+        var found = shape is null
+            ? binder.Errors
+            : shape.Errors.Concat(binder.Errors.Select(shape.MapError)).OrderBy(e => e.Line ?? int.MaxValue).ToList();
         var secrets = Secrets.FromText(text);
         secrets.UnionWith(binder.Secrets);
-        var errors = Secrets.Scrub(binder.Errors, secrets);
-        return errors.Count == 0 ? new ConfigResult(options, []) : new ConfigResult(null, errors);
+        var errors = Secrets.Scrub(found, secrets);
+        if (errors.Count > 0) return new ConfigResult(null, errors);
+        return new ConfigResult(shape is null ? options : shape.Finish(options!), []);
     }
 }
