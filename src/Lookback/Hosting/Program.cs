@@ -73,6 +73,7 @@ public static class Program
                     using var sup = SupervisorClient.FromEnvironment();
                     options = await AddonMode.ApplyAsync(options, sup, env, null, ct);
                 }
+                else if (options.Mqtt is { Host: "" }) options = options with { Mqtt = null }; // add-on options outside an add-on: no broker to ask
                 return await LookbackHost.RunAsync(options, new HostSettings { Addon = env.IsAddon }, ct);
             }
             case "demo":
