@@ -18,7 +18,9 @@ public static class Program
             .Select(t => (t, a: t.GetCustomAttribute<BenchAttribute>()))
             .Where(x => x.a is not null)
             .ToDictionary(x => x.a!.Name, x => x.t, StringComparer.OrdinalIgnoreCase);
-        var names = args.Length == 0 ? benches.Keys.Order().ToArray() : args.Where(a => !a.StartsWith('-')).ToArray();
+        // Names come first; options (--x [value]) follow and belong to the benchmarks.
+        var named = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
+        var names = named.Length == 0 ? benches.Keys.Order().ToArray() : named;
         foreach (var n in names)
         {
             if (!benches.TryGetValue(n, out var type))

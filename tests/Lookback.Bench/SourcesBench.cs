@@ -195,7 +195,7 @@ public static class SourcesBench
         }
     }
 
-    private static Process StartServerProcess(out int port)
+    internal static Process StartServerProcess(out int port)
     {
         var exe = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
