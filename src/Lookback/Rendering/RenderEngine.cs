@@ -101,8 +101,11 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     {
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
-        var m = await WriteMp4Async(plan, window, "moment", ct).ConfigureAwait(false);
-        var g = await WriteGifAsync(plan, window, plan.Fps ?? plan.Camera.Options.Gif.Fps, 1, plan.MomentGifWidth, "moment", ct).ConfigureAwait(false);
+        // The MP4 and the GIF are encoded at once (two ffmpeg processes) from the same held window.
+        var mp4 = WriteMp4Async(plan, window, "moment", ct);
+        var gifTask = WriteGifAsync(plan, window, plan.Fps ?? plan.Camera.Options.Gif.Fps, 1, plan.MomentGifWidth, "moment", ct);
+        await Task.WhenAll(mp4, gifTask).ConfigureAwait(false);
+        var (m, g) = (mp4.Result, gifTask.Result);
         return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End) with
         {
             GifUrl = store.Url(g.File.RelativePath), GifMedia = store.Media(g.File.RelativePath), GifPath = g.File.FullPath,
