@@ -69,7 +69,7 @@ public static class PipelineBench
             cam.Start();
             if (motion)
             {
-                var rec = new MotionEventRecorder(o.Slug, o, null, media, render, bus, TimeProvider.System, NullLogger.Instance);
+                var rec = new MotionEventRecorder(o.Slug, null, media, render, bus, TimeProvider.System, NullLogger.Instance);
                 var m = new MotionMonitor(cam, rec, TimeProvider.System, NullLogger.Instance);
                 monitors.Add(m);
                 m.Start();

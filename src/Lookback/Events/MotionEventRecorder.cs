@@ -15,7 +15,7 @@ namespace Lookback.Events;
 /// off_delay ends the event; if motion comes back, that early GIF is thrown away.
 /// Called from the camera's analysis loop only (not thread-safe), except the background finishing tasks.
 /// </summary>
-public sealed class MotionEventRecorder(string camera, CameraOptions options, EventStore? store, MediaStore media,
+public sealed class MotionEventRecorder(string camera, EventStore? store, MediaStore media,
     IRenderService render, EventBus bus, TimeProvider time, ILogger log)
 {
     private sealed record EarlyGif(DateTimeOffset End, Task<RenderResult> Task);

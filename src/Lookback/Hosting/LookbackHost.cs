@@ -169,7 +169,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         foreach (var cam in cameras.All)
         {
             var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
-            var recorder = new MotionEventRecorder(cam.Slug, cam.Options, events, media,
+            var recorder = new MotionEventRecorder(cam.Slug, events, media,
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog);
             var monitor = new MotionMonitor(cam, recorder, time, camLog);
             _monitors.Add(monitor);
