@@ -111,15 +111,23 @@ export function mount(root, slug) {
       const job = waiting.shift();
       if (job.gen != null && job.gen !== prefetchGen) { job.reject(new Error('stale')); continue; }
       inFlight++;
+      job.started = true;
       job.run().then(job.resolve, job.reject).finally(() => { inFlight--; pump(); });
     }
   }
   function enqueue(run, urgent, gen) {
-    return new Promise((resolve, reject) => {
-      const job = { run, resolve, reject, gen };
-      if (urgent) waiting.unshift(job); else waiting.push(job);
-      pump();
-    });
+    const job = { run, gen, started: false };
+    const promise = new Promise((resolve, reject) => { job.resolve = resolve; job.reject = reject; });
+    if (urgent) waiting.unshift(job); else waiting.push(job);
+    pump();
+    return { promise, job };
+  }
+  /** A prefetch that is now wanted on screen: never dropped as stale, and next in line. */
+  function promote(job) {
+    job.gen = null;
+    if (job.started) return;
+    const i = waiting.indexOf(job);
+    if (i > 0) { waiting.splice(i, 1); waiting.unshift(job); }
   }
   function drop(seq, e) {
     cache.delete(seq);
@@ -127,9 +135,13 @@ export function mount(root, slug) {
   }
   function load(seq, urgent = false) {
     let e = cache.get(seq);
-    if (e) { cache.delete(seq); cache.set(seq, e); return e.promise; }
+    if (e) {
+      cache.delete(seq); cache.set(seq, e);          // LRU: most recently wanted last
+      if (urgent && e.job) promote(e.job);
+      return e.promise;
+    }
     e = { url: null };
-    e.promise = enqueue(async () => {
+    const q = enqueue(async () => {
       const r = await fetch(camPath(slug, `frames/${seq}.jpg`));
       if (!r.ok) throw new ApiError(r.status, await errorText(r));
       const url = URL.createObjectURL(await r.blob());
@@ -138,9 +150,10 @@ export function mount(root, slug) {
       draw();
       return url;
     }, urgent, urgent ? null : prefetchGen);
-    e.promise.catch(() => { if (cache.get(seq) === e) cache.delete(seq); });
+    e.promise = q.promise; e.job = q.job;
+    e.promise.then(() => { e.job = null; }, () => { if (cache.get(seq) === e) cache.delete(seq); });
     cache.set(seq, e);
-    for (const [s, old] of cache) { if (cache.size <= CACHE_MAX) break; if (s !== seq) drop(s, old); }
+    for (const [s, old] of cache) { if (cache.size <= CACHE_MAX) break; if (s !== seq && s !== S.shownSeq) drop(s, old); }
     return e.promise;
   }
   function prefetch(dir) {
@@ -194,8 +207,7 @@ export function mount(root, slug) {
     const newest = S.frames.at(-1);
     if (S.live) {
       pill.className = 'pill live'; pill.textContent = 'LIVE';
-      const t = S.camera?.last_frame_at ? Date.parse(S.camera.last_frame_at) : newest?.t;
-      when.textContent = t ? fmtClock(t) : '';
+      when.textContent = '';
       pos.textContent = S.frames.length ? `${S.frames.length} frames · ${fmtSeconds((newest.t - S.frames[0].t) / 1000)} buffered` : '';
     } else {
       const f = S.frames[S.idx];
