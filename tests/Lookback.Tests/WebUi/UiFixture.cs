@@ -37,8 +37,14 @@ public sealed class UiFixture : IAsyncLifetime
         _cams = new DemoCameraServer([("garden", "Garden", 768, 576), ("driveway", "Driveway", 640, 360)]);
         var camBase = await _cams.StartAsync(CancellationToken.None);
         var o = DemoMode.DemoOptions(null, camBase, 0);
-        o = o with { Mqtt = null, Storage = o.Storage with { Path = _storage }, LogLevel = "warning" };
-        App = LookbackHost.Build(o, new HostSettings { RenderWorkers = 1 });
+        // No motion detection: its renders would compete with the tests' own (and cost CPU on a shared machine);
+        // the events tests store their own events.
+        o = o with
+        {
+            Mqtt = null, Storage = o.Storage with { Path = _storage }, LogLevel = "warning",
+            Cameras = [.. o.Cameras.Select(c => c with { Motion = c.Motion with { Enabled = false } })],
+        };
+        App = LookbackHost.Build(o, new HostSettings { RenderWorkers = 1, RenderQueueCapacity = 8 });
         await App.StartAsync();
         await StartProxyAsync();
 
