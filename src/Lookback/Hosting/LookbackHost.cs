@@ -124,6 +124,8 @@ public static class LookbackHost
         web.MapMediaEndpoints();
         web.MapEventEndpoints();
         web.MapMetricsEndpoint();
+        web.MapFrameEndpoints();
+        web.MapStatusEndpoints();
         web.MapWebUi();
         return new LookbackApp(web, options);
     }

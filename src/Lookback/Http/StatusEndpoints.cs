@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using Lookback.Cameras;
+using Lookback.Hosting;
+using Lookback.Rendering;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Lookback.Http;
+
+/// <summary><c>GET /api/status</c>: what <c>/metrics</c> says, as JSON for the web UI's status page.</summary>
+public static class StatusEndpoints
+{
+    private static readonly DateTimeOffset Started = new(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime());
+
+    public sealed record CameraStatusInfo(
+        [property: JsonPropertyName("name")] string Name,
+        [property: JsonPropertyName("title")] string Title,
+        [property: JsonPropertyName("kind")] string Kind,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("fps")] double Fps,
+        [property: JsonPropertyName("last_frame_at")] DateTimeOffset? LastFrameAt,
+        [property: JsonPropertyName("frames_total")] long FramesTotal,
+        [property: JsonPropertyName("bytes_total")] long BytesTotal,
+        [property: JsonPropertyName("errors_total")] long ErrorsTotal,
+        [property: JsonPropertyName("ring_frames")] int RingFrames,
+        [property: JsonPropertyName("ring_bytes")] long RingBytes,
+        [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
+        [property: JsonPropertyName("last_error")] string? LastError,
+        [property: JsonPropertyName("motion_enabled")] bool MotionEnabled);
+
+    public sealed record RenderStatusInfo(
+        [property: JsonPropertyName("workers")] int Workers,
+        [property: JsonPropertyName("capacity")] int Capacity,
+        [property: JsonPropertyName("queued")] int Queued,
+        [property: JsonPropertyName("running")] int Running,
+        [property: JsonPropertyName("waiting_moments")] int WaitingMoments,
+        [property: JsonPropertyName("counters")] IReadOnlyList<RenderCounterInfo> Counters);
+
+    public sealed record RenderCounterInfo(
+        [property: JsonPropertyName("camera")] string Camera,
+        [property: JsonPropertyName("kind")] string Kind,
+        [property: JsonPropertyName("ok")] long Ok,
+        [property: JsonPropertyName("error")] long Error,
+        [property: JsonPropertyName("busy")] long Busy,
+        [property: JsonPropertyName("avg_ms")] double? AvgMs);
+
+    public sealed record StatusInfo(
+        [property: JsonPropertyName("version")] string Version,
+        [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt,
+        [property: JsonPropertyName("now")] DateTimeOffset Now,
+        [property: JsonPropertyName("cameras")] IReadOnlyList<CameraStatusInfo> Cameras,
+        [property: JsonPropertyName("render")] RenderStatusInfo Render);
+
+    public static StatusInfo Describe(CameraRegistry cams, RenderQueue render)
+    {
+        var cameras = cams.All.Select(c =>
+        {
+            var d = CameraEndpoints.Describe(c);
+            return new CameraStatusInfo(d.Name, d.Title, d.Kind, d.Status, d.Fps, d.LastFrameAt, c.FramesTotal, c.BytesTotal,
+                c.ErrorsTotal, d.BufferedFrames, c.Ring.Bytes, d.BufferedSeconds, d.LastError, d.MotionEnabled);
+        }).ToList();
+        var counters = render.Metrics.Snapshot().Select(r => new RenderCounterInfo(r.Camera, r.Kind, r.Ok, r.Error, r.Busy,
+            r.Ok + r.Error == 0 ? null : Math.Round((double)r.TotalMs / (r.Ok + r.Error), 1))).ToList();
+        return new StatusInfo(Program.Version, Started, DateTimeOffset.UtcNow, cameras,
+            new RenderStatusInfo(render.Workers, render.Capacity, render.Queued, render.Running, render.WaitingMoments, counters));
+    }
+
+    public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/status", (HttpContext ctx, CameraRegistry cams, RenderQueue render) =>
+        {
+            ctx.Response.Headers.CacheControl = "no-store";
+            return Results.Json(Describe(cams, render));
+        });
+        return app;
+    }
+}

@@ -1,0 +1,110 @@
+// Events: newest first from api/events, filtered by camera, paged with `before`; a click plays the event.
+import { ICONS, api, cameras, fmtDateTime, fmtNum, fmtSeconds, h, icon } from './util.js';
+
+export const name = 'events';
+const PAGE = 24;
+
+export function mount(root, camera = '') {
+  const select = h('select', { id: 'event-camera', title: 'Camera', onchange: () => { location.hash = select.value ? `#/events/${encodeURIComponent(select.value)}` : '#/events'; } },
+    h('option', { value: '' }, 'All cameras'));
+  const list = h('div', { class: 'events', id: 'events' });
+  const status = h('p', { class: 'empty muted' }, 'Loading events…');
+  const moreBtn = h('button', { id: 'more', onclick: () => loadPage() }, 'Older events');
+  const more = h('div', { class: 'more' }, moreBtn);
+  more.hidden = true;
+  root.append(h('div', { class: 'toolbar' }, h('h1', {}, 'Events'), select,
+    h('button', { title: 'Reload', onclick: () => reload() }, 'Refresh')), list, status, more);
+
+  const titles = new Map();
+  const unsubscribe = cameras.subscribe(cams => {
+    if (!cams) return;
+    for (const c of cams) {
+      titles.set(c.name, c.title);
+      if (![...select.options].some(o => o.value === c.name)) select.append(h('option', { value: c.name }, c.title));
+    }
+    select.value = camera;
+  });
+
+  let oldest = null, loading = false, disposed = false;
+  const shown = [];
+
+  async function loadPage() {
+    if (loading) return;
+    loading = true; moreBtn.disabled = true;
+    try {
+      const q = new URLSearchParams({ limit: PAGE });
+      if (camera) q.set('camera', camera);
+      if (oldest != null) q.set('before', oldest);
+      const page = await api(`api/events?${q}`);
+      if (disposed) return;
+      for (const ev of page) { shown.push(ev); list.append(card(ev)); }
+      if (page.length) oldest = Date.parse(page.at(-1).start);
+      more.hidden = page.length < PAGE;
+      status.hidden = shown.length > 0;
+      status.textContent = 'No events yet. Motion events and captures appear here.';
+    } catch (e) {
+      status.hidden = false;
+      status.textContent = `Cannot load events: ${e.message}`;
+    } finally { loading = false; moreBtn.disabled = false; }
+  }
+  function reload() { oldest = null; shown.length = 0; list.replaceChildren(); loadPage(); }
+
+  function card(ev) {
+    const start = Date.parse(ev.start), end = ev.end ? Date.parse(ev.end) : null;
+    const thumbSrc = ev.files?.snapshot?.path;
+    const thumb = h('div', { class: 'thumb' },
+      thumbSrc ? h('img', { src: thumbSrc, alt: '', loading: 'lazy' }) : h('div', { class: 'noimg' }, 'no picture'),
+      h('span', { class: 'pill type' }, ev.type),
+      h('span', { class: 'pill dur' }, end ? fmtSeconds((end - start) / 1000) : 'ongoing'));
+    return h('button', { class: 'event', dataset: { id: ev.id, camera: ev.camera }, onclick: () => openPlayer(ev) },
+      thumb,
+      h('div', { class: 'body' },
+        h('div', { class: 'line' }, h('span', { class: 'cam' }, titles.get(ev.camera) ?? ev.camera), h('span', { class: 'muted num' }, fmtDateTime(start))),
+        h('div', { class: 'line muted' }, h('span', { dataset: { field: 'score' } }, `score ${fmtNum(ev.score, 2)}`),
+          h('span', {}, Object.keys(ev.files ?? {}).filter(k => k !== 'snapshot').join(' · ') || 'snapshot only')),
+        ev.zones?.length ? h('div', { class: 'zones' }, ev.zones.map(z => h('span', { class: 'chip' }, z))) : null));
+  }
+
+  // ---------- player ----------
+  let dialog = null;
+  function openPlayer(ev) {
+    dialog?.remove();
+    const files = ev.files ?? {};
+    const kinds = Object.keys(files).sort((a, b) => rank(a) - rank(b));
+    const stage = h('div', { class: 'stage' });
+    const tabs = h('div', { class: 'tabs' });
+    const start = Date.parse(ev.start);
+    function showFile(k) {
+      const f = files[k];
+      const isVideo = /\.mp4$/i.test(f.path);
+      stage.replaceChildren(isVideo
+        ? h('video', { src: f.path, controls: true, autoplay: true, muted: true, loop: true, playsInline: true })
+        : h('img', { src: f.path, alt: `${ev.camera} ${k}` }));
+      for (const b of tabs.children) b.classList.toggle('on', b.dataset.kind === k);
+      link.href = f.path; link.textContent = f.url ?? f.path;
+    }
+    const link = h('a', { target: '_blank', rel: 'noopener' });
+    for (const k of kinds) tabs.append(h('button', { dataset: { kind: k }, onclick: () => showFile(k) }, k));
+    const idx = shown.indexOf(ev);
+    dialog = h('dialog', { class: 'player', id: 'player', onclose: () => dialog?.remove() },
+      stage,
+      h('div', { class: 'bar' },
+        h('b', {}, titles.get(ev.camera) ?? ev.camera), h('span', { class: 'muted' }, fmtDateTime(start)),
+        h('span', { class: 'muted' }, `score ${fmtNum(ev.score, 2)}`),
+        ev.zones?.length ? h('span', {}, ev.zones.map(z => h('span', { class: 'chip' }, z))) : null,
+        h('span', { class: 'grow' }), tabs,
+        h('button', { class: 'icon', title: 'Newer event', disabled: idx <= 0, onclick: () => openPlayer(shown[idx - 1]) }, '‹'),
+        h('button', { class: 'icon', title: 'Older event', disabled: idx < 0 || idx >= shown.length - 1, onclick: () => openPlayer(shown[idx + 1]) }, '›'),
+        h('button', { class: 'icon', title: 'Close', onclick: () => dialog.close() }, icon(ICONS.close))),
+      h('div', { class: 'bar muted' }, link));
+    dialog.addEventListener('click', e => { if (e.target === dialog) dialog.close(); });
+    root.append(dialog);
+    dialog.showModal();
+    if (kinds.length) showFile(kinds[0]);
+    else stage.append(h('p', { class: 'empty muted' }, 'This event has no files.'));
+  }
+  const rank = k => ({ gif: 0, clip: 1, mp4: 1, moment: 1, snapshot: 5 })[k] ?? 3;
+
+  loadPage();
+  return () => { disposed = true; unsubscribe(); dialog?.remove(); };
+}
