@@ -231,7 +231,7 @@ public class FrameRingTests
             // At least `frames` frames, and on until every reader has verified frames while the writer evicts; the
             // bound is time, not a count, so that readers starved by a loaded machine still get their turn.
             var limit = System.Diagnostics.Stopwatch.StartNew();
-            while (++seq > 0 && (seq <= frames || (Starved() && limit.Elapsed < TimeSpan.FromSeconds(60))))
+            while (++seq <= frames || (Starved() && limit.Elapsed < TimeSpan.FromSeconds(60)))
             {
                 var span = buf.AsSpan(0, sizes[seq % sizes.Length]);
                 Fill(span, seq);
