@@ -22,6 +22,11 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
         foreach (var o in options.Cameras)
         {
             var source = SourceFactory.Create(o, _http, time);
+            if (source is Sources.Folder.FolderSource folder) // branch folders: remember ingested files, announce new ones
+            {
+                folder.StateDirectory = Path.Combine(options.Storage.Path, ".state");
+                folder.Bus = bus;
+            }
             var cam = new Camera(o, source, bus, JpegValidator.Validate, time,
                 loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), settings?.SnapshotEvery);
             if (store.Get(o.Slug) is { } saved)
