@@ -74,6 +74,7 @@ public sealed class FolderSource : IFrameSource
         public long Size = -1, Mtime = -1, ReadAtSize = -1;
         public DateTimeOffset LastChange;
         public bool ReadWhenStable;
+        public string? Problem;
     }
 
     private sealed record Ready(Pending File, byte[] Jpeg, DateTimeOffset Time, string Source, JpegMetadata Meta, DateTimeOffset Modified);
@@ -189,10 +190,10 @@ public sealed class FolderSource : IFrameSource
                 var r = TryRead(p.Rel, p.Full, mtime, out var problem);
                 if (r is not null) { ready.Add(r with { File = p }); pending.Remove(p.Rel); continue; }
                 if (problem is null) continue; // could not read it now (locked, vanished): try again
-                if (stable && now - p.LastChange >= _settings.GiveUp) Fail(p, $"file '{p.Rel}': {problem}");
+                p.Problem = problem;
             }
-            else if (stable && now - p.LastChange >= _settings.GiveUp)
-                Fail(p, size == 0 ? $"file '{p.Rel}' stayed empty" : $"file '{p.Rel}' is not a complete JPEG");
+            if (stable && now - p.LastChange >= _settings.GiveUp)
+                Fail(p, size == 0 ? $"file '{p.Rel}' stayed empty" : $"file '{p.Rel}': {p.Problem ?? "not a complete JPEG"}");
         }
         // Deliver in time order (several files may complete in one pass, e.g. after a restart).
         foreach (var r in ready.OrderBy(r => r.Time))
