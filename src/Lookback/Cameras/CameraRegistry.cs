@@ -55,8 +55,12 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
 
     public Task StopAllAsync() => Task.WhenAll(All.Select(c => c.StopAsync()));
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as ICameraDirectory, the container disposes it twice (branch folders: idempotent).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _settingsSubscription.Dispose();
         foreach (var c in All) await c.DisposeAsync();
         _http.Dispose();
