@@ -52,7 +52,12 @@ public sealed partial class FileTimePattern
         var fields = new HashSet<string>(StringComparer.Ordinal);
         if (bare)
         {
-            if (!Format(text, rx, fields, out error)) return false;
+            if (!Format(text, rx, fields, out error))
+            {
+                if (error!.StartsWith("unknown", StringComparison.Ordinal))
+                    error += " (other text goes outside a {…} time format, e.g. IMG_{yyyyMMdd_HHmmss}*.jpg)";
+                return false;
+            }
         }
         else
         {
