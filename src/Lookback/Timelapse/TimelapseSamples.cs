@@ -20,13 +20,17 @@ public static class TimelapseSamples
     /// <summary>Largest JPEG accepted in a record (a corrupt length never makes a reader allocate more).</summary>
     public const int MaxJpegBytes = 32 * 1024 * 1024;
     private static ReadOnlySpan<byte> Magic => "LBTS"u8;
+    /// <summary>Length of each file after this process's last append: when the file still has it, the append skips
+    /// re-validating the file (otherwise every append would walk all the day's records).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> Appended = new(StringComparer.Ordinal);
 
     /// <summary>Appends one record (creates the folder and file when needed); repairs a torn tail first.</summary>
     public static void Append(string path, DateTimeOffset time, ReadOnlySpan<byte> jpeg)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-        var good = ValidLength(fs, verify: false, out _);
+        var full = Path.GetFullPath(path);
+        var good = Appended.TryGetValue(full, out var known) && known == fs.Length ? known : ValidLength(fs, verify: false, out _);
         if (good != fs.Length) fs.SetLength(good);
         fs.Position = good;
         var record = new byte[HeaderBytes + jpeg.Length];
@@ -37,6 +41,7 @@ public static class TimelapseSamples
         jpeg.CopyTo(record.AsSpan(HeaderBytes));
         fs.Write(record);
         fs.Flush(flushToDisk: false);
+        Appended[full] = fs.Length;
     }
 
     /// <summary>Number of complete records (headers only: cheap). 0 when the file does not exist.</summary>
