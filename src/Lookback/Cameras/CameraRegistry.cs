@@ -22,6 +22,11 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
         foreach (var o in options.Cameras)
         {
             var source = SourceFactory.Create(o, _http, time);
+            if (source is Sources.Folder.FolderSource folder) // branch folders: remember ingested files, announce new ones
+            {
+                folder.StateDirectory = Path.Combine(options.Storage.Path, ".state");
+                folder.Bus = bus;
+            }
             var cam = new Camera(o, source, bus, JpegValidator.Validate, time,
                 loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), settings?.SnapshotEvery);
             if (store.Get(o.Slug) is { } saved)
@@ -50,8 +55,12 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
 
     public Task StopAllAsync() => Task.WhenAll(All.Select(c => c.StopAsync()));
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // Registered as itself and as ICameraDirectory, the container disposes it twice (branch folders: idempotent).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _settingsSubscription.Dispose();
         foreach (var c in All) await c.DisposeAsync();
         _http.Dispose();

@@ -13,7 +13,7 @@ internal sealed partial class ConfigBinder(bool addon)
     /// <summary>Password values met while binding (used to scrub error messages).</summary>
     public HashSet<string> Secrets { get; } = new(StringComparer.Ordinal);
 
-    private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server"];
+    private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server", "timelapse"];
     private static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "ca_file", "tls_insecure", "topic_prefix", "discovery_prefix", "client_id"];
     private static readonly string[] HttpKeys = ["listen", "port", "public_url"];
     private static readonly string[] ServerKeys = ["web"];
@@ -23,7 +23,10 @@ internal sealed partial class ConfigBinder(bool addon)
     [
         "name", "url", "kind", "interval", "store", "buffer_seconds", "max_buffer_bytes", "auth", "username", "password",
         "timeout", "max_frame_bytes", "timestamp", "motion", "gif",
+        "time_pattern", "events_from", "timelapse", // branch folders
     ];
+    private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"]; // branch folders
+    private static readonly string[] EventSources = ["motion", "files"]; // branch folders
     private static readonly string[] MotionKeys = ["enabled", "fps", "threshold", "min_area", "off_delay", "pre_capture", "post_capture", "mask", "zones"];
     private static readonly string[] GifKeys = ["seconds", "fps", "width"];
     private static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
@@ -355,6 +358,8 @@ internal sealed partial class ConfigBinder(bool addon)
         var cameras = BindCameras(root);
         options = options with { Cameras = cameras };
         options = options with { Triggers = BindTriggers(root, cameras) };
+        // branch folders: the daily timelapse section
+        if (root.Sub("timelapse", TimelapseKeys) is { } timelapse) options = options with { Timelapse = BindTimelapse(timelapse) };
         return options;
     }
 
@@ -589,7 +594,40 @@ internal sealed partial class ConfigBinder(bool addon)
             Motion = s.Sub("motion", MotionKeys) is { } motion ? BindMotion(motion) : new MotionOptions(),
             Gif = s.Sub("gif", GifKeys) is { } gif ? BindGif(gif) : new GifOptions(),
         };
-        return camera;
+        return BindFolderKeys(s, camera);
+    }
+
+    // ---- branch folders: time_pattern, events_from (folder cameras), timelapse switch
+    private CameraOptions BindFolderKeys(Section s, CameraOptions camera)
+    {
+        var isFolder = camera.Kind == CameraKind.Folder;
+        string? pattern = null;
+        if (s.Str("time_pattern") is { } p)
+        {
+            if (!isFolder) Error(s.P("time_pattern"), s["time_pattern"], "is only for folder cameras (kind folder)");
+            else if (Sources.Folder.FileTimePattern.TryParse(p, out _, out var problem)) pattern = p;
+            else Error(s.P("time_pattern"), s["time_pattern"], problem!);
+        }
+        var from = isFolder ? EventsFrom.Files : EventsFrom.Motion;
+        if (s.Enum("events_from", EventSources) is { } e)
+        {
+            if (e == "files" && !isFolder) Error(s.P("events_from"), s["events_from"], "files is only for folder cameras (kind folder)");
+            else from = e == "files" ? EventsFrom.Files : EventsFrom.Motion;
+        }
+        return camera with { TimePattern = pattern, EventsFrom = from, Timelapse = s.Bool("timelapse", true) };
+    }
+
+    private TimelapseOptions BindTimelapse(Section s)
+    {
+        var d = new TimelapseOptions();
+        return d with
+        {
+            Enabled = s.Bool("enabled", d.Enabled),
+            Seconds = s.Num("seconds", d.Seconds, Between(1, 3600)),
+            Fps = s.Num("fps", d.Fps, Between(1, 60)),
+            Width = s.Int("width", d.Width, IntBetween(16, 3840)),
+            Interval = Num(s["interval"], s.P("interval"), Between(0.05, 86400)),
+        };
     }
 
     /// <summary>Null when <paramref name="url"/> suits <paramref name="kind"/>; <paramref name="resolved"/> is the kind,

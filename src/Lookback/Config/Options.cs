@@ -11,7 +11,29 @@ public sealed record LookbackOptions
     public StorageOptions Storage { get; init; } = new();
     public IReadOnlyList<CameraOptions> Cameras { get; init; } = [];
     public IReadOnlyList<TriggerOptions> Triggers { get; init; } = [];
+    /// <summary>Daily timelapse (branch folders): section <c>timelapse:</c>.</summary>
+    public TimelapseOptions Timelapse { get; init; } = new();
 }
+
+/// <summary>
+/// Daily timelapse per camera (branch folders): about <see cref="Seconds"/> s of video at <see cref="Fps"/> frames per
+/// second, from one ring frame sampled every <see cref="SamplePeriod"/> across the day.
+/// </summary>
+public sealed record TimelapseOptions
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Length of a whole day's video, seconds.</summary>
+    public double Seconds { get; init; } = 60;
+    public double Fps { get; init; } = 30;
+    /// <summary>Largest width of the samples and the video (frames are never upscaled).</summary>
+    public int Width { get; init; } = 1280;
+    /// <summary>Seconds between samples; default 86400 / (seconds × fps) = 48 s.</summary>
+    public double? Interval { get; init; }
+    public TimeSpan SamplePeriod => TimeSpan.FromSeconds(Interval ?? 86400 / (Seconds * Fps));
+}
+
+/// <summary>What makes a camera's events (branch folders): motion analysis of the ring, or new files of a folder camera.</summary>
+public enum EventsFrom { Motion, Files }
 
 public sealed record MqttOptions
 {
@@ -78,6 +100,13 @@ public sealed record CameraOptions
     public bool Timestamp { get; init; }
     public MotionOptions Motion { get; init; } = new();
     public GifOptions Gif { get; init; } = new();
+    // ---- folder cameras and timelapse (branch folders)
+    /// <summary>Folder cameras: where the capture time is in a file name (see <c>FileTimePattern</c>); null: EXIF, else mtime.</summary>
+    public string? TimePattern { get; init; }
+    /// <summary>Default: files for folder cameras, motion for the others.</summary>
+    public EventsFrom EventsFrom { get; init; } = EventsFrom.Motion;
+    /// <summary>Sample this camera into the daily timelapse (when <c>timelapse.enabled</c>).</summary>
+    public bool Timelapse { get; init; } = true;
 }
 
 public sealed record MotionOptions

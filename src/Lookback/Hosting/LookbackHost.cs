@@ -114,6 +114,10 @@ public static class LookbackHost
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
                 sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter));
+        // branch folders: the daily timelapse (sampler, midnight encodes, on-demand encodes)
+        services.AddSingleton(sp => new Timelapse.TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
+            new Timelapse.TimelapseEncoder(new Timelapse.TimelapseStore(options.Storage.Path), options.Timelapse),
+            options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Timelapse.TimelapseService>>()));
         services.AddHostedService<LookbackRuntime>();
 
         var web = builder.Build();
@@ -123,6 +127,7 @@ public static class LookbackHost
         web.MapRenderEndpoints();
         web.MapMediaEndpoints();
         web.MapEventEndpoints();
+        web.MapTimelapseEndpoints(); // branch folders
         web.MapMetricsEndpoint();
         web.MapFrameEndpoints();
         web.MapStatusEndpoints();
@@ -156,6 +161,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     public static readonly TimeSpan RetentionEvery = TimeSpan.FromMinutes(10);
 
     private readonly List<MotionMonitor> _monitors = [];
+    private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = []; // branch folders
     private CancellationTokenSource? _cts;
     private Task? _retention;
 
@@ -170,6 +176,14 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         cameras.StartAll();
         foreach (var cam in cameras.All)
         {
+            if (cam.Options.EventsFrom == EventsFrom.Files)
+            {
+                // branch folders: a folder camera's new files are its events; no motion analysis of its uploads.
+                _fileEvents.Add(new Sources.Folder.FileEventRecorder(cam.Slug, cam.Options, events, media,
+                    sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time,
+                    loggers.CreateLogger($"Lookback.Files.{cam.Slug}")));
+                continue;
+            }
             var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
             var recorder = new MotionEventRecorder(cam.Slug, events, media,
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog);
@@ -177,6 +191,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             _monitors.Add(monitor);
             monitor.Start();
         }
+        sp.GetRequiredService<Timelapse.TimelapseService>().Start(); // branch folders
         _cts = new CancellationTokenSource();
         var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>());
         _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
@@ -199,7 +214,9 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     {
         _cts?.Cancel();
         var cameras = sp.GetRequiredService<CameraRegistry>();
-        await Task.WhenAll(_monitors.Select(m => m.DisposeAsync().AsTask()).Append(cameras.StopAllAsync()));
+        await Task.WhenAll(_monitors.Select(m => m.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
+            .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask())) // branch folders
+            .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
         if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }

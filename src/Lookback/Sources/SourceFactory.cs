@@ -32,7 +32,7 @@ public static class SourceFactory
     }
 
     /// <summary>The source for a camera by its <see cref="CameraOptions.Kind"/>; <c>Auto</c> decides from the first response.</summary>
-    /// <exception cref="NotSupportedException">rtsp, usb and folder cameras (not yet).</exception>
+    /// <exception cref="NotSupportedException">rtsp and usb cameras (not yet).</exception>
     public static IFrameSource Create(CameraOptions options, HttpClient http, TimeProvider? time = null) =>
         Create(options, http, time, backoff: null);
 
@@ -57,6 +57,8 @@ public static class SourceFactory
             CameraKind.Snapshot => new SnapshotSource(options, http, time, backoff),
             CameraKind.Mjpeg => new MjpegSource(options, http, time, backoff),
             CameraKind.Auto => new AutoSource(options, http, time, backoff),
+            // branch folders: a directory of uploaded JPEGs; CameraRegistry sets its state folder and event bus.
+            CameraKind.Folder => new Folder.FolderSource(options, time),
             _ => throw new NotSupportedException($"{kind.ToString().ToLowerInvariant()} support comes in a later issue (camera {options.Slug})"),
         };
     }
