@@ -16,9 +16,7 @@ public class SourceFactoryTests
     [Theory]
     [InlineData(CameraKind.Rtsp, "http://127.0.0.1/x")]
     [InlineData(CameraKind.Usb, "/dev/video0")]
-    [InlineData(CameraKind.Folder, "/share/ftp/cam")]
     [InlineData(CameraKind.Auto, "rtsp://127.0.0.1/stream")]
-    [InlineData(CameraKind.Auto, "/share/ftp/cam")]
     public void Later_kinds_are_not_supported_yet(CameraKind kind, string url)
     {
         var ex = Assert.Throws<NotSupportedException>(() => SourceFactory.Create(Cam(url, kind: kind), SharedHttp));
