@@ -14,10 +14,8 @@ public class SourceFactoryTests
         Assert.IsType(expected, SourceFactory.Create(Cam("http://127.0.0.1:1/x", kind: kind), SharedHttp));
 
     [Theory]
-    [InlineData(CameraKind.Rtsp, "http://127.0.0.1/x")]
-    [InlineData(CameraKind.Usb, "/dev/video0")]
+    // [streams] rtsp/usb moved to Streams/StreamSourceTests (they are ffmpeg sources now)
     [InlineData(CameraKind.Folder, "/share/ftp/cam")]
-    [InlineData(CameraKind.Auto, "rtsp://127.0.0.1/stream")]
     [InlineData(CameraKind.Auto, "/share/ftp/cam")]
     public void Later_kinds_are_not_supported_yet(CameraKind kind, string url)
     {
