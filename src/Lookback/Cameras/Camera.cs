@@ -152,8 +152,12 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
         catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // [streams] idempotent: the registry is disposed through both of its DI registrations
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await StopAsync().ConfigureAwait(false);
         _cts?.Dispose();
         Ring.Dispose();

@@ -122,6 +122,7 @@ public static class LookbackHost
         web.MapCameraEndpoints();
         web.MapRenderEndpoints();
         web.MapMediaEndpoints();
+        web.MapHlsEndpoints(); // [streams] recordings of stream cameras
         web.MapEventEndpoints();
         web.MapMetricsEndpoint();
         web.MapWebUi();

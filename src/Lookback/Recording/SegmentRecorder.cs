@@ -23,7 +23,7 @@ public interface IRecordedCamera
 /// The recording of one stream camera. The camera's one ffmpeg writes stream-copied HLS segments
 /// (<c>-c copy -f hls</c>, MPEG-TS, cut at keyframes near <c>segment_seconds</c>) to
 /// <c>storage.path/&lt;cam&gt;/&lt;yyyy-mm-dd&gt;/rec/HHMMSS-N.ts</c> (local time, like the renders) and its live playlist
-/// to <c>storage.path/&lt;cam&gt;/.rec/live.m3u8</c>. This class follows that playlist and keeps, per day, an index
+/// to <c>storage.path/.rec/&lt;cam&gt;/live.m3u8</c>. This class follows that playlist and keeps, per day, an index
 /// <c>rec/segments.csv</c> (file, start in Unix ms, duration s) from which the day playlists are built, so files removed
 /// by retention simply drop out. Segment start times are ffmpeg's EXT-X-PROGRAM-DATE-TIME corrected per run by the
 /// smallest (file completion time − segment end) seen: ffmpeg anchors the date at muxer start, after probing the stream,
@@ -59,7 +59,9 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
         _log = log;
         _zone = zone ?? TimeZoneInfo.Local;
         CameraDirectory = Path.Combine(Path.GetFullPath(storageRoot), options.Slug);
-        LivePlaylist = Path.Combine(CameraDirectory, LiveFolder, LiveName);
+        // under a hidden top-level folder: retention never touches it (it removes empty folders of a camera, which the
+        // playlist's folder is until ffmpeg writes it)
+        LivePlaylist = Path.Combine(Path.GetFullPath(storageRoot), LiveFolder, options.Slug, LiveName);
         LoadRecentFromIndex();
     }
 
@@ -72,7 +74,8 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
     /// <summary>The HLS output of the camera's ffmpeg (stream copy, video only).</summary>
     public IReadOnlyList<string> OutputArgs()
     {
-        Directory.CreateDirectory(Path.Combine(CameraDirectory, LiveFolder));
+        Directory.CreateDirectory(Path.GetDirectoryName(LivePlaylist)!);
+        Directory.CreateDirectory(CameraDirectory);
         CleanTemporaryFiles();
         return
         [
@@ -82,7 +85,7 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
             "-hls_flags", "+append_list+independent_segments+program_date_time+temp_file+second_level_segment_index",
             "-strftime", "1", "-strftime_mkdir", "1",
             "-hls_segment_filename", "%Y-%m-%d/rec/%H%M%S-%%d.ts",
-            LiveFolder + "/" + LiveName,
+            LivePlaylist,
         ];
     }
 
@@ -99,7 +102,7 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_loop is not null) return;
+            if (_loop is not null || _disposed) return;
             _cts = new CancellationTokenSource();
             var ct = _cts.Token;
             _loop = Task.Run(async () =>
@@ -363,12 +366,21 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
         }
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
         Task? loop;
-        lock (_gate) { loop = _loop; _cts?.Cancel(); }
+        CancellationTokenSource? cts;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            (loop, cts) = (_loop, _cts);
+            cts?.Cancel();
+        }
         if (loop is not null) { try { await loop.ConfigureAwait(false); } catch (OperationCanceledException) { } }
-        _cts?.Dispose();
+        cts?.Dispose();
     }
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
