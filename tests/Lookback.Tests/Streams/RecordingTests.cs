@@ -75,7 +75,9 @@ public class RecordingTests
             var days = JsonDocument.Parse(await http.GetStringAsync("/api/cameras/gate/hls")).RootElement.GetProperty("days");
             var day = days[0].GetProperty("day").GetString()!;
             Assert.Equal(uri[..10], day);
-            var dayText = await http.GetStringAsync($"/api/cameras/gate/hls/{day}.m3u8");
+            var dayText = "";
+            await WaitUntilAsync(() => (dayText = http.GetStringAsync($"/api/cameras/gate/hls/{day}.m3u8").GetAwaiter().GetResult())
+                .Split('\n').Count(l => l.EndsWith(".ts")) >= 3, Wait, "3 segments in the day playlist"); // the index follows the live playlist
             var entries = dayText.Split('\n').Where(l => l.EndsWith(".ts")).ToList();
             Assert.True(entries.Count >= 3, dayText);
             Assert.Equal(entries.Count, dayText.Split('\n').Count(l => l.StartsWith("#EXT-X-PROGRAM-DATE-TIME:")));
