@@ -2,6 +2,7 @@ using Lookback.Buffer;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Sources;
+using Lookback.Sources.Streaming;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Cameras;
@@ -13,7 +14,8 @@ public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg);
 /// One running camera: owns its source task and its ring, validates what the source delivers, keeps its
 /// health (status, last error, fps). Its faults change only its own status.
 /// </summary>
-public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable
+public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
+    IGrayFrameSink, IGrayFrameProvider, Recording.IRecordedCamera // [streams] gray frames for motion, recording
 {
     private readonly IFrameSource _source;
     private readonly EventBus _bus;
@@ -121,6 +123,16 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable
         }
     }
 
+    // ---- [streams] gray frames straight from an ffmpeg source (newest only), and the recording of stream cameras
+    /// <summary>The newest gray frame from the source (ffmpeg streams); motion uses it instead of decoding JPEGs.</summary>
+    public GrayFrameSlot GrayFrames { get; } = new();
+    public bool ProvidesGrayFrames => _source is StreamSource && Options.Motion.Enabled;
+    public void OnGrayFrame(ReadOnlySpan<byte> gray, int width, int height, DateTimeOffset at) => GrayFrames.Write(gray, width, height, at);
+    /// <summary>The camera's recorder (stream cameras with <c>record: true</c>), else null.</summary>
+    public Recording.SegmentRecorder? Recorder { get; init; }
+    /// <summary>The camera's source (tests, diagnostics).</summary>
+    public IFrameSource Source => _source;
+
     public void OnError(string error)
     {
         Interlocked.Increment(ref _errorsTotal);
@@ -143,8 +155,12 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable
         finally { cts.Dispose(); }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // [streams] idempotent: the registry is disposed through both of its DI registrations
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await StopAsync().ConfigureAwait(false);
         Ring.Dispose();
     }

@@ -21,14 +21,18 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
         var cams = new List<Camera>();
         foreach (var o in options.Cameras)
         {
-            var source = SourceFactory.Create(o, _http, time);
-            if (source is Sources.Folder.FolderSource folder) // branch folders: remember ingested files, announce new ones
+            // [streams] stream cameras with record: true write HLS segments from the same ffmpeg
+            var recorder = o.Record && Sources.Streaming.StreamArgs.InputKindFor(o) is not null
+                ? new Recording.SegmentRecorder(o, options.Storage.Path, time, loggers.CreateLogger($"Lookback.Recording.{o.Slug}"))
+                : null;
+            var source = SourceFactory.Create(o, _http, time, recorder);
+            if (source is Sources.Folder.FolderSource folder) // folder cameras: remember ingested files, announce new ones
             {
                 folder.StateDirectory = Path.Combine(options.Storage.Path, ".state");
                 folder.Bus = bus;
             }
             var cam = new Camera(o, source, bus, JpegValidator.Validate, time,
-                loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), settings?.SnapshotEvery);
+                loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), settings?.SnapshotEvery) { Recorder = recorder };
             if (store.Get(o.Slug) is { } saved)
             {
                 if (saved.MotionEnabled is { } en) cam.MotionEnabled = en;
@@ -63,6 +67,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _settingsSubscription.Dispose();
         foreach (var c in All) await c.DisposeAsync();
+        foreach (var c in All) if (c.Recorder is { } r) await r.DisposeAsync(); // [streams]
         _http.Dispose();
     }
 }

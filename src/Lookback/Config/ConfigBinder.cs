@@ -24,6 +24,7 @@ internal sealed partial class ConfigBinder(bool addon)
         "name", "url", "kind", "interval", "store", "buffer_seconds", "max_buffer_bytes", "auth", "username", "password",
         "timeout", "max_frame_bytes", "timestamp", "motion", "gif",
         "time_pattern", "events_from", "timelapse", // branch folders
+        "transport", "record", "segment_seconds", // ffmpeg stream cameras
     ];
     private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"]; // branch folders
     private static readonly string[] EventSources = ["motion", "files"]; // branch folders
@@ -35,6 +36,7 @@ internal sealed partial class ConfigBinder(bool addon)
     private static readonly string[] LogLevels = ["trace", "debug", "info", "warning", "error"];
     private static readonly string[] Kinds = ["auto", "snapshot", "mjpeg", "rtsp", "usb", "folder"];
     private static readonly string[] Auths = ["basic", "digest"];
+    private static readonly string[] Transports = ["tcp", "udp"];
     private static readonly string[] Actions = ["gif", "moment", "snapshot", "mp4"];
 
     [GeneratedRegex("^[a-z0-9_]+$")]
@@ -593,7 +595,13 @@ internal sealed partial class ConfigBinder(bool addon)
             Timestamp = s.Bool("timestamp", false),
             Motion = s.Sub("motion", MotionKeys) is { } motion ? BindMotion(motion) : new MotionOptions(),
             Gif = s.Sub("gif", GifKeys) is { } gif ? BindGif(gif) : new GifOptions(),
+            // ffmpeg stream cameras
+            Transport = s.Enum("transport", Transports) ?? "tcp",
+            Record = s.Bool("record", false),
+            SegmentSeconds = s.Num("segment_seconds", 2, Between(1, 60)),
         };
+        if (camera.Record && url.Length > 0 && Sources.Streaming.StreamArgs.InputKindFor(camera) is null)
+            Error(s.P("record"), s["record"], "needs a stream camera (rtsp, usb, or an http(s) video URL such as .m3u8/.mp4)");
         return BindFolderKeys(s, camera);
     }
 

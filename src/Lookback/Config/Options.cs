@@ -107,6 +107,14 @@ public sealed record CameraOptions
     public EventsFrom EventsFrom { get; init; } = EventsFrom.Motion;
     /// <summary>Sample this camera into the daily timelapse (when <c>timelapse.enabled</c>).</summary>
     public bool Timelapse { get; init; } = true;
+
+    // --- ffmpeg stream cameras (rtsp, usb, http video): see Sources/Stream and Recording ---
+    /// <summary>RTSP transport: "tcp" (default, works through NAT and loses nothing) or "udp".</summary>
+    public string Transport { get; init; } = "tcp";
+    /// <summary>Also record the stream (stream copy, HLS segments under storage.path). Default false: saves disk.</summary>
+    public bool Record { get; init; }
+    /// <summary>Target length of recorded segments, seconds (cut at keyframes).</summary>
+    public double SegmentSeconds { get; init; } = 2;
 }
 
 public sealed record MotionOptions

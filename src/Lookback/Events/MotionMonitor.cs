@@ -1,6 +1,7 @@
 using Lookback.Cameras;
 using Lookback.Imaging;
 using Lookback.Motion;
+using Lookback.Sources.Streaming;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Events;
@@ -38,6 +39,10 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         MotionDetector? detector = null;
         GrayImage? gray = null;
         long lastSequence = 0;
+        // [streams] ffmpeg sources deliver small gray frames themselves: no JPEG decode then.
+        var grayProvider = camera as IGrayFrameProvider is { ProvidesGrayFrames: true } gp ? gp : null;
+        var grayBuffer = Array.Empty<byte>();
+        long lastGraySequence = 0;
         using var timer = new PeriodicTimer(period, time);
         try
         {
@@ -51,7 +56,26 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                 }
                 if (tracker.Enabled)
                 {
-                    try
+                    if (grayProvider is not null)
+                    {
+                        if (grayProvider.GrayFrames.TryReadNewer(lastGraySequence, ref grayBuffer, out var gw, out var gh, out var gat, out lastGraySequence))
+                        {
+                            if (detector is null || detector.Width != gw || detector.Height != gh)
+                                detector = new MotionDetector(gw, gh, settings);
+                            detector.Threshold = camera.MotionThreshold;
+                            var r = detector.Process(grayBuffer, gw, gat.ToUnixTimeMilliseconds());
+                            Interlocked.Increment(ref _analysed);
+                            var notices = tracker.Update(r, gat);
+                            if (tracker.Active && r.Motion)
+                            {
+                                // the peak snapshot is the newest ring frame (the JPEG closest to this gray frame)
+                                using var latest = camera.Ring.Latest();
+                                if (latest is not null) recorder.OnFrame(tracker.Active, r, latest[0]);
+                            }
+                            recorder.OnNotices(notices);
+                        }
+                    }
+                    else try
                     {
                         using var latest = camera.Ring.Latest();
                         if (latest is not null && latest[0].Sequence != lastSequence)

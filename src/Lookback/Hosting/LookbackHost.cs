@@ -126,6 +126,7 @@ public static class LookbackHost
         web.MapCameraEndpoints();
         web.MapRenderEndpoints();
         web.MapMediaEndpoints();
+        web.MapHlsEndpoints(); // [streams] recordings of stream cameras
         web.MapEventEndpoints();
         web.MapTimelapseEndpoints(); // branch folders
         web.MapMetricsEndpoint();

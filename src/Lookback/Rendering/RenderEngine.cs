@@ -99,6 +99,11 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private async Task<RenderResult> MomentAsync(RenderPlan plan, CancellationToken ct)
     {
+        // [streams] cameras that record their stream: cut the moment from the segments (falls back to the ring when
+        // the recording does not cover the window)
+        if (plan.Camera is Recording.IRecordedCamera { Recorder: { } recorder }
+            && await Recording.StreamMoment.RenderAsync(plan, recorder, store, ffmpeg, _timeout, ct).ConfigureAwait(false) is { } cut)
+            return cut;
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         // The MP4 and the GIF are encoded at once (two ffmpeg processes) from the same held window.

@@ -1,5 +1,6 @@
 using System.Net;
 using Lookback.Config;
+using Lookback.Sources.Streaming;
 
 namespace Lookback.Sources;
 
@@ -36,10 +37,19 @@ public static class SourceFactory
     public static IFrameSource Create(CameraOptions options, HttpClient http, TimeProvider? time = null) =>
         Create(options, http, time, backoff: null);
 
-    internal static IFrameSource Create(CameraOptions options, HttpClient http, TimeProvider? time, Backoff? backoff)
+    /// <summary>As <see cref="Create(CameraOptions, HttpClient, TimeProvider?)"/>; ffmpeg stream cameras also write
+    /// <paramref name="recording"/> (cameras with <c>record: true</c>).</summary>
+    public static IFrameSource Create(CameraOptions options, HttpClient http, TimeProvider? time, IStreamRecording? recording) =>
+        Create(options, http, time, backoff: null, recording);
+
+    internal static IFrameSource Create(CameraOptions options, HttpClient http, TimeProvider? time, Backoff? backoff,
+        IStreamRecording? recording = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(http);
+        // [streams] rtsp/rtsps, usb (/dev/videoN) and, under auto, http(s) video URLs (.m3u8, .mp4, .ts, .flv, …): one ffmpeg.
+        if (StreamArgs.InputKindFor(options) is { } streamKind)
+            return new StreamSource(options, streamKind, recording, time, backoff);
         var kind = options.Kind;
         if (kind == CameraKind.Auto)
         {
@@ -71,7 +81,7 @@ internal sealed class AutoSource(CameraOptions options, HttpClient client, TimeP
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Backoff _backoff = backoff ?? new Backoff();
 
-    /// <summary>What the probe decided (Auto until then).</summary>
+    /// <summary>What the probe decided (Auto until then; Rtsp for a video stream handed to ffmpeg).</summary>
     public CameraKind Detected { get; private set; } = CameraKind.Auto;
 
     public async Task RunAsync(IFrameSink sink, CancellationToken ct)
@@ -84,7 +94,9 @@ internal sealed class AutoSource(CameraOptions options, HttpClient client, TimeP
             {
                 Detected = kind;
                 _backoff.Reset();
-                IFrameSource inner = kind == CameraKind.Mjpeg
+                IFrameSource inner = kind == CameraKind.Rtsp // [streams] a video Content-Type: ffmpeg reads it
+                    ? new StreamSource(options, StreamInputKind.HttpVideo, null, _time, _backoff)
+                    : kind == CameraKind.Mjpeg
                     ? new MjpegSource(options, _http, _time, _backoff)
                     : new SnapshotSource(options, _http, _time, _backoff);
                 await inner.RunAsync(sink, ct).ConfigureAwait(false);
@@ -105,6 +117,7 @@ internal sealed class AutoSource(CameraOptions options, HttpClient client, TimeP
             var mediaType = resp.Content.Headers.ContentType?.MediaType;
             if (CameraHttp.IsMultipart(mediaType)) return (CameraKind.Mjpeg, null);
             if (CameraHttp.IsJpegLike(mediaType)) return (CameraKind.Snapshot, null);
+            if (StreamArgs.IsVideoContentType(mediaType)) return (CameraKind.Rtsp, null); // [streams] ffmpeg stream
             return (CameraKind.Auto, _http.Message($"not a JPEG or MJPEG stream (content-type {mediaType})"));
         }
         catch (Exception) when (ct.IsCancellationRequested) { throw new OperationCanceledException(ct); }

@@ -14,16 +14,6 @@ public class SourceFactoryTests
         Assert.IsType(expected, SourceFactory.Create(Cam("http://127.0.0.1:1/x", kind: kind), SharedHttp));
 
     [Theory]
-    [InlineData(CameraKind.Rtsp, "http://127.0.0.1/x")]
-    [InlineData(CameraKind.Usb, "/dev/video0")]
-    [InlineData(CameraKind.Auto, "rtsp://127.0.0.1/stream")]
-    public void Later_kinds_are_not_supported_yet(CameraKind kind, string url)
-    {
-        var ex = Assert.Throws<NotSupportedException>(() => SourceFactory.Create(Cam(url, kind: kind), SharedHttp));
-        Assert.Contains("comes in a later issue", ex.Message);
-    }
-
-    [Theory]
     [InlineData("/snapshot.jpg", CameraKind.Snapshot)]
     [InlineData("/mjpeg?fps=10", CameraKind.Mjpeg)]
     [InlineData("/digest/mjpeg?fps=10", CameraKind.Mjpeg)]

@@ -1,0 +1,23 @@
+namespace Lookback.Sources.Streaming;
+
+/// <summary>
+/// Optional second face of an <see cref="IFrameSink"/>: small gray frames for motion analysis, straight from the
+/// source's decoder (ffmpeg streams), so motion does not have to decode JPEGs. Called from the source's task.
+/// </summary>
+public interface IGrayFrameSink
+{
+    /// <summary>One 8-bit gray frame, rows packed (stride = width). The span is valid only during the call.</summary>
+    void OnGrayFrame(ReadOnlySpan<byte> gray, int width, int height, DateTimeOffset at);
+}
+
+/// <summary>What a recording camera's ffmpeg also writes (stream-copied segments); implemented in Lookback.Recording.</summary>
+public interface IStreamRecording
+{
+    /// <summary>ffmpeg's working directory (segment paths in its playlist are relative to it).</summary>
+    string WorkingDirectory { get; }
+    /// <summary>The output options to append to the camera's ffmpeg command (creates the folders they need).</summary>
+    IReadOnlyList<string> OutputArgs();
+    /// <summary>The ffmpeg that writes the segments started or ended (a new run starts a new timeline).</summary>
+    void OnRunStarted(DateTimeOffset at);
+    void OnRunEnded(DateTimeOffset at);
+}

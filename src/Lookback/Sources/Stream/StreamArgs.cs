@@ -1,0 +1,119 @@
+using System.Globalization;
+using Lookback.Config;
+
+namespace Lookback.Sources.Streaming;
+
+/// <summary>What kind of input one camera's ffmpeg reads.</summary>
+public enum StreamInputKind { Rtsp, HttpVideo, Usb }
+
+/// <summary>
+/// Pure building of the per-camera ffmpeg command line (no I/O, unit-tested): one input, and up to three outputs from
+/// the one decode: (a) JPEG frames for the ring at <c>interval</c> on stdout, (b) small gray frames for motion at
+/// <c>motion.fps</c> as YUV4MPEG (self-describing: width and height in its header) to a loopback TCP listener,
+/// (c) stream-copied HLS segments when recording.
+/// </summary>
+public static class StreamArgs
+{
+    /// <summary>Gray frames for motion are scaled to this height (never upscaled), width keeping the aspect (even).</summary>
+    public const int GrayHeight = 180;
+
+    private static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
+
+    /// <summary>The input kind for a camera's options and URL, or null when it is not an ffmpeg stream.</summary>
+    public static StreamInputKind? InputKindFor(CameraOptions o)
+    {
+        var url = o.Url;
+        switch (o.Kind)
+        {
+            case CameraKind.Rtsp: return StreamInputKind.Rtsp;
+            case CameraKind.Usb: return StreamInputKind.Usb;
+            case CameraKind.Auto:
+                if (url.StartsWith("/dev/", StringComparison.Ordinal)) return StreamInputKind.Usb;
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var u)) return null;
+                var scheme = u.Scheme.ToLowerInvariant();
+                if (scheme is "rtsp" or "rtsps") return StreamInputKind.Rtsp;
+                if (scheme is "http" or "https" && IsVideoPath(u.AbsolutePath)) return StreamInputKind.HttpVideo;
+                return null;
+            default: return null;
+        }
+    }
+
+    /// <summary>
+    /// The rule for <c>kind: auto</c> with an http(s) URL: a path ending in a video container or playlist extension
+    /// (.m3u8, .mp4, .ts, .flv, .mkv, .webm, .mov) is read by ffmpeg; anything else is probed as JPEG/MJPEG.
+    /// A response with a video Content-Type found by that probe is also handed to ffmpeg.
+    /// </summary>
+    public static bool IsVideoPath(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext is ".m3u8" or ".mp4" or ".ts" or ".flv" or ".mkv" or ".webm" or ".mov" or ".m4v";
+    }
+
+    /// <summary>Content types that mean "a video stream for ffmpeg" (HLS playlists, MPEG-TS, MP4, FLV, …).</summary>
+    public static bool IsVideoContentType(string? mediaType) => mediaType is not null &&
+        (mediaType.StartsWith("video/", StringComparison.OrdinalIgnoreCase)
+         || mediaType.Equals("application/vnd.apple.mpegurl", StringComparison.OrdinalIgnoreCase)
+         || mediaType.Equals("application/x-mpegurl", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The URL given to ffmpeg: the configured URL with the credentials put back as percent-encoded user info.
+    /// Never log or show it (use <see cref="UrlRedactor"/> on <see cref="CameraOptions.Url"/> instead).
+    /// </summary>
+    public static string InputUrl(CameraOptions o)
+    {
+        if (string.IsNullOrEmpty(o.Username) || !Uri.TryCreate(o.Url, UriKind.Absolute, out var u)) return o.Url;
+        var userInfo = Uri.EscapeDataString(o.Username) + (string.IsNullOrEmpty(o.Password) ? "" : ":" + Uri.EscapeDataString(o.Password));
+        var schemeEnd = o.Url.IndexOf("://", StringComparison.Ordinal);
+        return o.Url[..(schemeEnd + 3)] + userInfo + "@" + o.Url[(schemeEnd + 3)..];
+    }
+
+    /// <summary>Input options and <c>-i</c> for the camera.</summary>
+    public static List<string> Input(CameraOptions o, StreamInputKind kind, string transport = "tcp")
+    {
+        var timeoutUs = ((long)(Math.Max(1, o.Timeout) * 1_000_000)).ToString(CultureInfo.InvariantCulture);
+        var a = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-analyzeduration", "2000000" };
+        switch (kind)
+        {
+            case StreamInputKind.Rtsp:
+                a.AddRange(["-rtsp_transport", transport, "-timeout", timeoutUs]);
+                break;
+            case StreamInputKind.HttpVideo:
+                // -re: a file served over HTTP plays at its own rate, like a camera; live streams are not slowed.
+                a.AddRange(["-re", "-rw_timeout", timeoutUs, "-reconnect", "1", "-reconnect_streamed", "1"]);
+                break;
+            case StreamInputKind.Usb:
+                a.AddRange(["-f", "v4l2"]);
+                break;
+        }
+        a.AddRange(["-i", InputUrl(o)]);
+        return a;
+    }
+
+    /// <summary>(a) JPEG frames for the ring, one every <paramref name="interval"/> seconds, back to back on stdout.</summary>
+    public static List<string> JpegOutput(double interval, int quality = 4) =>
+    [
+        "-map", "0:v:0", "-vf", $"fps={F(1 / interval)}", "-c:v", "mjpeg", "-q:v", quality.ToString(CultureInfo.InvariantCulture),
+        "-pix_fmt", "yuvj420p", "-f", "image2pipe", "-flush_packets", "1", "pipe:1",
+    ];
+
+    /// <summary>
+    /// (b) Small gray frames for motion at <paramref name="fps"/>, YUV4MPEG mono, to <paramref name="url"/>. Gray first
+    /// (keeps only the luma plane), then an area downscale of that one plane: the cheapest order.
+    /// </summary>
+    public static List<string> GrayOutput(double fps, string url, int height = GrayHeight) =>
+    [
+        "-map", "0:v:0", "-vf", $"fps={F(fps)},format=gray,scale=w=-2:h=min({height}\\,ih):flags=area",
+        "-pix_fmt", "gray", "-f", "yuv4mpegpipe", "-flush_packets", "1", url,
+    ];
+
+    /// <summary>The whole command line.</summary>
+    public static List<string> Build(CameraOptions o, StreamInputKind kind, string transport, string? grayUrl,
+        IReadOnlyList<string>? recordingOutput)
+    {
+        var a = Input(o, kind, transport);
+        a.AddRange(JpegOutput(o.Interval));
+        if (grayUrl is not null) a.AddRange(GrayOutput(Math.Clamp(o.Motion.Fps, 0.1, 30), grayUrl));
+        if (recordingOutput is not null) a.AddRange(recordingOutput);
+        return a;
+    }
+}

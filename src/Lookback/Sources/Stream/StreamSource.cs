@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Lookback.Config;
+
+namespace Lookback.Sources.Streaming;
+
+/// <summary>
+/// An ffmpeg-read camera (RTSP/RTSPS, HTTP video streams, USB /dev/videoN): ONE ffmpeg per camera decodes the
+/// stream once and writes (a) JPEG frames at <c>interval</c> to stdout → the ring, (b) small gray frames at
+/// <c>motion.fps</c> to a loopback TCP listener → <see cref="IGrayFrameSink"/> (when the sink is one), (c) stream-copied
+/// HLS segments when the camera records.
+/// </summary>
+/// <remarks>
+/// Gray frames travel over <c>tcp://127.0.0.1:PORT</c> (a listener opened per run, one connection accepted) rather
+/// than a named pipe: the socket gives cancellable async reads, EOF when ffmpeg dies, and no files to clean up, while a
+/// FIFO's open() blocks both sides until the other appears (hung forever when ffmpeg fails before opening it).
+/// Watchdog: no JPEG or gray frame for <c>timeout</c> seconds (plus one <c>interval</c> without gray frames) kills
+/// ffmpeg; every end of a run is reported through <see cref="IFrameSink.OnError"/> with ffmpeg's exit status and the
+/// last lines of its stderr, with the credentials removed, then ffmpeg is restarted with <see cref="Backoff"/>.
+/// </remarks>
+public sealed class StreamSource : IFrameSource
+{
+    private readonly CameraOptions _options;
+    private readonly StreamInputKind _kind;
+    private readonly IStreamRecording? _recording;
+    private readonly TimeProvider _time;
+    private readonly Backoff _backoff;
+    private readonly string _ffmpeg;
+    private readonly string _safeUrl;
+    private readonly string _secretUrl;
+    private long _framesDelivered, _grayDelivered;
+    private volatile int _pid;
+
+    public StreamSource(CameraOptions options, StreamInputKind kind, IStreamRecording? recording = null,
+        TimeProvider? time = null, Backoff? backoff = null, string ffmpeg = "ffmpeg")
+    {
+        _options = options;
+        _kind = kind;
+        _recording = recording;
+        _time = time ?? TimeProvider.System;
+        _backoff = backoff ?? new Backoff();
+        _ffmpeg = ffmpeg;
+        _safeUrl = options.Url.Contains("://", StringComparison.Ordinal) ? UrlRedactor.Redact(options.Url) : options.Url; // devices: as is
+        _secretUrl = StreamArgs.InputUrl(options);
+    }
+
+    public StreamInputKind InputKind => _kind;
+    public string SafeUrl => _safeUrl;
+    public IStreamRecording? Recording => _recording;
+    public long FramesDelivered => Interlocked.Read(ref _framesDelivered);
+    public long GrayFramesDelivered => Interlocked.Read(ref _grayDelivered);
+    /// <summary>Process id of the running ffmpeg (0 when none): for tests and the benchmark.</summary>
+    public int ProcessId => _pid;
+    /// <summary>Runs started so far.</summary>
+    public int Runs { get; private set; }
+
+    public async Task RunAsync(IFrameSink sink, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var before = FramesDelivered + GrayFramesDelivered;
+            var error = await RunOnceAsync(sink, ct).ConfigureAwait(false);
+            if (FramesDelivered + GrayFramesDelivered > before) _backoff.Reset();
+            SourceSink.Error(sink, error);
+            await Task.Delay(_backoff.Next(), _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes the credentials (and secret query values) from anything ffmpeg printed.</summary>
+    public string Redact(string text)
+    {
+        if (string.IsNullOrEmpty(text)) return text;
+        if (_secretUrl != _options.Url) text = text.Replace(_secretUrl, _safeUrl, StringComparison.Ordinal);
+        text = text.Replace(_options.Url, _safeUrl, StringComparison.Ordinal);
+        if (!string.IsNullOrEmpty(_options.Password))
+        {
+            text = UrlRedactor.Scrub(text, _options.Password);
+            text = text.Replace(":" + _options.Password + "@", ":***@", StringComparison.Ordinal);
+        }
+        return text;
+    }
+
+    private string Message(string what) => $"{_safeUrl}: {what}";
+
+    /// <summary>One ffmpeg run, until it exits, stalls or is cancelled; returns why it ended.</summary>
+    private async Task<string> RunOnceAsync(IFrameSink sink, CancellationToken ct)
+    {
+        var gray = sink as IGrayFrameSink;
+        TcpListener? listener = null;
+        if (gray is not null && _options.Motion.Enabled)
+        {
+            listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start(1);
+        }
+        try
+        {
+            var grayUrl = listener is null ? null : $"tcp://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+            List<string> args;
+            string? cwd = null;
+            try
+            {
+                args = StreamArgs.Build(_options, _kind, _options.Transport, grayUrl, _recording?.OutputArgs());
+                cwd = _recording?.WorkingDirectory;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Message($"cannot prepare the recording folder: {ex.Message}");
+            }
+
+            Process p;
+            try { p = await ChildProcessLauncher.StartAsync(ChildProcessLauncher.CreateStartInfo(_ffmpeg, args, cwd)).ConfigureAwait(false); }
+            catch (Exception ex) { return Message($"cannot start {_ffmpeg}: {ex.Message}"); }
+            using var proc = p;
+            _pid = p.Id;
+            Runs++;
+            var started = _time.GetUtcNow();
+            _recording?.OnRunStarted(started);
+
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var lastActivity = _time.GetTimestamp();
+            void Alive() => Interlocked.Exchange(ref lastActivity, _time.GetTimestamp());
+
+            var tail = new StderrTail();
+            var stderrTask = PumpStderrAsync(p.StandardError.BaseStream, tail);
+            var jpegTask = ReadJpegsAsync(p.StandardOutput.BaseStream, sink, Alive, run.Token);
+            var grayTask = listener is null ? Task.CompletedTask : ReadGrayAsync(listener, gray!, sink, Alive, run.Token);
+            var exitTask = p.WaitForExitAsync(CancellationToken.None);
+
+            var stallLimit = TimeSpan.FromSeconds(Math.Max(1, _options.Timeout) + (listener is null ? _options.Interval : 0));
+            var stalled = false;
+            try
+            {
+                while (!exitTask.IsCompleted)
+                {
+                    var left = stallLimit - _time.GetElapsedTime(Interlocked.Read(ref lastActivity));
+                    if (left <= TimeSpan.Zero) { stalled = true; break; }
+                    var tick = Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), _time, ct);
+                    await Task.WhenAny(exitTask, tick).ConfigureAwait(false);
+                    ct.ThrowIfCancellationRequested();
+                }
+            }
+            finally
+            {
+                if (!exitTask.IsCompleted)
+                {
+                    // stopping: let ffmpeg close its segment and playlist; a stall: it is stuck, kill it
+                    if (stalled) ChildProcessLauncher.KillTree(p);
+                    else await ChildProcessLauncher.TerminateAsync(p, TimeSpan.FromSeconds(1.5)).ConfigureAwait(false);
+                }
+                run.Cancel();
+                try { await exitTask.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false); } catch (TimeoutException) { }
+                try { listener?.Stop(); } catch (SocketException) { }
+                await Task.WhenAll(Quiet(stderrTask), Quiet(jpegTask), Quiet(grayTask)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)
+                    .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                _pid = 0;
+                _recording?.OnRunEnded(_time.GetUtcNow());
+            }
+
+            var err = Redact(tail.LastLines(3));
+            if (stalled)
+                return Message($"stream stalled (no frames for {stallLimit.TotalSeconds:0.###} s), ffmpeg stopped" + (err.Length > 0 ? ": " + err : ""));
+            var code = p.HasExited ? p.ExitCode : -1;
+            return Message($"ffmpeg exited with code {code}" + (err.Length > 0 ? ": " + err : " (stream ended)"));
+        }
+        finally
+        {
+            try { listener?.Stop(); } catch (SocketException) { }
+        }
+    }
+
+    private static async Task Quiet(Task t)
+    {
+        try { await t.ConfigureAwait(false); } catch { /* ended with the run */ }
+    }
+
+    private async Task ReadJpegsAsync(System.IO.Stream stdout, IFrameSink sink, Action alive, CancellationToken ct)
+    {
+        using var parser = new MjpegParser(null, _options.MaxFrameBytes);
+        while (true)
+        {
+            var n = await stdout.ReadAsync(parser.GetMemory(64 * 1024), ct).ConfigureAwait(false);
+            if (n == 0) return;
+            parser.Advance(n);
+            while (parser.TryRead(out var jpeg))
+            {
+                alive();
+                Interlocked.Increment(ref _framesDelivered);
+                SourceSink.Frame(sink, jpeg, _time.GetUtcNow());
+            }
+        }
+    }
+
+    private async Task ReadGrayAsync(TcpListener listener, IGrayFrameSink gray, IFrameSink sink, Action alive, CancellationToken ct)
+    {
+        using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
+        listener.Stop(); // one connection per run: nobody else gets in after ffmpeg
+        await using var stream = new BufferedStream(client.GetStream(), 64 * 1024);
+        var reader = new Y4mReader(stream);
+        try
+        {
+            if (!await reader.ReadHeaderAsync(ct).ConfigureAwait(false)) return;
+            var buf = new byte[reader.Width * reader.Height];
+            while (await reader.ReadFrameAsync(buf, ct).ConfigureAwait(false))
+            {
+                alive();
+                Interlocked.Increment(ref _grayDelivered);
+                try { gray.OnGrayFrame(buf, reader.Width, reader.Height, _time.GetUtcNow()); }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    SourceSink.Error(sink, $"gray frame handler failed: {ex.GetType().Name}: {ex.Message}");
+                }
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            SourceSink.Error(sink, Message($"bad gray frame stream: {ex.Message}"));
+        }
+    }
+
+    private static async Task PumpStderrAsync(System.IO.Stream s, StderrTail tail)
+    {
+        var buf = new byte[4096];
+        int n;
+        try
+        {
+            while ((n = await s.ReadAsync(buf).ConfigureAwait(false)) > 0) tail.Append(buf.AsSpan(0, n));
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException) { }
+    }
+
+    /// <summary>Keeps the last few KB of ffmpeg's stderr.</summary>
+    internal sealed class StderrTail
+    {
+        private readonly StringBuilder _sb = new();
+        private readonly Decoder _utf8 = Encoding.UTF8.GetDecoder();
+        private readonly char[] _chars = new char[8192];
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            lock (_sb)
+            {
+                var n = _utf8.GetChars(data, _chars, flush: false);
+                _sb.Append(_chars, 0, n);
+                if (_sb.Length > 8192) _sb.Remove(0, _sb.Length - 4096);
+            }
+        }
+
+        public string LastLines(int count)
+        {
+            string s;
+            lock (_sb) s = _sb.ToString();
+            var lines = s.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return string.Join(" | ", lines.TakeLast(count));
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text;
+
+namespace Lookback.Sources.Streaming;
+
+/// <summary>
+/// Reads a YUV4MPEG2 stream (ffmpeg <c>-f yuv4mpegpipe</c>): the header gives width, height and colour space; each
+/// frame is <c>FRAME…\n</c> followed by the planes. Only the luma plane is kept (gray frames); chroma, if any, is skipped.
+/// </summary>
+public sealed class Y4mReader(System.IO.Stream stream)
+{
+    private readonly byte[] _line = new byte[256];
+    private byte[] _skip = [];
+
+    public int Width { get; private set; }
+    public int Height { get; private set; }
+    /// <summary>Bytes after the luma plane in each frame (0 for mono).</summary>
+    public int ChromaBytes { get; private set; }
+
+    /// <summary>Reads and parses the stream header. False at end of stream.</summary>
+    public async Task<bool> ReadHeaderAsync(CancellationToken ct)
+    {
+        var line = await ReadLineAsync(ct).ConfigureAwait(false);
+        if (line is null) return false;
+        if (!line.StartsWith("YUV4MPEG2", StringComparison.Ordinal)) throw new InvalidDataException("not a YUV4MPEG2 stream");
+        var colour = "420jpeg";
+        foreach (var p in line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+        {
+            switch (p[0])
+            {
+                case 'W': Width = int.Parse(p.AsSpan(1)); break;
+                case 'H': Height = int.Parse(p.AsSpan(1)); break;
+                case 'C': colour = p[1..]; break;
+            }
+        }
+        if (Width <= 0 || Height <= 0 || (long)Width * Height > 16_000_000) throw new InvalidDataException($"bad YUV4MPEG2 size {Width}x{Height}");
+        var cw = (Width + 1) / 2;
+        var ch = (Height + 1) / 2;
+        ChromaBytes = colour.StartsWith("mono", StringComparison.Ordinal) ? 0
+            : colour.StartsWith("444", StringComparison.Ordinal) ? 2 * Width * Height
+            : colour.StartsWith("422", StringComparison.Ordinal) ? 2 * cw * Height
+            : 2 * cw * ch;
+        return true;
+    }
+
+    /// <summary>Reads the next frame's luma plane into <paramref name="luma"/> (Width × Height bytes). False at end of stream.</summary>
+    public async Task<bool> ReadFrameAsync(Memory<byte> luma, CancellationToken ct)
+    {
+        var line = await ReadLineAsync(ct).ConfigureAwait(false);
+        if (line is null) return false;
+        if (!line.StartsWith("FRAME", StringComparison.Ordinal)) throw new InvalidDataException("lost YUV4MPEG2 frame sync");
+        if (!await FillAsync(luma[..(Width * Height)], ct).ConfigureAwait(false)) return false;
+        if (ChromaBytes > 0)
+        {
+            if (_skip.Length < ChromaBytes) _skip = new byte[ChromaBytes];
+            if (!await FillAsync(_skip.AsMemory(0, ChromaBytes), ct).ConfigureAwait(false)) return false;
+        }
+        return true;
+    }
+
+    private async Task<bool> FillAsync(Memory<byte> dst, CancellationToken ct)
+    {
+        var got = 0;
+        while (got < dst.Length)
+        {
+            var n = await stream.ReadAsync(dst[got..], ct).ConfigureAwait(false);
+            if (n == 0) return false;
+            got += n;
+        }
+        return true;
+    }
+
+    /// <summary>One header line (bytes up to '\n'); null at end of stream. Lines are short: FRAME and the header.</summary>
+    private async Task<string?> ReadLineAsync(CancellationToken ct)
+    {
+        var n = 0;
+        var one = new byte[1];
+        while (true)
+        {
+            var r = await stream.ReadAsync(one, ct).ConfigureAwait(false);
+            if (r == 0) return n == 0 ? null : Encoding.ASCII.GetString(_line, 0, n);
+            if (one[0] == '\n') return Encoding.ASCII.GetString(_line, 0, n);
+            if (n == _line.Length) throw new InvalidDataException("YUV4MPEG2 header line too long");
+            _line[n++] = one[0];
+        }
+    }
+}
