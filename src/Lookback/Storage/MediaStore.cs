@@ -39,6 +39,8 @@ public sealed class MediaStore
     /// <summary>Absolute path of <c>storage.path</c>.</summary>
     public string Root { get; }
 
+    private static readonly object MoveGate = new();
+
     /// <summary>
     /// A relative path <c>&lt;cam&gt;/&lt;yyyy-MM-dd&gt;/&lt;HHmmss.fff&gt;-&lt;kind&gt;.&lt;ext&gt;</c> (local time) that
     /// does not exist yet ("-2", "-3", ... appended on a clash). Uses '/' as separator. Does not create anything.
@@ -93,7 +95,14 @@ public sealed class MediaStore
             {
                 try
                 {
-                    File.Move(tmp, full, overwrite: false);
+                    // File.Move without overwrite checks and then renames: two writers in this process could both
+                    // pass the check. Choosing the name and moving under one lock makes it exclusive here; the
+                    // retry below covers another process writing the same name.
+                    lock (MoveGate)
+                    {
+                        if (File.Exists(full)) { rel = NewFile(camera, time, kind, ext); full = FullPath(rel); }
+                        File.Move(tmp, full, overwrite: false);
+                    }
                     return new StoredMedia(rel, full, bytes);
                 }
                 catch (IOException) when (File.Exists(full) && attempt < 100)
