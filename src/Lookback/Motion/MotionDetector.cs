@@ -35,6 +35,16 @@ public sealed class MotionDetector
     int _framesSinceReset = -1; // −1: no background yet
     int _streak;
 
+    /// <summary>Bench hook: when set, Process adds the Stopwatch ticks of each stage (see <see cref="StageNames"/>).</summary>
+    internal static long[]? StageTicks;
+    internal static readonly string[] StageNames = ["blur", "brightness fit", "apply gain", "bg→bytes", "min/max bg", "difference", "scene change", "flicker", "opening", "label", "boxes/zones", "bg update"];
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static void Mark(int stage, ref long t)
+    {
+        if (StageTicks is { } s) { long now = System.Diagnostics.Stopwatch.GetTimestamp(); s[stage] += now - t; t = now; }
+    }
+
     public MotionDetector(int width, int height, MotionSettings settings)
     {
         if (width < 8 || height < 8) throw new ArgumentOutOfRangeException(nameof(width), "frames must be at least 8x8");
@@ -121,7 +131,9 @@ public sealed class MotionDetector
         r.Motion = false; r.Score = 0; r.Recalibrated = false; r.WarmingUp = false;
         r.GlobalGain = 1; r.GlobalOffset = 0; r.RawChangedPercent = 0; r.SceneChangedPercent = 0; r.TimestampMs = timestampMs;
 
+        long t = System.Diagnostics.Stopwatch.GetTimestamp();
         MotionKernels.Blur3x3(gray, stride, _cur, _blurTmp, w, h);
+        Mark(0, ref t);
 
         if (_framesSinceReset < 0)
         {
@@ -135,6 +147,7 @@ public sealed class MotionDetector
         // 1. global brightness: frame ≈ gain·bg + offset, fitted robustly on a sparse grid, folded into the model
         var fit = _estimator.Estimate(_cur, _bg, _mask);
         r.GlobalGain = fit.Gain; r.GlobalOffset = fit.Offset;
+        Mark(1, ref t);
         if (!fit.Plausible && !warm)
         {
             Recalibrate(r);
@@ -142,15 +155,20 @@ public sealed class MotionDetector
         }
         if (fit.Plausible && (Math.Abs(fit.Gain - 1) * 255 + Math.Abs(fit.Offset) >= 1.0 || Math.Abs(fit.Offset) >= 0.75))
             MotionKernels.ApplyGain(_bg, n, fit.Gain, fit.Offset);
+        Mark(2, ref t);
 
         // 2. compare with the background's local min/max (shake tolerance)
         MotionKernels.BackgroundToBytes(_bg, _bgByte, n);
+        Mark(3, ref t);
         int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
         MotionKernels.Min(_bgByte, _lo, _tmp, w, h, rad);
         MotionKernels.Max(_bgByte, _hi, _tmp, w, h, rad);
+        Mark(4, ref t);
         int raw = MotionKernels.Difference(_cur, _lo, _hi, _mask, _state, _changed, n, _threshold);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
+        Mark(5, ref t);
         r.SceneChangedPercent = 100 * SceneChange();
+        Mark(6, ref t);
         if (!warm && (raw >= Settings.RecalibrateFraction * _unmasked || r.SceneChangedPercent >= 100 * Settings.SceneChangeFraction))
         {
             Recalibrate(r);
@@ -161,11 +179,14 @@ public sealed class MotionDetector
         if (Settings.FlickerSuppression)
             MotionKernels.Flicker(_state, _prevState, _activity, _changed, n,
                 Settings.FlickerGain, Settings.FlickerDecay, Settings.FlickerLimit, Settings.FlickerCap);
+        Mark(7, ref t);
         MotionKernels.Min(_changed, _morph, _tmp, w, h, 1);
         MotionKernels.Max(_morph, _changed, _tmp, w, h, 1);
+        Mark(8, ref t);
 
         // 4. components, boxes, zones
         int count = _cc.Label(_changed, _minBlobPixels, _components, out long area);
+        Mark(9, ref t);
         double score = 100.0 * area / _unmasked;
         r.Score = score;
         if (count > 0)
@@ -180,6 +201,7 @@ public sealed class MotionDetector
             if (_zoneNames.Length > 0) CountZones(r);
         }
 
+        Mark(10, ref t);
         // 5. decision
         bool candidate = !warm && score > 0 && score >= _minAreaPercent;
         _streak = candidate ? _streak + 1 : 0;
@@ -195,6 +217,7 @@ public sealed class MotionDetector
         else
             // (the background learns slowly under every pixel that differs, masked or not: _state != 0)
             MotionKernels.UpdateBackground(_cur, _state, _bg, n, _kBg, _kFg);
+        Mark(11, ref t);
         return r;
     }
 
