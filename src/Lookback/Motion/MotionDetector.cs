@@ -17,7 +17,7 @@ public sealed class MotionDetector
     public MotionSettings Settings { get; }
 
     readonly int _n;
-    readonly byte[] _cur, _bgByte, _lo, _hi, _tmp, _state, _prevState, _activity, _changed, _morph, _mask;
+    readonly byte[] _cur, _bgByte, _tmp, _state, _prevState, _activity, _changed, _mask, _rowBuf, _sceneColumns;
     readonly ushort[] _bg, _blurTmp;
     readonly int _unmasked;
     readonly string[] _zoneNames;
@@ -28,7 +28,7 @@ public sealed class MotionDetector
     readonly MotionFrameResult _result = new();
     readonly BrightnessEstimator _estimator;
     readonly int _minBlobPixels;
-    readonly int _kBg, _kFg;
+    readonly int _kBg, _kFg, _sceneStep;
 
     int _threshold;
     double _minAreaPercent;
@@ -51,9 +51,11 @@ public sealed class MotionDetector
         ArgumentNullException.ThrowIfNull(settings);
         Width = width; Height = height; Settings = settings;
         _n = width * height;
-        _cur = new byte[_n]; _bgByte = new byte[_n]; _lo = new byte[_n]; _hi = new byte[_n]; _tmp = new byte[_n];
+        _cur = new byte[_n]; _bgByte = new byte[_n]; _tmp = new byte[_n];
         _state = new byte[_n]; _prevState = new byte[_n]; _activity = new byte[_n]; _changed = new byte[_n];
-        _morph = new byte[_n];
+        _rowBuf = new byte[MotionKernels.RowBufferLength(width)];
+        _sceneStep = Math.Max(2, (int)Math.Sqrt(_n / 2000.0));
+        _sceneColumns = MotionKernels.SampleColumns(width, _sceneStep);
         _bg = new ushort[_n]; _blurTmp = new ushort[_n];
         _mask = PolygonRaster.Rasterize(settings.Mask, width, height);
         _unmasked = Math.Max(1, _n - _mask.Count((byte)255));
@@ -161,10 +163,8 @@ public sealed class MotionDetector
         MotionKernels.BackgroundToBytes(_bg, _bgByte, n);
         Mark(3, ref t);
         int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
-        MotionKernels.Min(_bgByte, _lo, _tmp, w, h, rad);
-        MotionKernels.Max(_bgByte, _hi, _tmp, w, h, rad);
         Mark(4, ref t);
-        int raw = MotionKernels.Difference(_cur, _lo, _hi, _mask, _state, _changed, n, _threshold);
+        int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, _threshold);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
         Mark(5, ref t);
         r.SceneChangedPercent = 100 * SceneChange();
@@ -176,16 +176,22 @@ public sealed class MotionDetector
         }
 
         // 3. flicker suppression, speckle removal (3x3 opening)
+        int left = raw;
         if (Settings.FlickerSuppression)
-            MotionKernels.Flicker(_state, _prevState, _activity, _changed, n,
+            left = MotionKernels.Flicker(_state, _prevState, _activity, _changed, n,
                 Settings.FlickerGain, Settings.FlickerDecay, Settings.FlickerLimit, Settings.FlickerCap);
         Mark(7, ref t);
-        MotionKernels.Min(_changed, _morph, _tmp, w, h, 1);
-        MotionKernels.Max(_morph, _changed, _tmp, w, h, 1);
-        Mark(8, ref t);
+        // the opening only removes pixels: with fewer changed pixels than the smallest blob nothing can survive
+        int count = 0;
+        long area = 0;
+        if (left >= _minBlobPixels)
+        {
+            MotionKernels.Open3x3(_changed, _tmp, _rowBuf, w, h);
+            Mark(8, ref t);
 
-        // 4. components, boxes, zones
-        int count = _cc.Label(_changed, _minBlobPixels, _components, out long area);
+            // 4. components, boxes, zones
+            count = _cc.Label(_changed, _minBlobPixels, _components, out area);
+        }
         Mark(9, ref t);
         double score = 100.0 * area / _unmasked;
         r.Score = score;
@@ -228,24 +234,8 @@ public sealed class MotionDetector
     /// </summary>
     double SceneChange()
     {
-        int w = Width, h = Height, step = Math.Max(2, (int)Math.Sqrt(_n / 2000.0)), t = _threshold, total = 0, changed = 0;
-        for (int y = 1; y < h - 1; y += step)
-            for (int x = 1; x < w - 1; x += step)
-            {
-                int i = y * w + x;
-                if (_mask[i] != 0) continue;
-                int lo = 255, hi = 0;
-                for (int dy = -w; dy <= w; dy += w)
-                    for (int dx = -1; dx <= 1; dx++)
-                    {
-                        int b = _bgByte[i + dy + dx];
-                        if (b < lo) lo = b;
-                        if (b > hi) hi = b;
-                    }
-                int c = _cur[i];
-                total++;
-                if (c < lo - t || c > hi + t) changed++;
-            }
+        int changed = MotionKernels.SceneChangeCount(_cur, _bgByte, _mask, _sceneColumns, _rowBuf, Width, Height, _sceneStep,
+            _threshold, out int total);
         return total == 0 ? 0 : (double)changed / total;
     }
 
