@@ -96,7 +96,9 @@ public static class PipelineBench
         Console.WriteLine($"frame size {frames.Average(f => f.Length) / 1024:0} KB");
         Lookback.Imaging.GrayImage? gray = null;
         Lookback.Motion.MotionDetector? det = null;
-        for (var round = 0; round < 2; round++)
+        var dec = new List<double>();
+        var dtc = new List<double>();
+        for (var round = 0; round < 6; round++)
         {
             var decode = Stopwatch.StartNew();
             for (var i = 0; i < 400; i++) gray = Lookback.Imaging.Jpeg.DecodeGray(frames[i % 8], MotionMonitor.AnalysisMinHeight, gray);
@@ -106,7 +108,23 @@ public static class PipelineBench
             for (var i = 0; i < 400; i++) det.Process(gray!.Pixels, gray.Stride, i * 200);
             detect.Stop();
             Console.WriteLine($"gray {gray!.Width}x{gray.Height}: decode {decode.Elapsed.TotalMilliseconds / 400:0.000} ms, detect {detect.Elapsed.TotalMilliseconds / 400:0.000} ms per frame");
+            if (round > 0) { dec.Add(decode.Elapsed.TotalMilliseconds / 400); dtc.Add(detect.Elapsed.TotalMilliseconds / 400); }
         }
+        dec.Sort(); dtc.Sort();
+        Console.WriteLine($"rounds 2..6: decode min {dec[0]:0.000} median {dec[dec.Count / 2]:0.000} ms, detect min {dtc[0]:0.000} median {dtc[dtc.Count / 2]:0.000} ms");
+        // where the detector's time goes on these frames (each frame is a different scene: the recalibration path)
+        var names = Lookback.Motion.MotionDetector.StageNames;
+        var ticks = new long[names.Length];
+        Lookback.Motion.MotionDetector.StageTicks = ticks;
+        int recal = 0;
+        for (var i = 0; i < 400; i++)
+        {
+            gray = Lookback.Imaging.Jpeg.DecodeGray(frames[i % 8], MotionMonitor.AnalysisMinHeight, gray);
+            if (det!.Process(gray.Pixels, gray.Stride, i * 200).Recalibrated) recal++;
+        }
+        Lookback.Motion.MotionDetector.StageTicks = null;
+        Console.WriteLine($"detector stages ({recal} of 400 frames recalibrated): " +
+            string.Join(", ", names.Select((n, k) => $"{n} {ticks[k] * 1e6 / Stopwatch.Frequency / 400:0.0}").Where(s => !s.EndsWith(" 0.0"))) + " µs");
     }
 
     private sealed class Dir(List<Camera> cams) : ICameraDirectory

@@ -13,6 +13,7 @@ internal sealed class BrightnessEstimator
 {
     readonly int _w, _h, _step;
     readonly short[] _b, _c; // sample values
+    readonly bool[] _inlier; // the previous iteration's inlier set
     readonly int[] _hist = new int[512];
 
     public BrightnessEstimator(int width, int height)
@@ -20,7 +21,7 @@ internal sealed class BrightnessEstimator
         _w = width; _h = height;
         _step = Math.Max(2, (int)Math.Round(Math.Sqrt(width * (double)height / 1500)));
         int cap = ((width + _step - 1) / _step) * ((height + _step - 1) / _step);
-        _b = new short[cap]; _c = new short[cap];
+        _b = new short[cap]; _c = new short[cap]; _inlier = new bool[cap];
     }
 
     /// <summary>Gains outside this range mean the scene itself changed (night vision, covered lens), not the light.</summary>
@@ -55,13 +56,17 @@ internal sealed class BrightnessEstimator
             }
             double mad = Median(_hist, n);
             double limit = Math.Max(6, 3 * 1.4826 * mad);
-            double sb = 0, sc = 0, sbb = 0, sbc = 0; int m = 0;
+            double sb = 0, sc = 0, sbb = 0, sbc = 0; int m = 0, flips = 0;
             for (int i = 0; i < n; i++)
             {
                 double b = _b[i], c = _c[i];
-                if (Math.Abs(c - (gain * b + offset)) > limit) continue;
+                bool inlier = Math.Abs(c - (gain * b + offset)) <= limit;
+                if (inlier != _inlier[i]) { flips++; _inlier[i] = inlier; }
+                if (!inlier) continue;
                 sb += b; sc += c; sbb += b * b; sbc += b * c; m++;
             }
+            // the same inliers as last time give the same fit (same sums, same order): the rest would repeat it exactly
+            if (iter > 0 && flips == 0) break;
             inlierFraction = (double)m / n;
             if (m < 16) break;
             double mb = sb / m, mc = sc / m, varB = sbb / m - mb * mb, cov = sbc / m - mb * mc;

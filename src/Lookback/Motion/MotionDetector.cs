@@ -37,7 +37,7 @@ public sealed class MotionDetector
 
     /// <summary>Bench hook: when set, Process adds the Stopwatch ticks of each stage (see <see cref="StageNames"/>).</summary>
     internal static long[]? StageTicks;
-    internal static readonly string[] StageNames = ["blur", "brightness fit", "apply gain", "bg→bytes", "min/max bg", "difference", "scene change", "flicker", "opening", "label", "boxes/zones", "bg update"];
+    internal static readonly string[] StageNames = ["blur", "brightness fit", "apply gain", "bg→bytes", "min/max bg", "difference", "scene change", "flicker", "opening", "label", "boxes/zones", "bg update", "start over"];
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     static void Mark(int stage, ref long t)
@@ -250,7 +250,9 @@ public sealed class MotionDetector
 
     void Recalibrate(MotionFrameResult r)
     {
+        long t = System.Diagnostics.Stopwatch.GetTimestamp();
         StartOver();
+        Mark(12, ref t);
         r.Recalibrated = true;
         r.WarmingUp = true;
         r.Score = 0;

@@ -438,10 +438,11 @@ internal static class MotionKernels
         int i = 0;
         for (; i + 8 <= n; i += 8)
         {
+            // signed conversions (native on SSE2 and NEON; the unsigned ones are emulated on x64): the values are 0..65280
             var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref b, (nuint)i));
-            var fl = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(lo) * g + o, zero), max);
-            var fh = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(hi) * g + o, zero), max);
-            Vector128.Narrow(Vector128.ConvertToUInt32(fl), Vector128.ConvertToUInt32(fh)).StoreUnsafe(ref b, (nuint)i);
+            var fl = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(lo.AsInt32()) * g + o, zero), max);
+            var fh = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(hi.AsInt32()) * g + o, zero), max);
+            Vector128.Narrow(Vector128.ConvertToInt32(fl), Vector128.ConvertToInt32(fh)).AsUInt16().StoreUnsafe(ref b, (nuint)i);
         }
         for (; i < n; i++)
         {

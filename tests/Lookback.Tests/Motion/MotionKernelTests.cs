@@ -190,6 +190,20 @@ public class MotionKernelTests
     }
 
     [Fact]
+    public void Gain_vector_path_matches_the_scalar_formula()
+    {
+        const int n = 4096 + 5;
+        var r = new Random(9);
+        foreach (var (gain, offset) in new[] { (1.2, -5.0), (0.7, 3.3), (1.0, 0.8), (3.9, -100.0), (0.26, 40.0) })
+        {
+            var bg = new ushort[n]; for (int i = 0; i < n; i++) bg[i] = (ushort)r.Next(0, 255 * 256 + 1);
+            var expected = bg.Select(b => (ushort)Math.Clamp(b * (float)gain + (float)(offset * 256 + 0.5), 0f, 255f * 256f)).ToArray();
+            MotionKernels.ApplyGain(bg, n, gain, offset);
+            Assert.Equal(expected, bg);
+        }
+    }
+
+    [Fact]
     public void Flicker_suppresses_flipping_pixels_only()
     {
         const int n = 35;
