@@ -20,6 +20,7 @@ public static class PipelineBench
     public static async Task RunAsync(string[] args)
     {
         if (args.Contains("--profile")) { Profile(); return; }
+        if (args.Contains("--dump")) { Dump(); return; }
         var cameras = Arg(args, "--cameras", 8);
         var seconds = Arg(args, "--seconds", 20);
         using var server = SourcesBench.StartServerProcess(out var port);
@@ -141,6 +142,38 @@ public static class PipelineBench
         Lookback.Motion.MotionDetector.StageTicks = null;
         Console.WriteLine($"detector stages ({recal} of 400 frames recalibrated): " +
             string.Join(", ", names.Select((n, k) => $"{n} {ticks[k] * 1e6 / Stopwatch.Frequency / 400:0.0}").Where(s => !s.EndsWith(" 0.0"))) + " µs");
+    }
+
+    /// <summary>Every detector result on the bench frames and the drawn scenes, one line per frame (to diff two builds).</summary>
+    private static void Dump()
+    {
+        var frames = Enumerable.Range(0, 8).Select(i => SourcesBench.MakeJpeg(768, 576, 7, 80, i)).ToArray();
+        Lookback.Imaging.GrayImage? gray = null;
+        Lookback.Motion.MotionDetector? det = null;
+        static string Line(Lookback.Motion.MotionFrameResult r) =>
+            $"{r.Motion} {r.Score:R} {r.Recalibrated} {r.WarmingUp} {r.GlobalGain:R} {r.GlobalOffset:R} {r.RawChangedPercent:R} {r.SceneChangedPercent:R} " +
+            string.Join(";", r.Boxes.Select(b => $"{b.X},{b.Y},{b.Width},{b.Height},{b.Area}")) + " " + string.Join(";", r.Zones);
+        var rnd = new Random(3);
+        for (var i = 0; i < 3000; i++)
+        {
+            // the bench frames, now and then a repeat or a slightly shifted pair, so that every path runs
+            var f = frames[rnd.Next(10) < 3 ? 0 : i % 8];
+            gray = Lookback.Imaging.Jpeg.DecodeGray(f, MotionMonitor.AnalysisMinHeight, gray);
+            det ??= new Lookback.Motion.MotionDetector(gray.Width, gray.Height, new Lookback.Motion.MotionSettings
+            {
+                Zones = new Dictionary<string, Polygon> { ["left"] = Lookback.Motion.MotionScenes.Rect(0, 0, 0.4, 1) },
+                Mask = [Lookback.Motion.MotionScenes.Rect(0.9, 0, 1, 0.1)],
+            });
+            Console.WriteLine($"bench {i} {Line(det.Process(gray.Pixels, gray.Stride, i * 200))}");
+        }
+        foreach (var (w, h) in new[] { (192, 144), (320, 180), (243, 137) })
+            foreach (var s in Lookback.Motion.MotionScenes.All(w, h))
+                foreach (var seed in new[] { 1, 2 })
+                {
+                    var (events, results) = Lookback.Motion.MotionScenes.Run(s, w, h, seed);
+                    Console.WriteLine($"scene {w}x{h} {s.Name} {seed} events {events}");
+                    for (var i = 0; i < results.Count; i++) Console.WriteLine($"  {i} {Line(results[i])}");
+                }
     }
 
     private sealed class Dir(List<Camera> cams) : ICameraDirectory

@@ -37,7 +37,7 @@ public sealed class MotionDetector
 
     /// <summary>Bench hook: when set, Process adds the Stopwatch ticks of each stage (see <see cref="StageNames"/>).</summary>
     internal static long[]? StageTicks;
-    internal static readonly string[] StageNames = ["blur", "brightness fit", "apply gain", "bg→bytes", "min/max bg", "difference", "scene change", "flicker", "opening", "label", "boxes/zones", "bg update", "start over"];
+    internal static readonly string[] StageNames = ["blur", "brightness fit", "apply gain", "bg→bytes", "min/max + difference", "scene change", "flicker", "opening", "label", "boxes/zones", "bg update", "start over"];
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     static void Mark(int stage, ref long t)
@@ -133,7 +133,7 @@ public sealed class MotionDetector
         r.Motion = false; r.Score = 0; r.Recalibrated = false; r.WarmingUp = false;
         r.GlobalGain = 1; r.GlobalOffset = 0; r.RawChangedPercent = 0; r.SceneChangedPercent = 0; r.TimestampMs = timestampMs;
 
-        long t = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t = StageTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         MotionKernels.Blur3x3(gray, stride, _cur, _blurTmp, w, h);
         Mark(0, ref t);
 
@@ -163,12 +163,11 @@ public sealed class MotionDetector
         MotionKernels.BackgroundToBytes(_bg, _bgByte, n);
         Mark(3, ref t);
         int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
-        Mark(4, ref t);
         int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, _threshold);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
-        Mark(5, ref t);
+        Mark(4, ref t);
         r.SceneChangedPercent = 100 * SceneChange();
-        Mark(6, ref t);
+        Mark(5, ref t);
         if (!warm && (raw >= Settings.RecalibrateFraction * _unmasked || r.SceneChangedPercent >= 100 * Settings.SceneChangeFraction))
         {
             Recalibrate(r);
@@ -180,19 +179,19 @@ public sealed class MotionDetector
         if (Settings.FlickerSuppression)
             left = MotionKernels.Flicker(_state, _prevState, _activity, _changed, n,
                 Settings.FlickerGain, Settings.FlickerDecay, Settings.FlickerLimit, Settings.FlickerCap);
-        Mark(7, ref t);
+        Mark(6, ref t);
         // the opening only removes pixels: with fewer changed pixels than the smallest blob nothing can survive
         int count = 0;
         long area = 0;
         if (left >= _minBlobPixels)
         {
             MotionKernels.Open3x3(_changed, _tmp, _rowBuf, w, h);
-            Mark(8, ref t);
+            Mark(7, ref t);
 
             // 4. components, boxes, zones
             count = _cc.Label(_changed, _minBlobPixels, _components, out area);
         }
-        Mark(9, ref t);
+        Mark(8, ref t);
         double score = 100.0 * area / _unmasked;
         r.Score = score;
         if (count > 0)
@@ -207,7 +206,7 @@ public sealed class MotionDetector
             if (_zoneNames.Length > 0) CountZones(r);
         }
 
-        Mark(10, ref t);
+        Mark(9, ref t);
         // 5. decision
         bool candidate = !warm && score > 0 && score >= _minAreaPercent;
         _streak = candidate ? _streak + 1 : 0;
@@ -223,7 +222,7 @@ public sealed class MotionDetector
         else
             // (the background learns slowly under every pixel that differs, masked or not: _state != 0)
             MotionKernels.UpdateBackground(_cur, _state, _bg, n, _kBg, _kFg);
-        Mark(11, ref t);
+        Mark(10, ref t);
         return r;
     }
 
@@ -250,9 +249,9 @@ public sealed class MotionDetector
 
     void Recalibrate(MotionFrameResult r)
     {
-        long t = System.Diagnostics.Stopwatch.GetTimestamp();
+        long t = StageTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         StartOver();
-        Mark(12, ref t);
+        Mark(11, ref t);
         r.Recalibrated = true;
         r.WarmingUp = true;
         r.Score = 0;
