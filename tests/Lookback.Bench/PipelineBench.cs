@@ -20,6 +20,7 @@ public static class PipelineBench
     public static async Task RunAsync(string[] args)
     {
         if (args.Contains("--profile")) { Profile(); return; }
+        if (args.Contains("--dump")) { Dump(); return; }
         var cameras = Arg(args, "--cameras", 8);
         var seconds = Arg(args, "--seconds", 20);
         using var server = SourcesBench.StartServerProcess(out var port);
@@ -96,7 +97,9 @@ public static class PipelineBench
         Console.WriteLine($"frame size {frames.Average(f => f.Length) / 1024:0} KB");
         Lookback.Imaging.GrayImage? gray = null;
         Lookback.Motion.MotionDetector? det = null;
-        for (var round = 0; round < 2; round++)
+        var dec = new List<double>();
+        var dtc = new List<double>();
+        for (var round = 0; round < 6; round++)
         {
             var decode = Stopwatch.StartNew();
             for (var i = 0; i < 400; i++) gray = Lookback.Imaging.Jpeg.DecodeGray(frames[i % 8], MotionMonitor.AnalysisMinHeight, gray);
@@ -106,7 +109,71 @@ public static class PipelineBench
             for (var i = 0; i < 400; i++) det.Process(gray!.Pixels, gray.Stride, i * 200);
             detect.Stop();
             Console.WriteLine($"gray {gray!.Width}x{gray.Height}: decode {decode.Elapsed.TotalMilliseconds / 400:0.000} ms, detect {detect.Elapsed.TotalMilliseconds / 400:0.000} ms per frame");
+            if (round > 0) { dec.Add(decode.Elapsed.TotalMilliseconds / 400); dtc.Add(detect.Elapsed.TotalMilliseconds / 400); }
         }
+        dec.Sort(); dtc.Sort();
+        // the real path: every frame differs from the last (8 bench frames in turn), decode and detect interleaved
+        var inter = new List<double>();
+        for (var round = 0; round < 5; round++)
+        {
+            long dt = 0;
+            for (var i = 0; i < 400; i++)
+            {
+                gray = Lookback.Imaging.Jpeg.DecodeGray(frames[i % 8], MotionMonitor.AnalysisMinHeight, gray);
+                long t0 = Stopwatch.GetTimestamp();
+                det!.Process(gray.Pixels, gray.Stride, i * 200);
+                dt += Stopwatch.GetTimestamp() - t0;
+            }
+            inter.Add(dt * 1000.0 / Stopwatch.Frequency / 400);
+        }
+        inter.Sort();
+        Console.WriteLine($"interleaved with decode, changing frames: detect min {inter[0]:0.000} median {inter[2]:0.000} ms");
+        Console.WriteLine($"rounds 2..6: decode min {dec[0]:0.000} median {dec[dec.Count / 2]:0.000} ms, detect min {dtc[0]:0.000} median {dtc[dtc.Count / 2]:0.000} ms");
+        // where the detector's time goes on these frames (each frame is a different scene: the recalibration path)
+        var names = Lookback.Motion.MotionDetector.StageNames;
+        var ticks = new long[names.Length];
+        Lookback.Motion.MotionDetector.StageTicks = ticks;
+        int recal = 0;
+        for (var i = 0; i < 400; i++)
+        {
+            gray = Lookback.Imaging.Jpeg.DecodeGray(frames[i % 8], MotionMonitor.AnalysisMinHeight, gray);
+            if (det!.Process(gray.Pixels, gray.Stride, i * 200).Recalibrated) recal++;
+        }
+        Lookback.Motion.MotionDetector.StageTicks = null;
+        Console.WriteLine($"detector stages ({recal} of 400 frames recalibrated): " +
+            string.Join(", ", names.Select((n, k) => $"{n} {ticks[k] * 1e6 / Stopwatch.Frequency / 400:0.0}").Where(s => !s.EndsWith(" 0.0"))) + " µs");
+    }
+
+    /// <summary>Every detector result on the bench frames and the drawn scenes, one line per frame (to diff two builds).</summary>
+    private static void Dump()
+    {
+        var frames = Enumerable.Range(0, 8).Select(i => SourcesBench.MakeJpeg(768, 576, 7, 80, i)).ToArray();
+        Lookback.Imaging.GrayImage? gray = null;
+        Lookback.Motion.MotionDetector? det = null;
+        static string Line(Lookback.Motion.MotionFrameResult r) =>
+            $"{r.Motion} {r.Score:R} {r.Recalibrated} {r.WarmingUp} {r.GlobalGain:R} {r.GlobalOffset:R} {r.RawChangedPercent:R} {r.SceneChangedPercent:R} " +
+            string.Join(";", r.Boxes.Select(b => $"{b.X},{b.Y},{b.Width},{b.Height},{b.Area}")) + " " + string.Join(";", r.Zones);
+        var rnd = new Random(3);
+        for (var i = 0; i < 3000; i++)
+        {
+            // the bench frames, now and then a repeat or a slightly shifted pair, so that every path runs
+            var f = frames[rnd.Next(10) < 3 ? 0 : i % 8];
+            gray = Lookback.Imaging.Jpeg.DecodeGray(f, MotionMonitor.AnalysisMinHeight, gray);
+            det ??= new Lookback.Motion.MotionDetector(gray.Width, gray.Height, new Lookback.Motion.MotionSettings
+            {
+                Zones = new Dictionary<string, Polygon> { ["left"] = Lookback.Motion.MotionScenes.Rect(0, 0, 0.4, 1) },
+                Mask = [Lookback.Motion.MotionScenes.Rect(0.9, 0, 1, 0.1)],
+            });
+            Console.WriteLine($"bench {i} {Line(det.Process(gray.Pixels, gray.Stride, i * 200))}");
+        }
+        foreach (var (w, h) in new[] { (192, 144), (320, 180), (243, 137) })
+            foreach (var s in Lookback.Motion.MotionScenes.All(w, h))
+                foreach (var seed in new[] { 1, 2 })
+                {
+                    var (events, results) = Lookback.Motion.MotionScenes.Run(s, w, h, seed);
+                    Console.WriteLine($"scene {w}x{h} {s.Name} {seed} events {events}");
+                    for (var i = 0; i < results.Count; i++) Console.WriteLine($"  {i} {Line(results[i])}");
+                }
     }
 
     private sealed class Dir(List<Camera> cams) : ICameraDirectory

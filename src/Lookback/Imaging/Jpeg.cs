@@ -53,6 +53,10 @@ public static unsafe class Jpeg
     /// </summary>
     public static GrayImage DecodeGray(ReadOnlySpan<byte> jpeg, int minHeight, GrayImage? reuse = null)
     {
+        // Measured (libjpeg-turbo 2.1.5, 768x576 4:2:0 q80 ~80 KB, bench `decodestudy`): ~85-90 % of this call is Huffman
+        // decoding, which covers all components (interleaved scan); Cb/Cr are parsed but neither IDCT'd nor upsampled for
+        // TJPF_GRAY. At 1/4 the reduced 2x2 IDCT ignores FASTDCT, FASTUPSAMPLE has nothing to do, and the separate
+        // header parse costs < 1 µs: the cost follows the compressed size (q50 ~33 KB: about half).
         var (w, h) = Header(jpeg);
         var sf = PickPowerOfTwo(h, Math.Max(1, minHeight), 8);
         var dst = reuse ?? new GrayImage();

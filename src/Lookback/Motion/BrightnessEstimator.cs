@@ -13,6 +13,8 @@ internal sealed class BrightnessEstimator
 {
     readonly int _w, _h, _step;
     readonly short[] _b, _c; // sample values
+    readonly bool[] _inlier; // the previous iteration's inlier set
+    readonly double[] _res;  // this iteration's absolute residuals
     readonly int[] _hist = new int[512];
 
     public BrightnessEstimator(int width, int height)
@@ -20,7 +22,7 @@ internal sealed class BrightnessEstimator
         _w = width; _h = height;
         _step = Math.Max(2, (int)Math.Round(Math.Sqrt(width * (double)height / 1500)));
         int cap = ((width + _step - 1) / _step) * ((height + _step - 1) / _step);
-        _b = new short[cap]; _c = new short[cap];
+        _b = new short[cap]; _c = new short[cap]; _inlier = new bool[cap]; _res = new double[cap];
     }
 
     /// <summary>Gains outside this range mean the scene itself changed (night vision, covered lens), not the light.</summary>
@@ -48,20 +50,26 @@ internal sealed class BrightnessEstimator
         for (int iter = 0; iter < 3; iter++)
         {
             Array.Clear(_hist);
-            for (int i = 0; i < n; i++)
+            var bs = _b.AsSpan(0, n); var cs = _c.AsSpan(0, n); var rs = _res.AsSpan(0, n);
+            for (int i = 0; i < rs.Length; i++)
             {
-                int res = (int)Math.Abs(_c[i] - (gain * _b[i] + offset));
-                _hist[Math.Min(res, 511)]++;
+                double res = Math.Abs(cs[i] - (gain * bs[i] + offset));
+                rs[i] = res;
+                _hist[Math.Min((int)res, 511)]++;
             }
             double mad = Median(_hist, n);
             double limit = Math.Max(6, 3 * 1.4826 * mad);
-            double sb = 0, sc = 0, sbb = 0, sbc = 0; int m = 0;
-            for (int i = 0; i < n; i++)
+            double sb = 0, sc = 0, sbb = 0, sbc = 0; int m = 0, flips = 0;
+            for (int i = 0; i < rs.Length; i++)
             {
-                double b = _b[i], c = _c[i];
-                if (Math.Abs(c - (gain * b + offset)) > limit) continue;
+                double b = bs[i], c = cs[i];
+                bool inlier = rs[i] <= limit;
+                if (inlier != _inlier[i]) { flips++; _inlier[i] = inlier; }
+                if (!inlier) continue;
                 sb += b; sc += c; sbb += b * b; sbc += b * c; m++;
             }
+            // the same inliers as last time give the same fit (same sums, same order): the rest would repeat it exactly
+            if (iter > 0 && flips == 0) break;
             inlierFraction = (double)m / n;
             if (m < 16) break;
             double mb = sb / m, mc = sc / m, varB = sbb / m - mb * mb, cov = sbc / m - mb * mc;

@@ -17,7 +17,7 @@ public sealed class MotionDetector
     public MotionSettings Settings { get; }
 
     readonly int _n;
-    readonly byte[] _cur, _bgByte, _lo, _hi, _tmp, _state, _prevState, _activity, _changed, _morph, _mask;
+    readonly byte[] _cur, _bgByte, _tmp, _state, _prevState, _activity, _changed, _mask, _rowBuf, _sceneColumns;
     readonly ushort[] _bg, _blurTmp;
     readonly int _unmasked;
     readonly string[] _zoneNames;
@@ -28,12 +28,22 @@ public sealed class MotionDetector
     readonly MotionFrameResult _result = new();
     readonly BrightnessEstimator _estimator;
     readonly int _minBlobPixels;
-    readonly int _kBg, _kFg;
+    readonly int _kBg, _kFg, _sceneStep;
 
     int _threshold;
     double _minAreaPercent;
     int _framesSinceReset = -1; // −1: no background yet
     int _streak;
+
+    /// <summary>Bench hook: when set, Process adds the Stopwatch ticks of each stage (see <see cref="StageNames"/>).</summary>
+    internal static long[]? StageTicks;
+    internal static readonly string[] StageNames = ["blur", "brightness fit", "apply gain", "bg→bytes", "min/max + difference", "scene change", "flicker", "opening", "label", "boxes/zones", "bg update", "start over"];
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static void Mark(int stage, ref long t)
+    {
+        if (StageTicks is { } s) { long now = System.Diagnostics.Stopwatch.GetTimestamp(); s[stage] += now - t; t = now; }
+    }
 
     public MotionDetector(int width, int height, MotionSettings settings)
     {
@@ -41,9 +51,11 @@ public sealed class MotionDetector
         ArgumentNullException.ThrowIfNull(settings);
         Width = width; Height = height; Settings = settings;
         _n = width * height;
-        _cur = new byte[_n]; _bgByte = new byte[_n]; _lo = new byte[_n]; _hi = new byte[_n]; _tmp = new byte[_n];
+        _cur = new byte[_n]; _bgByte = new byte[_n]; _tmp = new byte[_n];
         _state = new byte[_n]; _prevState = new byte[_n]; _activity = new byte[_n]; _changed = new byte[_n];
-        _morph = new byte[_n];
+        _rowBuf = new byte[MotionKernels.RowBufferLength(width)];
+        _sceneStep = Math.Max(2, (int)Math.Sqrt(_n / 2000.0));
+        _sceneColumns = MotionKernels.SampleColumns(width, _sceneStep);
         _bg = new ushort[_n]; _blurTmp = new ushort[_n];
         _mask = PolygonRaster.Rasterize(settings.Mask, width, height);
         _unmasked = Math.Max(1, _n - _mask.Count((byte)255));
@@ -121,7 +133,9 @@ public sealed class MotionDetector
         r.Motion = false; r.Score = 0; r.Recalibrated = false; r.WarmingUp = false;
         r.GlobalGain = 1; r.GlobalOffset = 0; r.RawChangedPercent = 0; r.SceneChangedPercent = 0; r.TimestampMs = timestampMs;
 
+        long t = StageTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         MotionKernels.Blur3x3(gray, stride, _cur, _blurTmp, w, h);
+        Mark(0, ref t);
 
         if (_framesSinceReset < 0)
         {
@@ -135,6 +149,7 @@ public sealed class MotionDetector
         // 1. global brightness: frame ≈ gain·bg + offset, fitted robustly on a sparse grid, folded into the model
         var fit = _estimator.Estimate(_cur, _bg, _mask);
         r.GlobalGain = fit.Gain; r.GlobalOffset = fit.Offset;
+        Mark(1, ref t);
         if (!fit.Plausible && !warm)
         {
             Recalibrate(r);
@@ -142,15 +157,17 @@ public sealed class MotionDetector
         }
         if (fit.Plausible && (Math.Abs(fit.Gain - 1) * 255 + Math.Abs(fit.Offset) >= 1.0 || Math.Abs(fit.Offset) >= 0.75))
             MotionKernels.ApplyGain(_bg, n, fit.Gain, fit.Offset);
+        Mark(2, ref t);
 
         // 2. compare with the background's local min/max (shake tolerance)
         MotionKernels.BackgroundToBytes(_bg, _bgByte, n);
+        Mark(3, ref t);
         int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
-        MotionKernels.Min(_bgByte, _lo, _tmp, w, h, rad);
-        MotionKernels.Max(_bgByte, _hi, _tmp, w, h, rad);
-        int raw = MotionKernels.Difference(_cur, _lo, _hi, _mask, _state, _changed, n, _threshold);
+        int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, _threshold);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
+        Mark(4, ref t);
         r.SceneChangedPercent = 100 * SceneChange();
+        Mark(5, ref t);
         if (!warm && (raw >= Settings.RecalibrateFraction * _unmasked || r.SceneChangedPercent >= 100 * Settings.SceneChangeFraction))
         {
             Recalibrate(r);
@@ -158,14 +175,23 @@ public sealed class MotionDetector
         }
 
         // 3. flicker suppression, speckle removal (3x3 opening)
+        int left = raw;
         if (Settings.FlickerSuppression)
-            MotionKernels.Flicker(_state, _prevState, _activity, _changed, n,
+            left = MotionKernels.Flicker(_state, _prevState, _activity, _changed, n,
                 Settings.FlickerGain, Settings.FlickerDecay, Settings.FlickerLimit, Settings.FlickerCap);
-        MotionKernels.Min(_changed, _morph, _tmp, w, h, 1);
-        MotionKernels.Max(_morph, _changed, _tmp, w, h, 1);
+        Mark(6, ref t);
+        // the opening only removes pixels: with fewer changed pixels than the smallest blob nothing can survive
+        int count = 0;
+        long area = 0;
+        if (left >= _minBlobPixels)
+        {
+            MotionKernels.Open3x3(_changed, _tmp, _rowBuf, w, h);
+            Mark(7, ref t);
 
-        // 4. components, boxes, zones
-        int count = _cc.Label(_changed, _minBlobPixels, _components, out long area);
+            // 4. components, boxes, zones
+            count = _cc.Label(_changed, _minBlobPixels, _components, out area);
+        }
+        Mark(8, ref t);
         double score = 100.0 * area / _unmasked;
         r.Score = score;
         if (count > 0)
@@ -180,6 +206,7 @@ public sealed class MotionDetector
             if (_zoneNames.Length > 0) CountZones(r);
         }
 
+        Mark(9, ref t);
         // 5. decision
         bool candidate = !warm && score > 0 && score >= _minAreaPercent;
         _streak = candidate ? _streak + 1 : 0;
@@ -195,6 +222,7 @@ public sealed class MotionDetector
         else
             // (the background learns slowly under every pixel that differs, masked or not: _state != 0)
             MotionKernels.UpdateBackground(_cur, _state, _bg, n, _kBg, _kFg);
+        Mark(10, ref t);
         return r;
     }
 
@@ -205,24 +233,8 @@ public sealed class MotionDetector
     /// </summary>
     double SceneChange()
     {
-        int w = Width, h = Height, step = Math.Max(2, (int)Math.Sqrt(_n / 2000.0)), t = _threshold, total = 0, changed = 0;
-        for (int y = 1; y < h - 1; y += step)
-            for (int x = 1; x < w - 1; x += step)
-            {
-                int i = y * w + x;
-                if (_mask[i] != 0) continue;
-                int lo = 255, hi = 0;
-                for (int dy = -w; dy <= w; dy += w)
-                    for (int dx = -1; dx <= 1; dx++)
-                    {
-                        int b = _bgByte[i + dy + dx];
-                        if (b < lo) lo = b;
-                        if (b > hi) hi = b;
-                    }
-                int c = _cur[i];
-                total++;
-                if (c < lo - t || c > hi + t) changed++;
-            }
+        int changed = MotionKernels.SceneChangeCount(_cur, _bgByte, _mask, _sceneColumns, _rowBuf, Width, Height, _sceneStep,
+            _threshold, out int total);
         return total == 0 ? 0 : (double)changed / total;
     }
 
@@ -237,7 +249,9 @@ public sealed class MotionDetector
 
     void Recalibrate(MotionFrameResult r)
     {
+        long t = StageTicks is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         StartOver();
+        Mark(11, ref t);
         r.Recalibrated = true;
         r.WarmingUp = true;
         r.Score = 0;

@@ -157,6 +157,209 @@ internal static class MotionKernels
         }
     }
 
+    // ---------------------------------------------------------------- fused, row-buffered passes
+
+    /// <summary>Bytes of the row buffer the fused passes need for width <paramref name="w"/> and radius up to 3.</summary>
+    public static int RowBufferLength(int w) => 2 * (w + 2 * 3 + 16);
+
+    /// <summary>
+    /// Vertical min and max over rows [ya, yb] of <paramref name="src"/> into <paramref name="rowMin"/>/<paramref name="rowMax"/>
+    /// at offset <paramref name="pad"/> (the caller keeps identity values, 255 / 0, in the pads: that is the clipped window).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void VerticalMinMax(ref byte s0, int w, int ya, int yb, ref byte rowMin, ref byte rowMax, int pad)
+    {
+        int x = 0;
+        for (; x + 16 <= w; x += 16)
+        {
+            var mn = Vector128.LoadUnsafe(ref s0, (nuint)(ya * w + x));
+            var mx = mn;
+            for (int yy = ya + 1; yy <= yb; yy++)
+            {
+                var v = Vector128.LoadUnsafe(ref s0, (nuint)(yy * w + x));
+                mn = Vector128.Min(mn, v); mx = Vector128.Max(mx, v);
+            }
+            mn.StoreUnsafe(ref rowMin, (nuint)(pad + x));
+            mx.StoreUnsafe(ref rowMax, (nuint)(pad + x));
+        }
+        for (; x < w; x++)
+        {
+            byte mn = Unsafe.Add(ref s0, ya * w + x), mx = mn;
+            for (int yy = ya + 1; yy <= yb; yy++)
+            {
+                byte v = Unsafe.Add(ref s0, yy * w + x);
+                if (v < mn) mn = v;
+                if (v > mx) mx = v;
+            }
+            Unsafe.Add(ref rowMin, pad + x) = mn;
+            Unsafe.Add(ref rowMax, pad + x) = mx;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Min"/> and <see cref="Max"/> of <paramref name="bg"/> ((2r+1)² window clipped at the border) fused with
+    /// <see cref="Difference"/>: same state, changed and count, without writing the min/max images.
+    /// <paramref name="rowBuf"/> holds <see cref="RowBufferLength"/> bytes. 0 &lt;= r &lt;= 3.
+    /// </summary>
+    public static int CompareWithNeighbourhood(ReadOnlySpan<byte> cur, ReadOnlySpan<byte> bg, ReadOnlySpan<byte> mask,
+        Span<byte> state, Span<byte> changed, Span<byte> rowBuf, int w, int h, int r, int t)
+    {
+        if ((uint)r > 3) throw new ArgumentOutOfRangeException(nameof(r));
+        int n = w * h, padded = w + 2 * r + 16;
+        if (cur.Length < n || bg.Length < n || mask.Length < n || state.Length < n || changed.Length < n || rowBuf.Length < 2 * padded)
+            throw new ArgumentException("buffers too small");
+        Span<byte> minRow = rowBuf.Slice(0, padded), maxRow = rowBuf.Slice(padded, padded);
+        minRow.Fill(255); maxRow.Fill(0);
+        ref byte b0 = ref MemoryMarshal.GetReference(bg);
+        ref byte c0 = ref MemoryMarshal.GetReference(cur);
+        ref byte m0 = ref MemoryMarshal.GetReference(mask);
+        ref byte s0 = ref MemoryMarshal.GetReference(state);
+        ref byte ch0 = ref MemoryMarshal.GetReference(changed);
+        ref byte mn = ref MemoryMarshal.GetReference(minRow);
+        ref byte mx = ref MemoryMarshal.GetReference(maxRow);
+        var tv = Vector128.Create((byte)t);
+        var one = Vector128.Create((byte)1);
+        var two = Vector128.Create((byte)2);
+        int count = 0, k2 = 2 * r;
+        for (int y = 0; y < h; y++)
+        {
+            VerticalMinMax(ref b0, w, Math.Max(0, y - r), Math.Min(h - 1, y + r), ref mn, ref mx, r);
+            int o = y * w, x = 0;
+            for (; x + 16 <= w; x += 16)
+            {
+                // output x covers padded [x, x + 2r]
+                var lv = Vector128.LoadUnsafe(ref mn, (nuint)x);
+                var hv = Vector128.LoadUnsafe(ref mx, (nuint)x);
+                for (int k = 1; k <= k2; k++)
+                {
+                    lv = Vector128.Min(lv, Vector128.LoadUnsafe(ref mn, (nuint)(x + k)));
+                    hv = Vector128.Max(hv, Vector128.LoadUnsafe(ref mx, (nuint)(x + k)));
+                }
+                var cv = Vector128.LoadUnsafe(ref c0, (nuint)(o + x));
+                var dark = Vector128.GreaterThan(Vector128.Max(lv, cv) - cv, tv);
+                var bright = Vector128.GreaterThan(Vector128.Max(cv, hv) - hv, tv);
+                ((bright & one) | (dark & two)).StoreUnsafe(ref s0, (nuint)(o + x));
+                var chg = Vector128.AndNot(bright | dark, Vector128.LoadUnsafe(ref m0, (nuint)(o + x)));
+                chg.StoreUnsafe(ref ch0, (nuint)(o + x));
+                count += BitOperations.PopCount(chg.ExtractMostSignificantBits());
+            }
+            for (; x < w; x++)
+            {
+                int lo = Unsafe.Add(ref mn, x), hi = Unsafe.Add(ref mx, x);
+                for (int k = 1; k <= k2; k++)
+                {
+                    lo = Math.Min(lo, Unsafe.Add(ref mn, x + k));
+                    hi = Math.Max(hi, Unsafe.Add(ref mx, x + k));
+                }
+                int cv = Unsafe.Add(ref c0, o + x);
+                bool dark = lo - cv > t, bright = cv - hi > t;
+                Unsafe.Add(ref s0, o + x) = (byte)((bright ? 1 : 0) | (dark ? 2 : 0));
+                bool chg = (bright || dark) && Unsafe.Add(ref m0, o + x) == 0;
+                Unsafe.Add(ref ch0, o + x) = chg ? (byte)255 : (byte)0;
+                if (chg) count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// The scene-change probe: over pixels (x, y) with x = 1, 1+step, ... &lt;= w−2 and y likewise &lt;= h−2 that are not
+    /// masked, counts those whose <paramref name="cur"/> value is more than <paramref name="t"/> below the min or above the
+    /// max of <paramref name="bg"/>'s 3x3 neighbourhood. <paramref name="columns"/> is 255 at the sampled columns (see
+    /// <see cref="SampleColumns"/>); <paramref name="rowBuf"/> holds <see cref="RowBufferLength"/> bytes.
+    /// </summary>
+    public static int SceneChangeCount(ReadOnlySpan<byte> cur, ReadOnlySpan<byte> bg, ReadOnlySpan<byte> mask,
+        ReadOnlySpan<byte> columns, Span<byte> rowBuf, int w, int h, int step, int t, out int total)
+    {
+        int n = w * h;
+        if (cur.Length < n || bg.Length < n || mask.Length < n || columns.Length < w || rowBuf.Length < 2 * w || step < 1)
+            throw new ArgumentException("buffers too small");
+        ref byte b0 = ref MemoryMarshal.GetReference(bg);
+        ref byte c0 = ref MemoryMarshal.GetReference(cur);
+        ref byte m0 = ref MemoryMarshal.GetReference(mask);
+        ref byte sel = ref MemoryMarshal.GetReference(columns);
+        ref byte mn = ref MemoryMarshal.GetReference(rowBuf);
+        ref byte mx = ref Unsafe.Add(ref mn, w);
+        var tv = Vector128.Create((byte)t);
+        int changed = 0;
+        total = 0;
+        for (int y = 1; y < h - 1; y += step)
+        {
+            VerticalMinMax(ref b0, w, y - 1, y + 1, ref mn, ref mx, 0);
+            int o = y * w, x = 1;
+            for (; x + 17 <= w; x += 16)
+            {
+                var lv = Vector128.Min(Vector128.Min(Vector128.LoadUnsafe(ref mn, (nuint)(x - 1)), Vector128.LoadUnsafe(ref mn, (nuint)x)),
+                    Vector128.LoadUnsafe(ref mn, (nuint)(x + 1)));
+                var hv = Vector128.Max(Vector128.Max(Vector128.LoadUnsafe(ref mx, (nuint)(x - 1)), Vector128.LoadUnsafe(ref mx, (nuint)x)),
+                    Vector128.LoadUnsafe(ref mx, (nuint)(x + 1)));
+                var cv = Vector128.LoadUnsafe(ref c0, (nuint)(o + x));
+                var s = Vector128.AndNot(Vector128.LoadUnsafe(ref sel, (nuint)x), Vector128.LoadUnsafe(ref m0, (nuint)(o + x)));
+                var d = Vector128.GreaterThan(Vector128.Max(lv, cv) - cv, tv) | Vector128.GreaterThan(Vector128.Max(cv, hv) - hv, tv);
+                total += BitOperations.PopCount(s.ExtractMostSignificantBits());
+                changed += BitOperations.PopCount((d & s).ExtractMostSignificantBits());
+            }
+            for (; x < w - 1; x++)
+            {
+                if (Unsafe.Add(ref sel, x) == 0 || Unsafe.Add(ref m0, o + x) != 0) continue;
+                int lo = Math.Min(Math.Min(Unsafe.Add(ref mn, x - 1), Unsafe.Add(ref mn, x)), Unsafe.Add(ref mn, x + 1));
+                int hi = Math.Max(Math.Max(Unsafe.Add(ref mx, x - 1), Unsafe.Add(ref mx, x)), Unsafe.Add(ref mx, x + 1));
+                int c = Unsafe.Add(ref c0, o + x);
+                total++;
+                if (c < lo - t || c > hi + t) changed++;
+            }
+        }
+        return changed;
+    }
+
+    /// <summary>The column selector of <see cref="SceneChangeCount"/>: 255 at x = 1, 1+step, ... &lt;= w−2, else 0.</summary>
+    public static byte[] SampleColumns(int w, int step)
+    {
+        var c = new byte[w];
+        for (int x = 1; x < w - 1; x += step) c[x] = 255;
+        return c;
+    }
+
+    /// <summary>
+    /// 3x3 opening (<see cref="Min"/> then <see cref="Max"/> with r = 1, windows clipped at the border) of
+    /// <paramref name="img"/> in place; <paramref name="tmp"/> holds w*h bytes, <paramref name="rowBuf"/>
+    /// <see cref="RowBufferLength"/> bytes.
+    /// </summary>
+    public static void Open3x3(Span<byte> img, Span<byte> tmp, Span<byte> rowBuf, int w, int h)
+    {
+        Filter3x3<MinOp>(img, tmp, rowBuf, w, h, 255);
+        Filter3x3<MaxOp>(tmp, img, rowBuf, w, h, 0);
+    }
+
+    static void Filter3x3<T>(ReadOnlySpan<byte> src, Span<byte> dst, Span<byte> rowBuf, int w, int h, byte identity) where T : struct, IByteOp
+    {
+        int n = w * h;
+        if (src.Length < n || dst.Length < n || rowBuf.Length < w + 2 + 16) throw new ArgumentException("buffers too small");
+        ref byte s0 = ref MemoryMarshal.GetReference(src);
+        ref byte d0 = ref MemoryMarshal.GetReference(dst);
+        ref byte row = ref MemoryMarshal.GetReference(rowBuf);
+        row = identity;
+        Unsafe.Add(ref row, w + 1) = identity;
+        for (int y = 0; y < h; y++)
+        {
+            int ya = y == 0 ? 0 : y - 1, yb = y == h - 1 ? h - 1 : y + 1;
+            ref byte ra = ref Unsafe.Add(ref s0, ya * w);
+            ref byte rb = ref Unsafe.Add(ref s0, y * w);
+            ref byte rc = ref Unsafe.Add(ref s0, yb * w);
+            int x = 0;
+            for (; x + 16 <= w; x += 16)
+                T.Op(T.Op(Vector128.LoadUnsafe(ref ra, (nuint)x), Vector128.LoadUnsafe(ref rb, (nuint)x)), Vector128.LoadUnsafe(ref rc, (nuint)x))
+                    .StoreUnsafe(ref row, (nuint)(x + 1));
+            for (; x < w; x++) Unsafe.Add(ref row, x + 1) = T.Op(T.Op(Unsafe.Add(ref ra, x), Unsafe.Add(ref rb, x)), Unsafe.Add(ref rc, x));
+            ref byte d = ref Unsafe.Add(ref d0, y * w);
+            x = 0;
+            for (; x + 16 <= w; x += 16)
+                T.Op(T.Op(Vector128.LoadUnsafe(ref row, (nuint)x), Vector128.LoadUnsafe(ref row, (nuint)(x + 1))), Vector128.LoadUnsafe(ref row, (nuint)(x + 2)))
+                    .StoreUnsafe(ref d, (nuint)x);
+            for (; x < w; x++) Unsafe.Add(ref d, x) = T.Op(T.Op(Unsafe.Add(ref row, x), Unsafe.Add(ref row, x + 1)), Unsafe.Add(ref row, x + 2));
+        }
+    }
+
     // ---------------------------------------------------------------- background
 
     /// <summary>bg (8.8 fixed point) to bytes, rounding.</summary>
@@ -235,10 +438,11 @@ internal static class MotionKernels
         int i = 0;
         for (; i + 8 <= n; i += 8)
         {
+            // signed conversions (native on SSE2 and NEON; the unsigned ones are emulated on x64): the values are 0..65280
             var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref b, (nuint)i));
-            var fl = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(lo) * g + o, zero), max);
-            var fh = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(hi) * g + o, zero), max);
-            Vector128.Narrow(Vector128.ConvertToUInt32(fl), Vector128.ConvertToUInt32(fh)).StoreUnsafe(ref b, (nuint)i);
+            var fl = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(lo.AsInt32()) * g + o, zero), max);
+            var fh = Vector128.Min(Vector128.Max(Vector128.ConvertToSingle(hi.AsInt32()) * g + o, zero), max);
+            Vector128.Narrow(Vector128.ConvertToInt32(fl), Vector128.ConvertToInt32(fh)).AsUInt16().StoreUnsafe(ref b, (nuint)i);
         }
         for (; i < n; i++)
         {

@@ -59,6 +59,73 @@ public class MotionKernelTests
 
     [Theory]
     [MemberData(nameof(Sizes))]
+    public void Fused_neighbourhood_compare_matches_min_max_then_difference(int w, int h)
+    {
+        int n = w * h;
+        var cur = ScalarReference.RandomImage(w, h, 11 + w, false);
+        var bg = ScalarReference.RandomImage(w, h, 12 + w, false);
+        var mask = ScalarReference.RandomImage(w, h, 13 + w, true);
+        var rowBuf = new byte[MotionKernels.RowBufferLength(w)];
+        foreach (int r in new[] { 0, 1, 2, 3 })
+        {
+            var lo = ScalarReference.MinMax(bg, w, h, r, false);
+            var hi = ScalarReference.MinMax(bg, w, h, r, true);
+            foreach (int t in new[] { 1, 25, 100, 254 })
+            {
+                var state = new byte[n]; var changed = new byte[n];
+                int count = MotionKernels.CompareWithNeighbourhood(cur, bg, mask, state, changed, rowBuf, w, h, r, t);
+                var expected = ScalarReference.Threshold(cur, lo, hi, mask, t);
+                Assert.Equal(expected, changed);
+                Assert.Equal(expected.Count(b => b != 0), count);
+                for (int i = 0; i < n; i++)
+                    Assert.Equal((cur[i] > hi[i] + t ? 1 : 0) | (cur[i] < lo[i] - t ? 2 : 0), state[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Scene_change_probe_matches_a_3x3_scan(int w, int h)
+    {
+        var cur = ScalarReference.RandomImage(w, h, 21 + w, false);
+        var bg = ScalarReference.RandomImage(w, h, 22 + w, false);
+        var mask = ScalarReference.RandomImage(w, h, 23 + w, true);
+        var rowBuf = new byte[MotionKernels.RowBufferLength(w)];
+        var lo = ScalarReference.MinMax(bg, w, h, 1, false);
+        var hi = ScalarReference.MinMax(bg, w, h, 1, true);
+        foreach (int step in new[] { 1, 2, 3, 5 })
+            foreach (int t in new[] { 1, 25, 100 })
+            {
+                int total = 0, changed = 0;
+                for (int y = 1; y < h - 1; y += step)
+                    for (int x = 1; x < w - 1; x += step)
+                    {
+                        int i = y * w + x;
+                        if (mask[i] != 0) continue;
+                        total++;
+                        if (cur[i] < lo[i] - t || cur[i] > hi[i] + t) changed++;
+                    }
+                int got = MotionKernels.SceneChangeCount(cur, bg, mask, MotionKernels.SampleColumns(w, step), rowBuf, w, h, step, t, out int gotTotal);
+                Assert.Equal(total, gotTotal);
+                Assert.Equal(changed, got);
+            }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Opening_matches_min_then_max(int w, int h)
+    {
+        foreach (bool binary in new[] { true, false })
+        {
+            var img = ScalarReference.RandomImage(w, h, 31 + w, binary);
+            var expected = ScalarReference.MinMax(ScalarReference.MinMax(img, w, h, 1, false), w, h, 1, true);
+            MotionKernels.Open3x3(img, new byte[w * h], new byte[MotionKernels.RowBufferLength(w)], w, h);
+            Assert.Equal(expected, img);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
     public void Components_match_flood_fill(int w, int h)
     {
         for (int seed = 0; seed < 3; seed++)
@@ -120,6 +187,20 @@ public class MotionKernelTests
         var bytes = new byte[bg.Length];
         MotionKernels.BackgroundToBytes(bg, bytes, bg.Length);
         Assert.Equal(new byte[] { 0, 115, 235, 255, 7, 55, 67, 79, 91 }, bytes);
+    }
+
+    [Fact]
+    public void Gain_vector_path_matches_the_scalar_formula()
+    {
+        const int n = 4096 + 5;
+        var r = new Random(9);
+        foreach (var (gain, offset) in new[] { (1.2, -5.0), (0.7, 3.3), (1.0, 0.8), (3.9, -100.0), (0.26, 40.0) })
+        {
+            var bg = new ushort[n]; for (int i = 0; i < n; i++) bg[i] = (ushort)r.Next(0, 255 * 256 + 1);
+            var expected = bg.Select(b => (ushort)Math.Clamp(b * (float)gain + (float)(offset * 256 + 0.5), 0f, 255f * 256f)).ToArray();
+            MotionKernels.ApplyGain(bg, n, gain, offset);
+            Assert.Equal(expected, bg);
+        }
     }
 
     [Fact]
