@@ -222,13 +222,14 @@ public static class SourcesBench
         {
             var fps = double.TryParse(ctx.Request.Query["fps"], System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : 5;
             var seed = int.TryParse(ctx.Request.Query["seed"], out var s) ? s : 0;
+            var still = ctx.Request.Query["static"] == "1"; // the same frame every time: a quiet scene, no motion events
             ctx.Response.ContentType = "multipart/x-mixed-replace; boundary=lookbackframe";
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / fps));
             try
             {
                 for (var i = seed; ; i++)
                 {
-                    var jpeg = frames[i % frames.Length];
+                    var jpeg = frames[(still ? seed : i) % frames.Length];
                     await ctx.Response.Body.WriteAsync(Encoding.ASCII.GetBytes($"--lookbackframe\r\nContent-Type: image/jpeg\r\nContent-Length: {jpeg.Length}\r\n\r\n"), ctx.RequestAborted);
                     await ctx.Response.Body.WriteAsync(jpeg, ctx.RequestAborted);
                     await ctx.Response.Body.WriteAsync("\r\n"u8.ToArray(), ctx.RequestAborted);
