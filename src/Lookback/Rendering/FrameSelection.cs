@@ -49,34 +49,3 @@ public static class FrameSelection
         return Math.Clamp(Math.Round((times.Count - 1) / span, 2), min, max);
     }
 }
-
-/// <summary>Reads the pixel size from a JPEG's SOF marker (no decoding).</summary>
-public static class JpegInfo
-{
-    public static bool TryReadSize(ReadOnlySpan<byte> jpeg, out int width, out int height)
-    {
-        width = height = 0;
-        if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) return false;
-        var i = 2;
-        while (i + 3 < jpeg.Length)
-        {
-            if (jpeg[i] != 0xFF) { i++; continue; }
-            var marker = jpeg[i + 1];
-            if (marker == 0xFF) { i++; continue; }
-            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7)) { i += 2; continue; }
-            if (marker == 0xD9 || marker == 0xDA) return false;
-            var len = (jpeg[i + 2] << 8) | jpeg[i + 3];
-            if (len < 2) return false;
-            var isSof = marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC;
-            if (isSof)
-            {
-                if (i + 8 >= jpeg.Length) return false;
-                height = (jpeg[i + 5] << 8) | jpeg[i + 6];
-                width = (jpeg[i + 7] << 8) | jpeg[i + 8];
-                return width > 0 && height > 0;
-            }
-            i += 2 + len;
-        }
-        return false;
-    }
-}

@@ -75,7 +75,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         if (plan.Width is { } w && (sw == 0 || w < sw))
         {
             jpeg = await _scaler.ScaleAsync(frame.Jpeg, w, ct).ConfigureAwait(false);
-            if (!JpegInfo.TryReadSize(jpeg.Span, out ow, out oh)) (ow, oh) = (w, FfmpegArgs.ScaledHeight(sw, sh, w));
+            if (!Sources.JpegValidator.TryGetSize(jpeg.Span, out ow, out oh)) (ow, oh) = (w, FfmpegArgs.ScaledHeight(sw, sh, w));
         }
         var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, "snapshot", "jpg", jpeg, ct).ConfigureAwait(false);
         return Ok(plan, file, 1, ow, oh, frame.Time, frame.Time);
@@ -168,7 +168,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     private static (int W, int H) SourceSize(Frame f)
     {
         if (f.Width > 0 && f.Height > 0) return (f.Width, f.Height);
-        return JpegInfo.TryReadSize(f.Jpeg.Span, out var w, out var h) ? (w, h) : (0, 0);
+        return Sources.JpegValidator.TryGetSize(f.Jpeg.Span, out var w, out var h) ? (w, h) : (0, 0);
     }
 
     private RenderResult Ok(RenderPlan plan, StoredMedia file, int frames, int width, int height, DateTimeOffset start, DateTimeOffset end) => new()

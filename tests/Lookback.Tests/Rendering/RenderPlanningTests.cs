@@ -101,9 +101,9 @@ public class RenderPlanningTests
     [Fact]
     public void Jpeg_size_is_read_from_the_header()
     {
-        Assert.True(JpegInfo.TryReadSize(TestJpegs.All[0], out var w, out var h));
+        Assert.True(Lookback.Sources.JpegValidator.TryGetSize(TestJpegs.All[0], out var w, out var h));
         Assert.Equal((640, 360), (w, h));
-        Assert.False(JpegInfo.TryReadSize(new byte[] { 1, 2, 3, 4 }, out _, out _));
+        Assert.False(Lookback.Sources.JpegValidator.TryGetSize(new byte[] { 1, 2, 3, 4 }, out _, out _));
     }
 
     [Fact]
