@@ -68,7 +68,7 @@ public static class PipelineBench
                 Slug = $"cam{i}", Url = $"http://127.0.0.1:{port}/mjpeg?fps=5&seed={i}&static={(quiet ? 1 : 0)}", Kind = CameraKind.Mjpeg, Interval = 0.2,
                 Store = 300, Motion = new MotionOptions { Enabled = motion, Fps = 5 },
             };
-            var cam = new Camera(o, SourceFactory.Create(o, http), bus, JpegValidator.Validate);
+            var cam = new Camera(o, SourceFactory.Create(o, http), bus, CameraRegistry.CheckFrame);
             cams.Add(cam);
             cam.Start();
             if (motion)

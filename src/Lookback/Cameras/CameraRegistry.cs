@@ -31,7 +31,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
                 folder.StateDirectory = Path.Combine(options.Storage.Path, ".state");
                 folder.Bus = bus;
             }
-            var cam = new Camera(o, source, bus, JpegValidator.Validate, time,
+            var cam = new Camera(o, source, bus, CheckFrame, time,
                 loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), settings?.SnapshotEvery) { Recorder = recorder };
             if (store.Get(o.Slug) is { } saved)
             {
@@ -50,6 +50,10 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
                 log.LogWarning("Could not save the settings of camera {Camera} under {Path}", c.Slug, options.Storage.Path);
         });
     }
+
+    /// <summary>What a frame must pass to enter a ring: a complete marker structure, and a header libjpeg-turbo decodes.</summary>
+    public static string? CheckFrame(ReadOnlySpan<byte> jpeg) =>
+        JpegValidator.Validate(jpeg) ?? (Imaging.Jpeg.TryReadHeader(jpeg, out _, out _) ? null : "corrupt JPEG (header not decodable)");
 
     public IReadOnlyList<Camera> All { get; }
     IReadOnlyList<ICamera> ICameraDirectory.All => All;
