@@ -151,7 +151,7 @@ public class StreamSourceTests
         Assert.Contains("-i rtsp://admin:a%20b%40c@cam.local/s", s);
         Assert.Contains("-vf fps=0.5 -c:v mjpeg -q:v 4", s);
         Assert.Contains("-f image2pipe -flush_packets 1 pipe:1", s);
-        Assert.Contains("fps=5,format=gray,scale=w=-2:h=min(180\\,ih):flags=area", s);
+        Assert.Contains("fps=5,scale=w=-2:h=min(180\\,ih):flags=area,format=gray", s);
         Assert.Contains("-f yuv4mpegpipe -flush_packets 1 tcp://127.0.0.1:5000", s);
         Assert.EndsWith("-f hls x.m3u8", s);
         Assert.Equal(1, a.Count(x => x == "-i"));
