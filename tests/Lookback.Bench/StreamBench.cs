@@ -8,40 +8,65 @@ using Lookback.Sources.Streaming;
 namespace Lookback.Bench;
 
 /// <summary>
-/// Stream cameras: CPU per camera-minute of Lookback's ffmpeg source (the ffmpeg child, read from /proc/&lt;pid&gt;/stat,
-/// plus this process's share) against a bare <c>ffmpeg -i URL -f null -</c> on the same RTSP stream, for a 1080p and a
-/// 640x360 H.264 stream at 15 fps (a clip served in a loop by tests/Lookback.Tests/Streams/rtsp_server.py, no
-/// re-encoding in the server); and the latency of a moment (request → URL) with before=10, after=0 from a recording
-/// camera. <c>--seconds N</c> sets the measuring window (default 20).
+/// Stream cameras: CPU per camera-minute of Lookback's ffmpeg source against a bare <c>ffmpeg -i URL -f null -</c> on
+/// the same RTSP stream, for a 1080p and a 640x360 H.264 stream at 15 fps; and the latency of a moment (request → URL)
+/// with before=10, after=0 from a recording camera.
+/// <para>The stream: tests/Lookback.Tests/Streams/rtsp_server.py encoding a live test pattern (videotestsrc is-live,
+/// x264enc ultrafast zerolatency, keyframe every 30 frames, no B-frames), one shared media that runs for as long as the
+/// server does, so every window sees a continuous 15 fps stream (the measured frame rates are printed to prove it).
+/// The server is a separate process (python3 + GStreamer) whose CPU is never read.</para>
+/// <para>Lookback's cost = the ffmpeg child's utime+stime (/proc/&lt;pid&gt;/stat) + this process's CPU over the window
+/// minus this process's idle rate (measured before anything runs) × the window. Bare and Lookback windows alternate
+/// (<c>--rounds N</c>, default 3, each <c>--seconds N</c> long, default 15) so that load from other processes on the
+/// machine hits both alike; the table shows medians.</para>
 /// </summary>
 [Bench("stream")]
 public static class StreamBench
 {
     public static async Task RunAsync(string[] args)
     {
-        var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(20);
-        var dir = Path.Combine(Path.GetTempPath(), "lookback-streambench");
-        Directory.CreateDirectory(dir);
-        Console.WriteLine($"| stream | Lookback source CPU s/min (ffmpeg + .NET) | bare ffmpeg CPU s/min | ratio |");
-        Console.WriteLine("|---|---|---|---|");
+        var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
+        var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(3);
+        var moments = args.SkipWhile(a => a != "--moments").Skip(1).Select(int.Parse).FirstOrDefault(10);
+        var me = Process.GetCurrentProcess();
+        await Task.Delay(TimeSpan.FromSeconds(2)); // JIT and startup settle before the idle baseline
+        var idle = await PipelineBench.CpuOverAsync(me, TimeSpan.FromSeconds(5));
+        var idlePerSecond = idle.cpu / idle.wall;
+        Console.WriteLine($"idle baseline of this process: {idlePerSecond * 60:0.000} CPU s/min (subtracted)");
+        Console.WriteLine();
+        Console.WriteLine("| stream | Lookback source CPU s/min (ffmpeg + .NET) | frames/s seen (JPEG / gray) | bare ffmpeg CPU s/min | frames/s (bare, from -progress: ±0.5 s of frames) | ratio |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var (size, name) in new[] { ("1920x1080", "1080p"), ("640x360", "640x360") })
         {
-            var clip = await ClipAsync(dir, size);
-            var server = await ServerAsync(clip);
-            try
+            await using var server = await Server.StartAsync(size);
+            var url = $"rtsp://127.0.0.1:{server.Port}/cam";
+            var bare = new List<(double Cpu, double Fps)>();
+            var ours = new List<(double Child, double Net, double Jpeg, double Gray)>();
+            await LookbackAsync(url, 3, idlePerSecond); // warm-up, not counted: JIT of the read paths at this frame size
+            for (var r = 0; r < rounds; r++)
             {
-                var url = $"rtsp://127.0.0.1:{server.Port}/cam";
-                var bare = await BareAsync(url, seconds);
-                var (child, ours) = await LookbackAsync(url, seconds);
-                Console.WriteLine($"| {name} H.264 15 fps | {(child + ours) * 60 / seconds:0.00} ({child * 60 / seconds:0.00} + {ours * 60 / seconds:0.00}) | {bare * 60 / seconds:0.00} | {(child + ours) / bare:0.00} |");
+                bare.Add(await BareAsync(url, seconds));
+                ours.Add(await LookbackAsync(url, seconds, idlePerSecond));
+                Console.Error.WriteLine($"  {name} round {r + 1}: bare {bare[^1].Cpu * 60 / seconds:0.00} s/min at {bare[^1].Fps:0.0} fps; " +
+                    $"lookback {ours[^1].Child * 60 / seconds:0.00} + {ours[^1].Net * 60 / seconds:0.00} s/min, {ours[^1].Jpeg:0.00} JPEG/s, {ours[^1].Gray:0.00} gray/s");
             }
-            finally { server.Process.Kill(true); server.Process.WaitForExit(); }
+            var child = Median(ours.Select(o => o.Child));
+            var net = Median(ours.Select(o => o.Net));
+            var total = Median(ours.Select(o => o.Child + o.Net));
+            var bareCpu = Median(bare.Select(b => b.Cpu));
+            double M(double cpu) => cpu * 60 / seconds;
+            Console.WriteLine($"| {name} H.264 15 fps | {M(total):0.00} ({M(child):0.00} + {M(net):0.00}) | {Median(ours.Select(o => o.Jpeg)):0.00} / {Median(ours.Select(o => o.Gray)):0.00} " +
+                $"| {M(bareCpu):0.00} | {Median(bare.Select(b => b.Fps)):0.0} | {total / bareCpu:0.00} |");
         }
 
-        var small = await ClipAsync(dir, "640x360");
-        var srv = await ServerAsync(small);
-        try { await MomentLatencyAsync($"rtsp://127.0.0.1:{srv.Port}/cam"); }
-        finally { srv.Process.Kill(true); srv.Process.WaitForExit(); }
+        await using var srv = await Server.StartAsync("640x360");
+        await MomentLatencyAsync($"rtsp://127.0.0.1:{srv.Port}/cam", moments);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
     private sealed class NullSink : IFrameSink, IGrayFrameSink
@@ -52,7 +77,8 @@ public static class StreamBench
         public void OnGrayFrame(ReadOnlySpan<byte> gray, int width, int height, DateTimeOffset at) => Interlocked.Increment(ref Gray);
     }
 
-    private static async Task<(double Child, double Ours)> LookbackAsync(string url, int seconds)
+    /// <summary>CPU seconds over the window: the ffmpeg child, and this process above its idle rate; JPEG and gray frames per second.</summary>
+    private static async Task<(double Child, double Net, double Jpeg, double Gray)> LookbackAsync(string url, int seconds, double idlePerSecond)
     {
         var o = new CameraOptions { Slug = "bench", Url = url, Kind = CameraKind.Rtsp, Interval = 1, Motion = new MotionOptions { Fps = 5 } };
         var source = new StreamSource(o, StreamInputKind.Rtsp);
@@ -60,36 +86,59 @@ public static class StreamBench
         using var cts = new CancellationTokenSource();
         var run = Task.Run(() => source.RunAsync(sink, cts.Token));
         var sw = Stopwatch.StartNew();
-        while (Interlocked.Read(ref sink.Frames) < 2 && sw.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100);
+        while ((Interlocked.Read(ref sink.Frames) < 2 || Interlocked.Read(ref sink.Gray) < 5) && sw.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100);
         var pid = source.ProcessId;
+        if (pid == 0) throw new InvalidOperationException("Lookback's ffmpeg did not start");
+        var me = Process.GetCurrentProcess();
+        var (f0, g0) = (Interlocked.Read(ref sink.Frames), Interlocked.Read(ref sink.Gray));
         var c0 = ProcCpu(pid);
-        var us0 = Process.GetCurrentProcess().TotalProcessorTime;
+        me.Refresh();
+        var us0 = me.TotalProcessorTime;
+        var w = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var c1 = ProcCpu(pid);
-        var us1 = Process.GetCurrentProcess().TotalProcessorTime;
+        me.Refresh();
+        var us1 = me.TotalProcessorTime;
+        var wall = w.Elapsed.TotalSeconds;
+        var (f1, g1) = (Interlocked.Read(ref sink.Frames), Interlocked.Read(ref sink.Gray));
+        if (source.ProcessId != pid) throw new InvalidOperationException("Lookback's ffmpeg restarted during the window");
         cts.Cancel();
         try { await run; } catch (OperationCanceledException) { }
-        Console.Error.WriteLine($"  lookback: {sink.Frames} JPEG frames, {sink.Gray} gray frames");
-        return (c1 - c0, (us1 - us0).TotalSeconds);
+        var scale = seconds / wall; // normalise to the nominal window
+        return ((c1 - c0) * scale, ((us1 - us0).TotalSeconds - idlePerSecond * wall) * scale, (f1 - f0) / wall, (g1 - g0) / wall);
     }
 
-    private static async Task<double> BareAsync(string url, int seconds)
+    /// <summary>Bare <c>ffmpeg -i URL -f null -</c>: CPU seconds over the window and the frames per second it decoded (from <c>-progress</c>).</summary>
+    private static async Task<(double Cpu, double Fps)> BareAsync(string url, int seconds)
     {
-        var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-f", "null", "-" })
+        var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
+        foreach (var a in new[] { "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-progress", "pipe:1", "-f", "null", "-" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         _ = p.StandardError.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3)); // connect + probe, as for Lookback (measured after its first frames)
+        long frame = 0;
+        var reader = Task.Run(async () =>
+        {
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+                if (line.StartsWith("frame=", StringComparison.Ordinal) && long.TryParse(line[6..], out var n)) Interlocked.Exchange(ref frame, n);
+        });
+        var sw = Stopwatch.StartNew();
+        while (Interlocked.Read(ref frame) < 2 && sw.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100); // connected and decoding
+        await Task.Delay(TimeSpan.FromSeconds(1)); // as for Lookback: measured once frames flow
+        var n0 = Interlocked.Read(ref frame);
         var c0 = ProcCpu(p.Id);
+        var w = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var c1 = ProcCpu(p.Id);
+        var wall = w.Elapsed.TotalSeconds;
+        var n1 = Interlocked.Read(ref frame); // -progress reports twice a second: ±0.5 s of frames
         p.Kill(true);
         await p.WaitForExitAsync();
-        return c1 - c0;
+        await reader;
+        return ((c1 - c0) * seconds / wall, (n1 - n0) / wall);
     }
 
-    private static async Task MomentLatencyAsync(string url)
+    private static async Task MomentLatencyAsync(string url, int count)
     {
         var root = Path.Combine(Path.GetTempPath(), "lookback-streambench-media-" + Guid.NewGuid().ToString("N")[..6]);
         var options = new LookbackOptions
@@ -103,19 +152,22 @@ public static class StreamBench
         try
         {
             using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-            await Task.Delay(TimeSpan.FromSeconds(14)); // 10 s of recording before the first request
+            await Task.Delay(TimeSpan.FromSeconds(13)); // > 10 s recorded before the first request
             var times = new List<double>();
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < count; i++)
             {
                 var sw = Stopwatch.StartNew();
                 using var r = await http.GetAsync("/api/cameras/bench/moment.mp4?before=10&after=0");
                 var ms = sw.Elapsed.TotalMilliseconds;
                 r.EnsureSuccessStatusCode();
                 times.Add(ms);
-                await Task.Delay(1000);
+                await Task.Delay(TimeSpan.FromMilliseconds(700 + 137 * i)); // requests land at different points of a segment
             }
             Console.WriteLine();
-            Console.WriteLine($"| moment before=10 after=0 (640x360 recording, MP4 + GIF) | request → answer: {string.Join(", ", times.Select(t => $"{t:0} ms"))} |");
+            Console.WriteLine("| moment before=10 after=0 (640x360 H.264 recording, 2 s segments; MP4 + GIF) | median | min | max | runs |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
+            Console.WriteLine($"| request → answer with URL | {Median(times):0} ms | {times.Min():0} ms | {times.Max():0} ms | {times.Count} |");
+            Console.Error.WriteLine("  moment latencies: " + string.Join(", ", times.Select(t => $"{t:0}")));
         }
         finally
         {
@@ -133,31 +185,30 @@ public static class StreamBench
         return (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
-    private static async Task<string> ClipAsync(string dir, string size)
+    /// <summary>rtsp_server.py with a live H.264 test pattern at 15 fps, keyframe every 30 frames, no B-frames.</summary>
+    private sealed class Server : IAsyncDisposable
     {
-        var clip = Path.Combine(dir, $"clip-{size}-nobf.mp4"); // no B-frames, like most IP cameras
-        if (File.Exists(clip)) return clip;
-        var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var a in new[] { "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", $"testsrc2=size={size}:rate=15", "-t", "20",
-                     "-c:v", "libx264", "-preset", "veryfast", "-g", "15", "-bf", "0", "-pix_fmt", "yuv420p", "-y", clip })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        if (p.ExitCode != 0) throw new InvalidOperationException("clip: " + err);
-        return clip;
-    }
+        private readonly Process _p;
+        public int Port { get; }
+        private Server(Process p, int port) { _p = p; Port = port; }
 
-    private static async Task<(Process Process, int Port)> ServerAsync(string clip)
-    {
-        var script = FindScript();
-        var psi = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { script, "--port", "0", "--clip", clip }) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        _ = p.StandardError.ReadToEndAsync();
-        while (await p.StandardOutput.ReadLineAsync() is { } line)
-            if (line.StartsWith("READY ")) return (p, int.Parse(line[6..], CultureInfo.InvariantCulture));
-        throw new InvalidOperationException("rtsp_server.py did not start");
+        public static async Task<Server> StartAsync(string size)
+        {
+            var psi = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { FindScript(), "--port", "0", "--size", size, "--fps", "15", "--gop", "30", "--bframes", "0" }) psi.ArgumentList.Add(a);
+            var p = Process.Start(psi)!;
+            _ = p.StandardError.ReadToEndAsync();
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+                if (line.StartsWith("READY ", StringComparison.Ordinal)) return new Server(p, int.Parse(line[6..], CultureInfo.InvariantCulture));
+            throw new InvalidOperationException("rtsp_server.py did not start");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _p.Kill(true);
+            await _p.WaitForExitAsync();
+            _p.Dispose();
+        }
     }
 
     private static string FindScript()

@@ -71,7 +71,7 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
     public string WorkingDirectory => CameraDirectory;
     public double SegmentSeconds => _options.SegmentSeconds;
 
-    /// <summary>The HLS output of the camera's ffmpeg (stream copy, video only).</summary>
+    /// <summary>The HLS output of the camera's ffmpeg (stream copy, video only; B-frames fine).</summary>
     public IReadOnlyList<string> OutputArgs()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(LivePlaylist)!);
@@ -79,7 +79,13 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
         CleanTemporaryFiles();
         return
         [
-            "-map", "0:v:0", "-c", "copy", "-f", "hls",
+            "-map", "0:v:0", "-c", "copy",
+            // B-frames: ffmpeg's RTSP demuxer leaves the first keyframe of a run without a pts (its dts is filled in by
+            // ffmpeg from the frame rate), and the MPEG-TS muxer refuses a first packet without both ("first pts and dts
+            // value must be set"). Give a packet with no pts its dts: only that first frame of a run is touched, and
+            // without B-frames pts = dts anyway.
+            "-bsf:v", @"setts=pts=if(eq(PTS\,NOPTS)\,DTS\,PTS)",
+            "-f", "hls",
             "-hls_time", _options.SegmentSeconds.ToString("0.###", CultureInfo.InvariantCulture),
             "-hls_list_size", "10", "-hls_segment_type", "mpegts",
             "-hls_flags", "+append_list+independent_segments+program_date_time+temp_file+second_level_segment_index",

@@ -124,6 +124,43 @@ public class RecordingTests
         }
     }
 
+    [Theory]
+    [InlineData(2)] // B-frames: the first keyframe of a run comes without a pts ("first pts and dts value must be set")
+    [InlineData(0)]
+    public async Task Records_streams_with_and_without_b_frames(int bframes)
+    {
+        await using var server = await RtspTestServer.StartAsync(bframes: bframes);
+        var root = Path.Combine(Path.GetTempPath(), "lookback-recb-" + Guid.NewGuid().ToString("N")[..8]);
+        var options = RtspCam(server.Url, interval: 1, record: true, slug: "bf") with { SegmentSeconds = 1 };
+        var recorder = new SegmentRecorder(options, root);
+        var source = new Lookback.Sources.Streaming.StreamSource(options, Lookback.Sources.Streaming.StreamInputKind.Rtsp, recorder, backoff: FastBackoff());
+        var sink = new StreamSink();
+        try
+        {
+            await using (new RunningStream(source, sink))
+            {
+                await WaitUntilAsync(() => recorder.RecentSegments.Count >= 2 || sink.Errors.Any(), Wait,
+                    "2 recorded segments");
+                Assert.Empty(sink.Errors);
+                Assert.Equal(1, source.Runs);
+            }
+            var first = recorder.RecentSegments[0].FullPath;
+            var types = await FfprobeAsync("-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pict_type", "-of", "csv=p=0", first);
+            var pictTypes = types.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.StartsWith("I", pictTypes[0]);
+            Assert.Equal(bframes > 0, pictTypes.Any(t => t.StartsWith('B')));
+            var next = await FfprobeAsync("-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames",
+                "-of", "csv=p=0", recorder.RecentSegments[1].FullPath);
+            var count = int.Parse(next.Split('\n')[0].Trim(), CultureInfo.InvariantCulture); // MPEG-TS: listed per program too
+            Assert.True(count >= 10, $"{count} frames in the second segment");
+        }
+        finally
+        {
+            await recorder.DisposeAsync();
+            try { Directory.Delete(root, true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public void Moment_cut_copies_from_a_nearby_keyframe_and_re_encodes_otherwise()
     {

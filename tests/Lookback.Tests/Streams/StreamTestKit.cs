@@ -20,7 +20,7 @@ public sealed class RtspTestServer : IAsyncDisposable
     public static string ScriptPath([CallerFilePath] string self = "") => Path.Combine(Path.GetDirectoryName(self)!, "rtsp_server.py");
 
     public static async Task<RtspTestServer> StartAsync(int port = 0, string codec = "h264", string size = "320x240", int fps = 15,
-        string? user = null, string? password = null, string? clip = null)
+        string? user = null, string? password = null, int bframes = 0, int gop = 0)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3")
         {
@@ -29,7 +29,8 @@ public sealed class RtspTestServer : IAsyncDisposable
         foreach (var a in new[] { ScriptPath(), "--port", port.ToString(), "--codec", codec, "--size", size, "--fps", fps.ToString() })
             psi.ArgumentList.Add(a);
         if (user is not null) { psi.ArgumentList.Add("--user"); psi.ArgumentList.Add(user); psi.ArgumentList.Add("--password"); psi.ArgumentList.Add(password ?? ""); }
-        if (clip is not null) { psi.ArgumentList.Add("--clip"); psi.ArgumentList.Add(clip); }
+        if (bframes > 0) { psi.ArgumentList.Add("--bframes"); psi.ArgumentList.Add(bframes.ToString()); }
+        if (gop > 0) { psi.ArgumentList.Add("--gop"); psi.ArgumentList.Add(gop.ToString()); }
         var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));

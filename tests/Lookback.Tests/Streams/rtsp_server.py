@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Test RTSP camera for Lookback: GStreamer's RTSP server on 127.0.0.1.
 
-  rtsp_server.py [--port N] [--codec h264|h265] [--size 320x240] [--fps 15] [--gop 15]
-                 [--clip FILE.mp4] [--user U --password P] [--path /cam]
+  rtsp_server.py [--port N] [--codec h264|h265] [--size 320x240] [--fps 15] [--gop 15] [--bframes 0]
+                 [--no-overlay] [--user U --password P] [--path /cam]
 
-Without --clip it encodes a live test pattern (moving ball) with x264enc/x265enc; with --clip it serves an
-H.264/H.265 MP4 (demuxed, not re-encoded) in a loop. Prints "READY <port>" on stdout once it listens.
+Encodes a live test pattern (moving ball, is-live: frames at the real rate for as long as the server runs) with
+x264enc/x265enc, one shared media for all clients. --bframes N gives H.264 with B-frames (like some cameras).
+Prints "READY <port>" on stdout once it listens.
 """
 import argparse
 import signal
@@ -18,23 +19,6 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
-class LoopingClipFactory(GstRtspServer.RTSPMediaFactory):
-    """Serves an MP4 in a loop: segment seeks at EOS keep timestamps running."""
-
-    def __init__(self, clip, codec):
-        super().__init__()
-        self.clip = clip
-        self.codec = codec
-
-    def do_create_element(self, url):
-        parse = "h265parse" if self.codec == "h265" else "h264parse"
-        pay = "rtph265pay" if self.codec == "h265" else "rtph264pay"
-        # multifilesrc loop=true re-reads the file; qtdemux + parse + pay with timestamps kept monotonic
-        launch = (f"( multifilesrc location={self.clip} loop=true ! qtdemux ! {parse} config-interval=-1 ! "
-                  f"{pay} name=pay0 pt=96 config-interval=-1 )")
-        return Gst.parse_launch(launch)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
@@ -42,7 +26,8 @@ def main():
     ap.add_argument("--size", default="320x240")
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--gop", type=int, default=0, help="keyframe interval in frames (default: fps)")
-    ap.add_argument("--clip")
+    ap.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between references (0: none)")
+    ap.add_argument("--no-overlay", action="store_true", help="no time overlay (less server CPU)")
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--path", default="/cam")
@@ -55,17 +40,19 @@ def main():
     server.set_address("127.0.0.1")
     server.set_service(str(a.port))
 
-    if a.clip:
-        factory = LoopingClipFactory(a.clip, a.codec)
+    factory = GstRtspServer.RTSPMediaFactory()
+    if a.codec == "h265":
+        enc = f"x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} ! h265parse config-interval=-1 ! rtph265pay"
+    elif a.bframes > 0:
+        # zerolatency turns B-frames off: keep its other parts (no lookahead, no sync-lookahead) by hand
+        enc = (f"x264enc speed-preset=ultrafast key-int-max={gop} bframes={a.bframes} b-adapt=false rc-lookahead=0 "
+               f"sync-lookahead=0 ! video/x-h264,profile=main ! h264parse config-interval=-1 ! rtph264pay")
     else:
-        factory = GstRtspServer.RTSPMediaFactory()
-        if a.codec == "h265":
-            enc = f"x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} ! h265parse config-interval=-1 ! rtph265pay"
-        else:
-            enc = f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} ! h264parse config-interval=-1 ! rtph264pay"
-        factory.set_launch(
-            f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={w},height={h},framerate={a.fps}/1 ! "
-            f"timeoverlay ! {enc} name=pay0 pt=96 config-interval=-1 )")
+        enc = f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bframes=0 ! h264parse config-interval=-1 ! rtph264pay"
+    overlay = "" if a.no_overlay else "timeoverlay ! "
+    factory.set_launch(
+        f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={w},height={h},framerate={a.fps}/1 ! "
+        f"{overlay}{enc} name=pay0 pt=96 config-interval=-1 )")
     factory.set_shared(True)
 
     if a.user:

@@ -97,12 +97,14 @@ public static class StreamArgs
     ];
 
     /// <summary>
-    /// (b) Small gray frames for motion at <paramref name="fps"/>, YUV4MPEG mono, to <paramref name="url"/>. Gray first
-    /// (keeps only the luma plane), then an area downscale of that one plane: the cheapest order.
+    /// (b) Small gray frames for motion at <paramref name="fps"/>, YUV4MPEG mono, to <paramref name="url"/>. Area downscale
+    /// first (in the decoder's YUV), then gray: swscale treats gray as full range, so converting a limited-range frame
+    /// to gray is a range conversion; done at 1080p that cost more than the whole H.264 decode (measured by the stream
+    /// bench), done on the small frame it is nothing. Full-range input (yuvj, MJPEG USB cameras) comes out unchanged.
     /// </summary>
     public static List<string> GrayOutput(double fps, string url, int height = GrayHeight) =>
     [
-        "-map", "0:v:0", "-vf", $"fps={F(fps)},format=gray,scale=w=-2:h=min({height}\\,ih):flags=area",
+        "-map", "0:v:0", "-vf", $"fps={F(fps)},scale=w=-2:h=min({height}\\,ih):flags=area,format=gray",
         "-pix_fmt", "gray", "-f", "yuv4mpegpipe", "-flush_packets", "1", url,
     ];
 
