@@ -62,15 +62,25 @@ public sealed class Retention(StorageOptions options, string root, EventStore? e
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    private static void RemoveEmptyFolders(string root)
+    /// <summary>
+    /// Removes folders left empty under each camera's past days (the day folders, their rec/ and timelapse/), deepest
+    /// first. Today's folders stay: a recorder may have just made one for the segment ffmpeg is about to write.
+    /// </summary>
+    private void RemoveEmptyFolders(string root)
     {
         if (!Directory.Exists(root)) return;
-        foreach (var d in Directory.EnumerateDirectories(root).Where(d => !Path.GetFileName(d).StartsWith('.')))
-        {
-            foreach (var day in Directory.EnumerateDirectories(d))
-                if (!Directory.EnumerateFileSystemEntries(day).Any()) TryDeleteDir(day);
-        }
-
-        static void TryDeleteDir(string d) { try { Directory.Delete(d); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), TimeZoneInfo.Local).DateTime);
+        foreach (var cam in Directory.EnumerateDirectories(root).Where(d => !Path.GetFileName(d).StartsWith('.')))
+            foreach (var day in Directory.EnumerateDirectories(cam))
+            {
+                if (!DateOnly.TryParseExact(Path.GetFileName(day), "yyyy-MM-dd", out var date) || date >= today) continue;
+                foreach (var d in Directory.EnumerateDirectories(day, "*", SearchOption.AllDirectories)
+                             .OrderByDescending(d => d.Length).Append(day))
+                {
+                    try { if (!Directory.EnumerateFileSystemEntries(d).Any()) Directory.Delete(d); }
+                    catch (IOException) { }
+                    catch (UnauthorizedAccessException) { }
+                }
+            }
     }
 }

@@ -34,17 +34,20 @@ public sealed class RetentionTests : IDisposable
     {
         var events = Events();
         var old = File("front/2026-11-10/120000.000-motion.jpg", 100, _now.AddDays(-12));
+        File("front/2026-11-10/rec/120000-1.ts", 100, _now.AddDays(-12));
         var fresh = File("front/2026-11-22/110000.000-gif.gif", 100, _now.AddHours(-1));
         File(".outbox/0001.seg", 100, _now.AddDays(-30));
         events.Upsert(Event("old", _now.AddDays(-12), old));
         events.Upsert(Event("new", _now.AddHours(-1), fresh));
 
+        Directory.CreateDirectory(Path.Combine(_root, "front/2026-11-22/rec"));   // a recorder's fresh, still empty folder
         var r = new Retention(new StorageOptions { RetainDays = 7, MaxBytes = long.MaxValue }, _root, events, new FixedClock(_now)).Sweep();
 
         Assert.Equal(1, r.EventsDeleted);
         Assert.False(System.IO.File.Exists(Path.Combine(_root, old)));
         Assert.False(Directory.Exists(Path.Combine(_root, "front/2026-11-10")), "empty day folder removed");
         Assert.True(System.IO.File.Exists(Path.Combine(_root, fresh)));
+        Assert.True(Directory.Exists(Path.Combine(_root, "front/2026-11-22/rec")), "today's empty folders stay");
         Assert.True(System.IO.File.Exists(Path.Combine(_root, ".outbox/0001.seg")));
         Assert.Equal(["new"], events.Query(null, 10, null).Select(e => e.Id));
     }
