@@ -6,10 +6,17 @@ namespace Lookback.Config;
 /// <summary>Keeps credentials out of logs, errors and reports.</summary>
 public static partial class Redaction
 {
-    private static readonly HashSet<string> SecretQueryKeys = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly string[] SecretKeys =
+        ["password", "passwd", "pwd", "pass", "token", "auth", "key", "secret", "apikey", "api_key", "sig", "signature", "access_token"];
+
+    /// <summary>True for query keys whose value must not be shown (password, pwd, pass, token, auth, key, …).</summary>
+    public static bool IsSecretKey(string key)
     {
-        "password", "passwd", "pass", "pwd", "token", "access_token", "api_key", "apikey", "secret", "key", "auth",
-    };
+        var k = key.Trim().ToLowerInvariant();
+        return SecretKeys.Contains(k)
+            || k.Contains("pass") || k.Contains("pwd") || k.Contains("token") || k.Contains("secret")
+            || k.EndsWith("key") || k.EndsWith("_auth") || k.StartsWith("auth");
+    }
 
     /// <summary>
     /// The URL without credentials: <c>user:pass@</c> is removed from the authority, and the values of query
@@ -28,12 +35,22 @@ public static partial class Redaction
         for (var i = 0; i < parts.Length; i++)
         {
             var eq = parts[i].IndexOf('=');
-            if (eq > 0 && SecretQueryKeys.Contains(parts[i][..eq]) && eq < parts[i].Length - 1)
+            if (eq > 0 && IsSecretKey(Unescape(parts[i][..eq])) && eq < parts[i].Length - 1)
                 parts[i] = parts[i][..(eq + 1)] + "***";
         }
         var sb = new StringBuilder(withoutUserInfo[..(q + 1)]).Append(string.Join('&', parts));
         if (hash >= 0) sb.Append(withoutUserInfo[hash..]);
         return sb.ToString();
+    }
+
+    /// <summary>Removes every occurrence of <paramref name="secret"/> (raw and URL-escaped) from a message.</summary>
+    public static string Scrub(string message, string? secret)
+    {
+        if (string.IsNullOrEmpty(message) || secret is null || secret.Length < 3) return message; // shorter: would garble every message
+        message = message.Replace(secret, "***", StringComparison.Ordinal);
+        var escaped = Uri.EscapeDataString(secret);
+        if (escaped != secret) message = message.Replace(escaped, "***", StringComparison.OrdinalIgnoreCase);
+        return message;
     }
 
     /// <summary>Splits <c>scheme://user:pass@host/…</c> into the URL without user info and the (percent-decoded)

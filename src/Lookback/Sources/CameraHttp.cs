@@ -21,7 +21,7 @@ internal sealed class CameraHttp
     {
         _http = http;
         if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw new ArgumentException($"not an http(s) URL: {UrlRedactor.Redact(options.Url)}", nameof(options));
+            throw new ArgumentException($"not an http(s) URL: {Redaction.Redact(options.Url)}", nameof(options));
         var user = options.Username;
         var password = options.Password;
         if (uri.UserInfo.Length > 0)
@@ -34,7 +34,7 @@ internal sealed class CameraHttp
         }
         Uri = uri;
         _password = password;
-        SafeUrl = UrlRedactor.Redact(options.Url);
+        SafeUrl = Redaction.Redact(options.Url);
         _auth = new HttpAuthState(options.Auth, user, password);
         TimeoutSeconds = options.Timeout > 0 ? options.Timeout : 10;
         MaxFrameBytes = options.MaxFrameBytes > 0 ? options.MaxFrameBytes : 8 * 1024 * 1024;
@@ -79,10 +79,10 @@ internal sealed class CameraHttp
     /// <summary>A <see cref="CameraSourceException"/> whose message is "<paramref name="reason"/> from &lt;url&gt;".</summary>
     public CameraSourceException Fail(string reason) => new(Message(reason));
 
-    public string Message(string reason) => UrlRedactor.Scrub($"{reason} from {SafeUrl}", _password);
+    public string Message(string reason) => Redaction.Scrub($"{reason} from {SafeUrl}", _password);
 
     /// <summary>One short, safe line for any failure (the caller handles its own cancellation first).</summary>
-    public string Describe(Exception ex) => ex is CameraSourceException ? UrlRedactor.Scrub(ex.Message, _password) : Message(Reason(ex));
+    public string Describe(Exception ex) => ex is CameraSourceException ? Redaction.Scrub(ex.Message, _password) : Message(Reason(ex));
 
     public string TimeoutMessage() => Message($"timeout after {TimeoutSeconds:0.###} s");
 

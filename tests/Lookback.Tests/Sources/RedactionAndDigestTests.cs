@@ -13,7 +13,7 @@ public class RedactionAndDigestTests
     [InlineData("https://u@h:8443/p?PassWord=z#frag", "https://h:8443/p?PassWord=***#frag")]
     [InlineData("http://127.0.0.1:5123/snap.jpg", "http://127.0.0.1:5123/snap.jpg")]
     public void Redacts_user_info_and_secret_query_values(string url, string expected) =>
-        Assert.Equal(expected, UrlRedactor.Redact(url));
+        Assert.Equal(expected, Redaction.Redact(url));
 
     // RFC 7616 section 3.9.1 examples
     [Theory]

@@ -57,7 +57,7 @@ public static class StreamArgs
 
     /// <summary>
     /// The URL given to ffmpeg: the configured URL with the credentials put back as percent-encoded user info.
-    /// Never log or show it (use <see cref="UrlRedactor"/> on <see cref="CameraOptions.Url"/> instead).
+    /// Never log or show it (use <see cref="Config.Redaction.Redact"/> on <see cref="CameraOptions.Url"/> instead).
     /// </summary>
     public static string InputUrl(CameraOptions o)
     {

@@ -42,7 +42,7 @@ public sealed class StreamSource : IFrameSource
         _time = time ?? TimeProvider.System;
         _backoff = backoff ?? new Backoff();
         _ffmpeg = ffmpeg;
-        _safeUrl = options.Url.Contains("://", StringComparison.Ordinal) ? UrlRedactor.Redact(options.Url) : options.Url; // devices: as is
+        _safeUrl = Redaction.Redact(options.Url); // devices and paths come back as they are
         _secretUrl = StreamArgs.InputUrl(options);
     }
 
@@ -78,7 +78,7 @@ public sealed class StreamSource : IFrameSource
         text = text.Replace(_options.Url, _safeUrl, StringComparison.Ordinal);
         if (!string.IsNullOrEmpty(_options.Password))
         {
-            text = UrlRedactor.Scrub(text, _options.Password);
+            text = Redaction.Scrub(text, _options.Password);
             text = text.Replace(":" + _options.Password + "@", ":***@", StringComparison.Ordinal);
         }
         return text;
