@@ -81,7 +81,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
 
     private async Task RunAsync(CancellationToken ct)
     {
-        var delay = TimeSpan.FromSeconds(1);
+        var backoff = new Backoff(jitter: 0); // 1 s, 2 s, 4 s … 60 s
         while (!ct.IsCancellationRequested)
         {
             try
@@ -93,10 +93,10 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
             catch (Exception ex)
             {
                 // A source must never throw for camera faults; if one does, the camera restarts it.
+                var delay = backoff.Next();
                 _log.LogError(ex, "Camera {Camera}: source stopped unexpectedly; restarting in {Delay}", Slug, delay);
                 OnError($"source failed: {ex.Message}");
                 try { await Task.Delay(delay, _time, ct).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks));
             }
         }
     }

@@ -1,3 +1,4 @@
+using Lookback.Sources;
 using System.Security.Cryptography.X509Certificates;
 using Lookback.Config;
 using Microsoft.Extensions.Logging;
@@ -88,7 +89,7 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
     {
         _s = settings;
         _log = logger;
-        _backoff = new Backoff(settings.BackoffInitial, settings.BackoffMax);
+        _backoff = Backoff.BelowCeiling(settings.BackoffInitial, settings.BackoffMax);
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;

@@ -1,3 +1,4 @@
+using Lookback.Sources;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,15 +18,15 @@ public class BackoffTests
     [Fact]
     public void Doubles_from_1s_to_30s_with_jitter_and_resets()
     {
-        var b = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), () => 1.0);
+        var b = Backoff.BelowCeiling(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), () => 1.0);
         var d = Enumerable.Range(0, 8).Select(_ => b.Next().TotalSeconds).ToArray();
         Assert.Equal([1, 2, 4, 8, 16, 30, 30, 30], d);
         b.Reset();
         Assert.Equal(1, b.Next().TotalSeconds);
-        var low = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), () => 0.0);
+        var low = Backoff.BelowCeiling(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), () => 0.0);
         Assert.Equal(0.5, low.Next().TotalSeconds);
         Assert.Equal(1.0, low.Next().TotalSeconds);
-        var rnd = Backoff.Default();
+        var rnd = Backoff.BelowCeiling(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         for (var i = 0; i < 100; i++)
         {
             var x = rnd.Next();
