@@ -15,7 +15,7 @@ public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg);
 /// health (status, last error, fps). Its faults change only its own status.
 /// </summary>
 public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
-    IGrayFrameSink, IGrayFrameProvider, Recording.IRecordedCamera // [streams] gray frames for motion, recording
+    IGrayFrameSink, IGrayFrameProvider, Recording.IRecordedCamera // gray frames for motion, recording
 {
     private readonly IFrameSource _source;
     private readonly EventBus _bus;
@@ -123,7 +123,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
         }
     }
 
-    // ---- [streams] gray frames straight from an ffmpeg source (newest only), and the recording of stream cameras
+    // ---- gray frames straight from an ffmpeg source (newest only), and the recording of stream cameras
     /// <summary>The newest gray frame from the source (ffmpeg streams); motion uses it instead of decoding JPEGs.</summary>
     public GrayFrameSlot GrayFrames { get; } = new();
     public bool ProvidesGrayFrames => _source is StreamSource && Options.Motion.Enabled;
@@ -159,7 +159,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
 
     public async ValueTask DisposeAsync()
     {
-        // [streams] idempotent: the registry is disposed through both of its DI registrations
+        // idempotent: the registry is disposed through both of its DI registrations
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await StopAsync().ConfigureAwait(false);
         Ring.Dispose();

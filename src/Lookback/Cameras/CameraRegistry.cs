@@ -21,7 +21,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
         var cams = new List<Camera>();
         foreach (var o in options.Cameras)
         {
-            // [streams] stream cameras with record: true write HLS segments from the same ffmpeg
+            // stream cameras with record: true write HLS segments from the same ffmpeg
             var recorder = o.Record && Sources.Streaming.StreamArgs.InputKindFor(o) is not null
                 ? new Recording.SegmentRecorder(o, options.Storage.Path, time, loggers.CreateLogger($"Lookback.Recording.{o.Slug}"))
                 : null;
@@ -67,11 +67,11 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Registered as itself and as ICameraDirectory, the container disposes it twice (branch folders: idempotent).
+        // Registered as itself and as ICameraDirectory, the container disposes it twice (hence idempotent).
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _settingsSubscription.Dispose();
         foreach (var c in All) await c.DisposeAsync();
-        foreach (var c in All) if (c.Recorder is { } r) await r.DisposeAsync(); // [streams]
+        foreach (var c in All) if (c.Recorder is { } r) await r.DisposeAsync();
         _http.Dispose();
     }
 }

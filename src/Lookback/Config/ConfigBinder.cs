@@ -23,11 +23,11 @@ internal sealed partial class ConfigBinder(bool addon)
     [
         "name", "url", "kind", "interval", "store", "buffer_seconds", "max_buffer_bytes", "auth", "username", "password",
         "timeout", "max_frame_bytes", "timestamp", "motion", "gif",
-        "time_pattern", "events_from", "timelapse", // branch folders
+        "time_pattern", "events_from", "timelapse",
         "transport", "record", "segment_seconds", // ffmpeg stream cameras
     ];
-    private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"]; // branch folders
-    private static readonly string[] EventSources = ["motion", "files"]; // branch folders
+    private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"];
+    private static readonly string[] EventSources = ["motion", "files"];
     private static readonly string[] MotionKeys = ["enabled", "fps", "threshold", "min_area", "off_delay", "pre_capture", "post_capture", "mask", "zones"];
     private static readonly string[] GifKeys = ["seconds", "fps", "width"];
     private static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
@@ -360,7 +360,7 @@ internal sealed partial class ConfigBinder(bool addon)
         var cameras = BindCameras(root);
         options = options with { Cameras = cameras };
         options = options with { Triggers = BindTriggers(root, cameras) };
-        // branch folders: the daily timelapse section
+        // the daily timelapse section
         if (root.Sub("timelapse", TimelapseKeys) is { } timelapse) options = options with { Timelapse = BindTimelapse(timelapse) };
         return options;
     }
@@ -605,7 +605,7 @@ internal sealed partial class ConfigBinder(bool addon)
         return BindFolderKeys(s, camera);
     }
 
-    // ---- branch folders: time_pattern, events_from (folder cameras), timelapse switch
+    // ---- time_pattern, events_from (folder cameras), timelapse switch
     private CameraOptions BindFolderKeys(Section s, CameraOptions camera)
     {
         var isFolder = camera.Kind == CameraKind.Folder;

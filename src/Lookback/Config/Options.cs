@@ -11,12 +11,12 @@ public sealed record LookbackOptions
     public StorageOptions Storage { get; init; } = new();
     public IReadOnlyList<CameraOptions> Cameras { get; init; } = [];
     public IReadOnlyList<TriggerOptions> Triggers { get; init; } = [];
-    /// <summary>Daily timelapse (branch folders): section <c>timelapse:</c>.</summary>
+    /// <summary>Daily timelapse: section <c>timelapse:</c>.</summary>
     public TimelapseOptions Timelapse { get; init; } = new();
 }
 
 /// <summary>
-/// Daily timelapse per camera (branch folders): about <see cref="Seconds"/> s of video at <see cref="Fps"/> frames per
+/// Daily timelapse per camera: about <see cref="Seconds"/> s of video at <see cref="Fps"/> frames per
 /// second, from one ring frame sampled every <see cref="SamplePeriod"/> across the day.
 /// </summary>
 public sealed record TimelapseOptions
@@ -32,7 +32,7 @@ public sealed record TimelapseOptions
     public TimeSpan SamplePeriod => TimeSpan.FromSeconds(Interval ?? 86400 / (Seconds * Fps));
 }
 
-/// <summary>What makes a camera's events (branch folders): motion analysis of the ring, or new files of a folder camera.</summary>
+/// <summary>What makes a camera's events: motion analysis of the ring, or new files of a folder camera.</summary>
 public enum EventsFrom { Motion, Files }
 
 public sealed record MqttOptions
@@ -100,7 +100,7 @@ public sealed record CameraOptions
     public bool Timestamp { get; init; }
     public MotionOptions Motion { get; init; } = new();
     public GifOptions Gif { get; init; } = new();
-    // ---- folder cameras and timelapse (branch folders)
+    // ---- folder cameras and timelapse
     /// <summary>Folder cameras: where the capture time is in a file name (see <c>FileTimePattern</c>); null: EXIF, else mtime.</summary>
     public string? TimePattern { get; init; }
     /// <summary>Default: files for folder cameras, motion for the others.</summary>

@@ -39,7 +39,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         MotionDetector? detector = null;
         GrayImage? gray = null;
         long lastSequence = 0;
-        // [streams] ffmpeg sources deliver small gray frames themselves: no JPEG decode then.
+        // ffmpeg sources deliver small gray frames themselves: no JPEG decode then.
         var grayProvider = camera as IGrayFrameProvider is { ProvidesGrayFrames: true } gp ? gp : null;
         var grayBuffer = Array.Empty<byte>();
         long lastGraySequence = 0;

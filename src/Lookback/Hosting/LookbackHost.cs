@@ -114,7 +114,7 @@ public static class LookbackHost
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
                 sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter));
-        // branch folders: the daily timelapse (sampler, midnight encodes, on-demand encodes)
+        // the daily timelapse (sampler, midnight encodes, on-demand encodes)
         services.AddSingleton(sp => new Timelapse.TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
             new Timelapse.TimelapseEncoder(new Timelapse.TimelapseStore(options.Storage.Path), options.Timelapse),
             options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Timelapse.TimelapseService>>()));
@@ -126,9 +126,9 @@ public static class LookbackHost
         web.MapCameraEndpoints();
         web.MapRenderEndpoints();
         web.MapMediaEndpoints();
-        web.MapHlsEndpoints(); // [streams] recordings of stream cameras
+        web.MapHlsEndpoints(); // recordings of stream cameras
         web.MapEventEndpoints();
-        web.MapTimelapseEndpoints(); // branch folders
+        web.MapTimelapseEndpoints();
         web.MapMetricsEndpoint();
         web.MapFrameEndpoints();
         web.MapStatusEndpoints();
@@ -162,7 +162,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     public static readonly TimeSpan RetentionEvery = TimeSpan.FromMinutes(10);
 
     private readonly List<MotionMonitor> _monitors = [];
-    private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = []; // branch folders
+    private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = [];
     private CancellationTokenSource? _cts;
     private Task? _retention;
 
@@ -179,7 +179,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         {
             if (cam.Options.EventsFrom == EventsFrom.Files)
             {
-                // branch folders: a folder camera's new files are its events; no motion analysis of its uploads.
+                // a folder camera's new files are its events; no motion analysis of its uploads.
                 _fileEvents.Add(new Sources.Folder.FileEventRecorder(cam.Slug, cam.Options, events, media,
                     sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time,
                     loggers.CreateLogger($"Lookback.Files.{cam.Slug}")));
@@ -192,7 +192,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             _monitors.Add(monitor);
             monitor.Start();
         }
-        sp.GetRequiredService<Timelapse.TimelapseService>().Start(); // branch folders
+        sp.GetRequiredService<Timelapse.TimelapseService>().Start();
         _cts = new CancellationTokenSource();
         var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>());
         _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
@@ -216,7 +216,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         _cts?.Cancel();
         var cameras = sp.GetRequiredService<CameraRegistry>();
         await Task.WhenAll(_monitors.Select(m => m.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
-            .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask())) // branch folders
+            .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
             .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();

@@ -39,7 +39,7 @@ public static class Program
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help") { stdout.WriteLine(Usage); return args.Length == 0 ? 2 : 0; }
         if (args[0] is "--version" or "version") { stdout.WriteLine($"lookback {Version}"); return 0; }
         var verb = args[0];
-        // branch folders: the timelapse verb has its own arguments (--camera, --date)
+        // the timelapse verb has its own arguments (--camera, --date)
         if (verb == "timelapse") return await TimelapseCommand.RunAsync(args[1..], stdout, stderr, ct);
         if (!CliArgs.TryParse(args[1..], out var cli, out var argError))
         {

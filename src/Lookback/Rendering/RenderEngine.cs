@@ -99,7 +99,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private async Task<RenderResult> MomentAsync(RenderPlan plan, CancellationToken ct)
     {
-        // [streams] cameras that record their stream: cut the moment from the segments (falls back to the ring when
+        // cameras that record their stream: cut the moment from the segments (falls back to the ring when
         // the recording does not cover the window)
         if (plan.Camera is Recording.IRecordedCamera { Recorder: { } recorder }
             && await Recording.StreamMoment.RenderAsync(plan, recorder, store, ffmpeg, _timeout, ct).ConfigureAwait(false) is { } cut)

@@ -47,7 +47,7 @@ public static class SourceFactory
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(http);
-        // [streams] rtsp/rtsps, usb (/dev/videoN) and, under auto, http(s) video URLs (.m3u8, .mp4, .ts, .flv, …): one ffmpeg.
+        // rtsp/rtsps, usb (/dev/videoN) and, under auto, http(s) video URLs (.m3u8, .mp4, .ts, .flv, …): one ffmpeg.
         if (StreamArgs.InputKindFor(options) is { } streamKind)
             return new StreamSource(options, streamKind, recording, time, backoff);
         var kind = options.Kind;
@@ -67,7 +67,7 @@ public static class SourceFactory
             CameraKind.Snapshot => new SnapshotSource(options, http, time, backoff),
             CameraKind.Mjpeg => new MjpegSource(options, http, time, backoff),
             CameraKind.Auto => new AutoSource(options, http, time, backoff),
-            // branch folders: a directory of uploaded JPEGs; CameraRegistry sets its state folder and event bus.
+            // a directory of uploaded JPEGs; CameraRegistry sets its state folder and event bus.
             CameraKind.Folder => new Folder.FolderSource(options, time),
             _ => throw new NotSupportedException($"{kind.ToString().ToLowerInvariant()} support comes in a later issue (camera {options.Slug})"),
         };
@@ -94,7 +94,7 @@ internal sealed class AutoSource(CameraOptions options, HttpClient client, TimeP
             {
                 Detected = kind;
                 _backoff.Reset();
-                IFrameSource inner = kind == CameraKind.Rtsp // [streams] a video Content-Type: ffmpeg reads it
+                IFrameSource inner = kind == CameraKind.Rtsp // a video Content-Type: ffmpeg reads it
                     ? new StreamSource(options, StreamInputKind.HttpVideo, null, _time, _backoff)
                     : kind == CameraKind.Mjpeg
                     ? new MjpegSource(options, _http, _time, _backoff)
@@ -117,7 +117,7 @@ internal sealed class AutoSource(CameraOptions options, HttpClient client, TimeP
             var mediaType = resp.Content.Headers.ContentType?.MediaType;
             if (CameraHttp.IsMultipart(mediaType)) return (CameraKind.Mjpeg, null);
             if (CameraHttp.IsJpegLike(mediaType)) return (CameraKind.Snapshot, null);
-            if (StreamArgs.IsVideoContentType(mediaType)) return (CameraKind.Rtsp, null); // [streams] ffmpeg stream
+            if (StreamArgs.IsVideoContentType(mediaType)) return (CameraKind.Rtsp, null); // ffmpeg stream
             return (CameraKind.Auto, _http.Message($"not a JPEG or MJPEG stream (content-type {mediaType})"));
         }
         catch (Exception) when (ct.IsCancellationRequested) { throw new OperationCanceledException(ct); }
