@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Lookback.Cameras;
 
-/// <summary>Checks that bytes are a complete JPEG; returns null when fine, else the reason.</summary>
-public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg);
+/// <summary>Checks that bytes are a complete JPEG; returns null (and its size) when fine, else the reason.</summary>
+public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg, out int width, out int height);
 
 /// <summary>
 /// One running camera: owns its source task and its ring, validates what the source delivers, keeps its
@@ -103,8 +103,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
 
     public void OnFrame(ReadOnlySpan<byte> jpeg, DateTimeOffset capturedAt)
     {
-        if (_check(jpeg) is { } bad) { OnError(bad); return; }
-        JpegValidator.TryGetSize(jpeg, out var w, out var h);
+        if (_check(jpeg, out var w, out var h) is { } bad) { OnError(bad); return; }
         Ring.Append(jpeg, capturedAt, w, h);
         Interlocked.Increment(ref _framesTotal);
         Interlocked.Add(ref _bytesTotal, jpeg.Length);

@@ -52,8 +52,12 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
     }
 
     /// <summary>What a frame must pass to enter a ring: a complete marker structure, and a header libjpeg-turbo decodes.</summary>
-    public static string? CheckFrame(ReadOnlySpan<byte> jpeg) =>
-        JpegValidator.Validate(jpeg) ?? (Imaging.Jpeg.TryReadHeader(jpeg, out _, out _) ? null : "corrupt JPEG (header not decodable)");
+    public static string? CheckFrame(ReadOnlySpan<byte> jpeg, out int width, out int height)
+    {
+        (width, height) = (0, 0);
+        return JpegValidator.Validate(jpeg)
+               ?? (Imaging.Jpeg.TryReadHeader(jpeg, out width, out height) ? null : "corrupt JPEG (header not decodable)");
+    }
 
     public IReadOnlyList<Camera> All { get; }
     IReadOnlyList<ICamera> ICameraDirectory.All => All;

@@ -33,8 +33,8 @@ public sealed class CameraTests
         var sof = bad.AsSpan().IndexOf(new byte[] { 0xFF, 0xC0 });
         bad[sof + 4] = 3; // sample precision 3 bits: the markers are fine, the header is not
         Assert.Null(JpegValidator.Validate(bad));
-        Assert.Equal("corrupt JPEG (header not decodable)", CameraRegistry.CheckFrame(bad));
-        Assert.Null(CameraRegistry.CheckFrame(Good));
+        Assert.Equal("corrupt JPEG (header not decodable)", CameraRegistry.CheckFrame(bad, out _, out _));
+        Assert.Null(CameraRegistry.CheckFrame(Good, out _, out _));
     }
 
     [Fact]
