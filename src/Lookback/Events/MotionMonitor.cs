@@ -44,6 +44,18 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         var grayBuffer = Array.Empty<byte>();
         long lastGraySequence = 0;
         using var timer = new PeriodicTimer(period, time);
+
+        // One analysis step, whichever way the gray frame came: a new detector when the size changes.
+        MotionFrameResult Analyse(ReadOnlySpan<byte> pixels, int width, int height, int stride, DateTimeOffset at)
+        {
+            if (detector is null || detector.Width != width || detector.Height != height)
+                detector = new MotionDetector(width, height, settings);
+            detector.Threshold = camera.MotionThreshold;
+            var r = detector.Process(pixels, stride, at.ToUnixTimeMilliseconds());
+            Interlocked.Increment(ref _analysed);
+            return r;
+        }
+
         try
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
@@ -60,11 +72,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                     {
                         if (grayProvider.GrayFrames.TryReadNewer(lastGraySequence, ref grayBuffer, out var gw, out var gh, out var gat, out lastGraySequence))
                         {
-                            if (detector is null || detector.Width != gw || detector.Height != gh)
-                                detector = new MotionDetector(gw, gh, settings);
-                            detector.Threshold = camera.MotionThreshold;
-                            var r = detector.Process(grayBuffer, gw, gat.ToUnixTimeMilliseconds());
-                            Interlocked.Increment(ref _analysed);
+                            var r = Analyse(grayBuffer, gw, gh, gw, gat);
                             var notices = tracker.Update(r, gat);
                             if (tracker.Active && r.Motion)
                             {
@@ -85,11 +93,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                             gray = Jpeg.DecodeGray(frame.Jpeg.Span, AnalysisMinHeight, gray);
                             if (gray.Warning is null)
                             {
-                                if (detector is null || detector.Width != gray.Width || detector.Height != gray.Height)
-                                    detector = new MotionDetector(gray.Width, gray.Height, settings);
-                                detector.Threshold = camera.MotionThreshold;
-                                var r = detector.Process(gray.Pixels, gray.Stride, frame.Time.ToUnixTimeMilliseconds());
-                                Interlocked.Increment(ref _analysed);
+                                var r = Analyse(gray.Pixels, gray.Width, gray.Height, gray.Stride, frame.Time);
                                 var notices = tracker.Update(r, frame.Time);
                                 recorder.OnFrame(tracker.Active, r, frame);
                                 recorder.OnNotices(notices);
