@@ -98,7 +98,7 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
             if (peak is not null)
             {
                 var s = await media.WriteAsync(camera, peakTime, "motion", "jpg", peak, CancellationToken.None).ConfigureAwait(false);
-                snapshot = Ref(s.RelativePath);
+                snapshot = media.RefTo(s.RelativePath);
             }
             Task<RenderResult> gifTask;
             if (early is not null && early.End == e.End) gifTask = early.Task;
@@ -110,7 +110,7 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
                 gifTask = RenderGif(e);
             }
             var r = await gifTask.ConfigureAwait(false);
-            if (r.Ok && r.Path is not null) gif = Ref(Path.GetRelativePath(media.Root, r.Path).Replace('\\', '/'));
+            if (r.Ok && r.Path is not null) gif = media.RefToFile(r.Path);
             else errors.Add($"gif: {r.Error}");
         }
         catch (Exception ex)
@@ -125,8 +125,6 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
         bus.Publish(new MotionEventCompleted(camera, e.EventId, e.Start, e.End, e.PeakScore, e.Zones, snapshot, gif,
             errors.Count == 0 ? null : string.Join("; ", errors)));
     }
-
-    private MediaRef Ref(string rel) => new(media.Url(rel), media.Media(rel), rel);
 
     private void Store(MotionEvent e, IReadOnlyDictionary<string, string>? files)
     {

@@ -131,7 +131,7 @@ public sealed class FileEventRecorder : IAsyncDisposable
         try
         {
             var s = await _media.WriteAsync(_camera, f.Time, "file", "jpg", f.Jpeg, CancellationToken.None).ConfigureAwait(false);
-            snapshot = new MediaRef(_media.Url(s.RelativePath), _media.Media(s.RelativePath), s.RelativePath);
+            snapshot = _media.RefTo(s.RelativePath);
         }
         catch (Exception ex)
         {
@@ -162,11 +162,7 @@ public sealed class FileEventRecorder : IAsyncDisposable
                     Camera = _camera, Kind = RenderKind.Gif, Origin = RenderOrigin.Motion, RequestId = "files-" + b.Id,
                     From = start, To = end,
                 }, CancellationToken.None).ConfigureAwait(false);
-                if (r.Ok && r.Path is not null)
-                {
-                    var rel = Path.GetRelativePath(_media.Root, r.Path).Replace('\\', '/');
-                    gif = new MediaRef(_media.Url(rel), _media.Media(rel), rel);
-                }
+                if (r.Ok && r.Path is not null) gif = _media.RefToFile(r.Path);
                 else error = (error is null ? "" : error + "; ") + $"gif: {r.Error}";
             }
             catch (Exception ex) { error = (error is null ? "" : error + "; ") + $"gif: {ex.Message}"; }
