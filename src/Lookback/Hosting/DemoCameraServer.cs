@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text;
+using Lookback.Http;
 using Lookback.Imaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -45,12 +45,7 @@ public sealed class DemoCameraServer : IAsyncDisposable
             {
                 do
                 {
-                    var jpeg = c.Render(DateTimeOffset.UtcNow);
-                    var head = Encoding.ASCII.GetBytes($"--demoframe\r\nContent-Type: image/jpeg\r\nContent-Length: {jpeg.Length}\r\n\r\n");
-                    await ctx.Response.Body.WriteAsync(head, ctx.RequestAborted);
-                    await ctx.Response.Body.WriteAsync(jpeg, ctx.RequestAborted);
-                    await ctx.Response.Body.WriteAsync("\r\n"u8.ToArray(), ctx.RequestAborted);
-                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                    await CameraEndpoints.WriteMjpegPartAsync(ctx.Response.Body, "demoframe", c.Render(DateTimeOffset.UtcNow), ctx.RequestAborted);
                 } while (await timer.WaitForNextTickAsync(ctx.RequestAborted));
             }
             catch (OperationCanceledException) { }

@@ -66,6 +66,16 @@ public static class CameraEndpoints
 
     private const string Boundary = "lookbackframe";
 
+    /// <summary>One JPEG as a part of a multipart/x-mixed-replace stream, flushed so the viewer shows it at once.</summary>
+    public static async Task WriteMjpegPartAsync(Stream body, string boundary, ReadOnlyMemory<byte> jpeg, CancellationToken ct)
+    {
+        var head = Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {jpeg.Length}\r\n\r\n");
+        await body.WriteAsync(head, ct);
+        await body.WriteAsync(jpeg, ct);
+        await body.WriteAsync("\r\n"u8.ToArray(), ct);
+        await body.FlushAsync(ct);
+    }
+
     /// <summary>Writes every new ring frame as a part of multipart/x-mixed-replace until the client leaves.</summary>
     public static async Task StreamMjpegAsync(ICamera camera, HttpResponse response, CancellationToken ct)
     {
@@ -82,11 +92,7 @@ public static class CameraEndpoints
                     {
                         var f = latest[0];
                         seq = f.Sequence;
-                        var head = Encoding.ASCII.GetBytes($"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {f.Length}\r\n\r\n");
-                        await response.Body.WriteAsync(head, ct);
-                        await response.Body.WriteAsync(f.Jpeg, ct);
-                        await response.Body.WriteAsync("\r\n"u8.ToArray(), ct);
-                        await response.Body.FlushAsync(ct);
+                        await WriteMjpegPartAsync(response.Body, Boundary, f.Jpeg, ct);
                     }
                 }
                 await camera.Ring.WaitForFrameAsync(seq, ct);
