@@ -81,13 +81,6 @@ public static class FolderTestKit
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, polling; fails with <paramref name="what"/> on timeout.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
-            await Task.Delay(20);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        Wait.UntilAsync(condition, timeout ?? TimeSpan.FromSeconds(15), what);
 }

@@ -46,15 +46,7 @@ public sealed class AppHarness : IAsyncDisposable
     public string LogText { get { lock (_log) return _log.ToString(); } }
 
     /// <summary>Waits until <paramref name="condition"/> holds, polling; fails with <paramref name="what"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        while (!condition())
-        {
-            if (cts.IsCancellationRequested) throw new TimeoutException($"timed out waiting for {what}");
-            await Task.Delay(20, CancellationToken.None);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) => Wait.UntilAsync(condition, timeout, what);
 
     public async ValueTask DisposeAsync()
     {

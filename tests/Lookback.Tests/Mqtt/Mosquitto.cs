@@ -54,7 +54,7 @@ public sealed class Mosquitto : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var p = _process;
-        WaitUntil(() => Accepts() || p.HasExited, TimeSpan.FromSeconds(10), "mosquitto did not accept connections");
+        WaitUntil(() => Accepts() || p.HasExited, TimeSpan.FromSeconds(10), "mosquitto to accept connections");
         if (p.HasExited) throw new InvalidOperationException("mosquitto exited: " + string.Join(" / ", output));
     }
 
@@ -68,7 +68,7 @@ public sealed class Mosquitto : IDisposable
         _process.WaitForExit(5000);
         _process.Dispose();
         _process = null;
-        WaitUntil(() => !Accepts(), TimeSpan.FromSeconds(5), "mosquitto port still accepts");
+        WaitUntil(() => !Accepts(), TimeSpan.FromSeconds(5), "the mosquitto port to close");
     }
 
     private bool Accepts()
@@ -83,15 +83,7 @@ public sealed class Mosquitto : IDisposable
     }
 
     /// <summary>Polls a condition (a condition wait with a deadline, not a fixed sleep).</summary>
-    public static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout) throw new TimeoutException(what);
-            Thread.Sleep(10);
-        }
-    }
+    public static void WaitUntil(Func<bool> condition, TimeSpan timeout, string what) => Wait.Until(condition, timeout, what);
 
     public void Dispose()
     {

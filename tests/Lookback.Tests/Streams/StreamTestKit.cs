@@ -137,15 +137,7 @@ public static class StreamTestKit
         catch (IOException) { return false; }
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.Elapsed > timeout) throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) => Wait.UntilAsync(condition, timeout, what);
 
     /// <summary>Runs ffprobe and returns its stdout.</summary>
     public static async Task<string> FfprobeAsync(params string[] args)

@@ -118,15 +118,7 @@ public sealed class UiFixture : IAsyncLifetime
     public async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
 
-    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    public static Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what) => Wait.UntilAsync(condition, timeout, what);
 
     public async Task DisposeAsync()
     {
