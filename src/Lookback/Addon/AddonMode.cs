@@ -35,7 +35,7 @@ public sealed record AddonEnvironment
 
 /// <summary>Where `lookback run` takes its configuration from inside the add-on.</summary>
 /// <param name="Path">The file to load.</param>
-/// <param name="IsAddonOptions">True: /data/options.json (load with ConfigLoader.FromAddonOptions); false: a YAML/JSON file (ConfigLoader.LoadFile).</param>
+/// <param name="IsAddonOptions">True: /data/options.json (add-on options); false: a YAML/JSON file. ConfigLoader.LoadFile reads both (a file named options.json as add-on options).</param>
 public sealed record AddonConfigSource(string Path, bool IsAddonOptions);
 
 /// <summary>

@@ -42,14 +42,6 @@ public sealed record ConfigResult(LookbackOptions? Options, IReadOnlyList<Config
 /// </remarks>
 public static class ConfigLoader
 {
-    /// <summary>Where <c>lookback run</c> looks without <c>--config</c>: <c>/data/options.json</c> as an add-on
-    /// (<c>SUPERVISOR_TOKEN</c> set), else <c>./lookback.yaml</c>.</summary>
-    public static string DefaultPath(Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        return string.IsNullOrEmpty(environment("SUPERVISOR_TOKEN")) ? "./lookback.yaml" : "/data/options.json";
-    }
-
     /// <summary>Reads and validates a file. JSON for <c>.json</c>, YAML for <c>.yaml</c>/<c>.yml</c>; other names: JSON when
     /// the text starts with '{', else YAML.
     /// A file named <c>options.json</c> is read as add-on options (<see cref="FromAddonOptions"/>).</summary>

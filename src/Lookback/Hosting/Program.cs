@@ -55,17 +55,7 @@ public static class Program
             case "run":
             {
                 var env = AddonEnvironment.FromProcess();
-                ConfigResult loaded;
-                if (cli.Config is null && env.IsAddon)
-                {
-                    if (AddonMode.SelectConfigSource(env) is not { } src)
-                    {
-                        stderr.WriteLine($"lookback: no {env.ConfigDirectory}/{AddonMode.YamlFileName} or {env.OptionsFile}");
-                        return 2;
-                    }
-                    loaded = src.IsAddonOptions ? ConfigLoader.FromAddonOptions(File.ReadAllText(src.Path)) : ConfigLoader.LoadFile(src.Path);
-                }
-                else loaded = LoadForRun(cli.Config);
+                var loaded = LoadConfig(cli.Config, env);
                 if (!loaded.IsValid)
                 {
                     foreach (var e in loaded.Errors) stderr.WriteLine(e.ToString());
@@ -98,8 +88,19 @@ public static class Program
         }
     }
 
-    /// <summary>Without --config: /data/options.json as an add-on (SUPERVISOR_TOKEN set), else ./lookback.yaml.</summary>
-    private static ConfigResult LoadForRun(string? path) => ConfigLoader.LoadFile(path ?? ConfigLoader.DefaultPath());
+    /// <summary>
+    /// The configuration of <c>run</c> and <c>timelapse</c>: the --config FILE; without one, as an add-on
+    /// <c>/config/lookback.yaml</c> when it exists, else <c>/data/options.json</c> (read as add-on options);
+    /// otherwise <c>./lookback.yaml</c>.
+    /// </summary>
+    public static ConfigResult LoadConfig(string? path, AddonEnvironment env)
+    {
+        if (path is not null) return ConfigLoader.LoadFile(path);
+        if (!env.IsAddon) return ConfigLoader.LoadFile("lookback.yaml");
+        return AddonMode.SelectConfigSource(env) is { } src
+            ? ConfigLoader.LoadFile(src.Path)
+            : ConfigResult.Fail(new ConfigError("", null, $"no {env.ConfigDirectory}/{AddonMode.YamlFileName} or {env.OptionsFile}"));
+    }
 }
 
 /// <summary>Options after the verb.</summary>

@@ -40,7 +40,7 @@ public static class TimelapseCommand
         else if (date == "yesterday") day = today.AddDays(-1);
         else if (!TimelapseStore.TryParseDay(date, out day)) return Bad($"--date must be yyyy-MM-dd, today or yesterday (got '{date}')");
 
-        var loaded = (load ?? (p => ConfigLoader.LoadFile(p ?? ConfigLoader.DefaultPath())))(config);
+        var loaded = (load ?? (p => Program.LoadConfig(p, Addon.AddonEnvironment.FromProcess())))(config);
         if (!loaded.IsValid)
         {
             foreach (var e in loaded.Errors) stderr.WriteLine(e.ToString());

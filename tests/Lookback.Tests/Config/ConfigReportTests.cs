@@ -85,11 +85,4 @@ public class ConfigReportTests
         Assert.Equal(2, ConfigReport.Check(path, new StringWriter(), stderr));
         Assert.Contains(path, stderr.ToString());
     }
-
-    [Fact]
-    public void Default_path_depends_on_the_supervisor_token()
-    {
-        Assert.Equal("/data/options.json", ConfigLoader.DefaultPath(n => n == "SUPERVISOR_TOKEN" ? "abc" : null));
-        Assert.Equal("./lookback.yaml", ConfigLoader.DefaultPath(_ => null));
-    }
 }

@@ -1,3 +1,4 @@
+using Lookback.Addon;
 using Lookback.Hosting;
 
 namespace Lookback.Tests.Hosting;
@@ -75,5 +76,25 @@ public sealed class CliTests
         var (code, _, err) = await RunAsync(args);
         Assert.Equal(2, code);
         Assert.Contains(message, err);
+    }
+
+    [Fact]
+    public void Without_config_an_addon_reads_its_yaml_else_its_options_and_otherwise_lookback_yaml_is_used()
+    {
+        var dir = Directory.CreateTempSubdirectory("lookback-cfg-").FullName;
+        var env = new AddonEnvironment { SupervisorToken = "abc", ConfigDirectory = Path.Combine(dir, "config"), OptionsFile = Path.Combine(dir, "options.json") };
+        Directory.CreateDirectory(env.ConfigDirectory);
+
+        var none = Program.LoadConfig(null, env);
+        Assert.Contains($"no {env.ConfigDirectory}/lookback.yaml or {env.OptionsFile}", Assert.Single(none.Errors).Message);
+
+        File.WriteAllText(env.OptionsFile, """{"cameras": [{"slug": "fromoptions", "url": "http://192.0.2.1/a.jpg"}]}""");
+        Assert.Equal("fromoptions", Program.LoadConfig(null, env).Options!.Cameras[0].Slug);
+
+        File.WriteAllText(Path.Combine(env.ConfigDirectory, "lookback.yaml"), "cameras:\n  fromyaml:\n    url: http://192.0.2.1/a.jpg\n");
+        Assert.Equal("fromyaml", Program.LoadConfig(null, env).Options!.Cameras[0].Slug);
+
+        var plain = Program.LoadConfig(null, env with { SupervisorToken = null });
+        Assert.Contains("'lookback.yaml' not found", Assert.Single(plain.Errors).Message);
     }
 }
