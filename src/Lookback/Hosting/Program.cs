@@ -91,15 +91,15 @@ public static class Program
     /// <summary>
     /// The configuration of <c>run</c> and <c>timelapse</c>: the --config FILE; without one, as an add-on
     /// <c>/config/lookback.yaml</c> when it exists, else <c>/data/options.json</c> (read as add-on options);
-    /// otherwise <c>./lookback.yaml</c>.
+    /// otherwise <c>./lookback.yaml</c>. As an add-on, with the add-on's storage and HTTP defaults applied.
     /// </summary>
     public static ConfigResult LoadConfig(string? path, AddonEnvironment env)
     {
-        if (path is not null) return ConfigLoader.LoadFile(path);
-        if (!env.IsAddon) return ConfigLoader.LoadFile("lookback.yaml");
-        return AddonMode.SelectConfigSource(env) is { } src
-            ? ConfigLoader.LoadFile(src.Path)
+        var loaded = path is not null ? ConfigLoader.LoadFile(path)
+            : !env.IsAddon ? ConfigLoader.LoadFile("lookback.yaml")
+            : AddonMode.SelectConfigSource(env) is { } src ? ConfigLoader.LoadFile(src.Path)
             : ConfigResult.Fail(new ConfigError("", null, $"no {env.ConfigDirectory}/{AddonMode.YamlFileName} or {env.OptionsFile}"));
+        return env.IsAddon && loaded.IsValid ? loaded with { Options = AddonMode.ApplyDefaults(loaded.Options!, env) } : loaded;
     }
 }
 

@@ -89,7 +89,9 @@ public sealed class CliTests
         Assert.Contains($"no {env.ConfigDirectory}/lookback.yaml or {env.OptionsFile}", Assert.Single(none.Errors).Message);
 
         File.WriteAllText(env.OptionsFile, """{"cameras": [{"slug": "fromoptions", "url": "http://192.0.2.1/a.jpg"}]}""");
-        Assert.Equal("fromoptions", Program.LoadConfig(null, env).Options!.Cameras[0].Slug);
+        var fromOptions = Program.LoadConfig(null, env).Options!;
+        Assert.Equal("fromoptions", fromOptions.Cameras[0].Slug);
+        Assert.Equal("/media/lookback", fromOptions.Storage.Path); // the add-on's defaults, for run and timelapse alike
 
         File.WriteAllText(Path.Combine(env.ConfigDirectory, "lookback.yaml"), "cameras:\n  fromyaml:\n    url: http://192.0.2.1/a.jpg\n");
         Assert.Equal("fromyaml", Program.LoadConfig(null, env).Options!.Cameras[0].Slug);
