@@ -219,6 +219,9 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
             .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
+        // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
+        try { await Task.WhenAll(_monitors.Select(m => m.Recorder.Pending)).WaitAsync(TimeSpan.FromSeconds(1)); }
+        catch (TimeoutException) { log.LogWarning("Stopping before every motion event was recorded"); }
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
         if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }
     }
