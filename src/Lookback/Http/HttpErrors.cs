@@ -9,6 +9,7 @@ public static class HttpErrors
 {
     public static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: 400);
     public static IResult NotFound(string error) => Results.Json(new { error }, statusCode: 404);
+    public static IResult Failed(string error) => Results.Json(new { error }, statusCode: 500);
     public static IResult Busy(HttpContext ctx, string error, int retryAfterSeconds, int status = 429)
     {
         ctx.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -24,7 +25,7 @@ public static class HttpErrors
         _ when r.ErrorCode == RenderErrorCode.UnknownCamera => NotFound(r.Error ?? "unknown camera"),
         _ when r.ErrorCode == RenderErrorCode.BadParameter => BadRequest(r.Error ?? "bad parameter"),
         _ when r.ErrorCode == RenderErrorCode.NoFrames => Busy(ctx, r.Error ?? "no frames yet", 2, 503),
-        _ => Results.Json(new { error = r.Error ?? "render failed" }, statusCode: 500),
+        _ => Failed(r.Error ?? "render failed"),
     };
 }
 

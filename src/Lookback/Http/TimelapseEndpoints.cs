@@ -52,7 +52,7 @@ public static class TimelapseEndpoints
             }
             catch (TimelapseNoFramesException ex) { return HttpErrors.NotFound(ex.Message); }
             catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { return Results.Empty; }
-            catch (Exception ex) { return Results.Json(new { error = $"timelapse failed: {ex.Message}" }, statusCode: 500); }
+            catch (Exception ex) { return HttpErrors.Failed($"timelapse failed: {ex.Message}"); }
         });
         return app;
     }
