@@ -76,13 +76,14 @@ public sealed class MqttBridge : IAsyncDisposable
         Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version)));
         foreach (var c in _cameras.All)
             Retained.Set(Topics.CameraDiscovery(c.Slug), Discovery.Serialize(Discovery.Camera(Topics, c.Options, _version)));
-        _states.PublishAll();
-        Retained.Set(Topics.NodeCameras, Discovery.CameraList(_cameras.All.Select(c => c.Slug)));
-
+        // Subscribe before reading the cameras' current states: cameras are already running, and a change that
+        // came between the read and the subscription would be lost (a camera left "offline" though online).
         _subscriptions.Add(_states.Attach(_bus));
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
+        _states.PublishAll();
+        Retained.Set(Topics.NodeCameras, Discovery.CameraList(_cameras.All.Select(c => c.Slug)));
 
         Connection.MessageReceived += OnMessage;
         Connection.Connected += OnConnected;
