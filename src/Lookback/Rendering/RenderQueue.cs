@@ -132,7 +132,13 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
             return Publish(request, plan, _stopping ? RenderResult.Failed(request, "shutting down") : Busy(request), start);
         }
 
-        try { return await job.Done.Task.WaitAsync(ct).ConfigureAwait(false); }
+        try
+        {
+            var result = await job.Done.Task.WaitAsync(ct).ConfigureAwait(false);
+            // The worker may finish a cancelled job before WaitAsync sees the token: the caller still gets its cancellation.
+            if (ct.IsCancellationRequested && !result.Ok) throw new OperationCanceledException(ct);
+            return result;
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The worker sees the cancelled token, kills ffmpeg (or skips the job) and publishes "cancelled".
