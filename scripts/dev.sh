@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg libturbojpeg0 fonts-dejavu-core)
 test_pkgs=(mosquitto python3-jsonschema python3-yaml python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x chromium)
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-tools procps chromium)
 
 need_install() {
   local missing=()
@@ -30,6 +30,7 @@ case "$cmd" in
     ;;
   test)
     need_install "${runtime_pkgs[@]}" "${test_pkgs[@]}"
+    bash scripts/check-test-deps.sh # every program, GStreamer element and Python module the tests use, by package
     dotnet build Lookback.sln -c Release -nologo -clp:ErrorsOnly
     log=$(mktemp)
     set +e

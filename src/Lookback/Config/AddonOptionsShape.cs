@@ -12,7 +12,7 @@ namespace Lookback.Config;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item><c>topic_prefix</c>, <c>discovery_prefix</c> → <c>mqtt.*</c>; <c>public_url</c> → <c>http.public_url</c>;
+/// <item><c>topic_prefix</c>, <c>discovery_prefix</c> → <c>mqtt.*</c>; <c>public_url</c>, <c>api_token</c> → <c>http.*</c>;
 /// <c>retain_days</c>, <c>max_bytes</c> → <c>storage.*</c>.</item>
 /// <item>Camera <c>motion_*</c> → <c>motion.*</c>, <c>gif_*</c> → <c>gif.*</c>; <c>motion_mask</c> and <c>motion_zones</c>
 /// strings are parsed with <see cref="AddonOptionStrings"/>.</item>
@@ -26,7 +26,7 @@ internal sealed class AddonOptionsShape
 {
     /// <summary>The keys of config.yaml's <c>schema:</c>, per level (tests compare them with the file).</summary>
     internal static readonly string[] RootKeys =
-        ["node_id", "log_level", "mqtt", "topic_prefix", "discovery_prefix", "public_url", "retain_days", "max_bytes", "cameras", "triggers"];
+        ["node_id", "log_level", "mqtt", "topic_prefix", "discovery_prefix", "public_url", "api_token", "retain_days", "max_bytes", "cameras", "triggers"];
     internal static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls"];
     internal static readonly string[] CameraKeys =
     [
@@ -40,7 +40,7 @@ internal sealed class AddonOptionsShape
     private static readonly (string Flat, string Section, string Key)[] RootMoves =
     [
         ("topic_prefix", "mqtt", "topic_prefix"), ("discovery_prefix", "mqtt", "discovery_prefix"),
-        ("public_url", "http", "public_url"), ("retain_days", "storage", "retain_days"), ("max_bytes", "storage", "max_bytes"),
+        ("public_url", "http", "public_url"), ("api_token", "http", "api_token"), ("retain_days", "storage", "retain_days"), ("max_bytes", "storage", "max_bytes"),
     ];
 
     /// <summary>Flattened camera key prefixes and the nested section each one goes to.</summary>

@@ -12,10 +12,12 @@ internal sealed partial class ConfigBinder(bool addon)
     public IReadOnlyList<ConfigError> Errors => _errors;
     /// <summary>Password values met while binding (used to scrub error messages).</summary>
     public HashSet<string> Secrets { get; } = new(StringComparer.Ordinal);
+    /// <summary>Line of <c>storage.path</c> (the file system check after binding names it).</summary>
+    public int? StoragePathLine { get; private set; }
 
     private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server", "timelapse"];
     private static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "ca_file", "tls_insecure", "topic_prefix", "discovery_prefix", "client_id"];
-    private static readonly string[] HttpKeys = ["listen", "port", "public_url"];
+    private static readonly string[] HttpKeys = ["listen", "port", "public_url", "api_token"];
     private static readonly string[] ServerKeys = ["web"];
     private static readonly string[] WebKeys = ["port", "listen"];
     private static readonly string[] StorageKeys = ["path", "media_url", "retain_days", "max_bytes"];
@@ -426,6 +428,13 @@ internal sealed partial class ConfigBinder(bool addon)
             else
                 Error(httpSection.P("public_url"), httpSection["public_url"], "must be an absolute http:// or https:// URL");
         }
+        if (httpSection?.Str("api_token") is { Length: > 0 } token)
+        {
+            Secrets.Add(token);
+            if (token.Length < 8 || token.Any(char.IsWhiteSpace) || token.Any(char.IsControl))
+                Error(httpSection.P("api_token"), httpSection["api_token"], "must be at least 8 characters without spaces");
+            else http = http with { ApiToken = token };
+        }
         return http;
     }
 
@@ -436,6 +445,7 @@ internal sealed partial class ConfigBinder(bool addon)
         {
             if (path.Trim().Length == 0) Error(s.P("path"), s["path"], "must not be empty");
             else o = o with { Path = path };
+            StoragePathLine = s["path"]?.Line;
         }
         return o with
         {

@@ -17,6 +17,16 @@ public sealed record ConfigResult(LookbackOptions? Options, IReadOnlyList<Config
 {
     public bool IsValid => Options is not null && Errors.Count == 0;
 
+    /// <summary>Line of <c>storage.path</c> in the file, when the file sets it (for <see cref="CheckStorage"/>).</summary>
+    public int? StoragePathLine { get; init; }
+
+    /// <summary>This result, or a failure naming <c>storage.path</c> (and its line) when the valid options' storage path
+    /// is a file, not writable or cannot be created (<see cref="StoragePathCheck"/>; asks the file system).</summary>
+    public ConfigResult CheckStorage() =>
+        IsValid && StoragePathCheck.Problem(Options!.Storage.Path) is { } problem
+            ? new ConfigResult(null, [new ConfigError("storage.path", StoragePathLine, problem)])
+            : this;
+
     internal static ConfigResult Fail(params ConfigError[] errors) => new(null, errors);
 }
 
@@ -112,6 +122,6 @@ public static class ConfigLoader
         secrets.UnionWith(binder.Secrets);
         var errors = Secrets.Scrub(found, secrets);
         if (errors.Count > 0) return new ConfigResult(null, errors);
-        return new ConfigResult(shape is null ? options : shape.Finish(options!), []);
+        return new ConfigResult(shape is null ? options : shape.Finish(options!), []) { StoragePathLine = binder.StoragePathLine };
     }
 }

@@ -28,10 +28,10 @@ public static class ConfigReport
     }
 
     /// <summary><c>lookback check --config FILE</c>: 0 and the camera lines on <paramref name="stdout"/> when valid;
-    /// 2 and every error, one per line, on <paramref name="stderr"/> when not.</summary>
+    /// 2 and every error, one per line, on <paramref name="stderr"/> when not (also a storage.path that is a file or not writable).</summary>
     public static int Check(string path, TextWriter stdout, TextWriter stderr)
     {
-        var result = ConfigLoader.LoadFile(path);
+        var result = ConfigLoader.LoadFile(path).CheckStorage();
         if (result.IsValid)
         {
             stdout.Write(Describe(result.Options!));

@@ -58,6 +58,9 @@ public sealed record HttpOptions
     public int Port { get; init; } = 8099;
     /// <summary>Base of every URL published on MQTT; default http://&lt;host name&gt;:&lt;port&gt;.</summary>
     public string? PublicUrl { get; init; }
+    /// <summary>When set, every request but /healthz, published /media files and the UI's static files needs it
+    /// (<c>Authorization: Bearer</c> or <c>?token=</c>). A secret: never logged.</summary>
+    public string? ApiToken { get; init; }
 }
 
 public sealed record StorageOptions

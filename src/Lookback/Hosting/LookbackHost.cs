@@ -31,6 +31,8 @@ public sealed record HostSettings
     public int? RenderQueueCapacity { get; init; }
     /// <summary>Running as a Home Assistant add-on: an ingress listener (guarded) and a separate API listener.</summary>
     public bool Addon { get; init; }
+    /// <summary>HTTP render requests per client address (default <see cref="RenderRateLimit.Default"/>).</summary>
+    public RenderRateLimit? RenderRateLimit { get; init; }
 }
 
 /// <summary>A built, startable Lookback: cameras, renders, MQTT and HTTP wired together.</summary>
@@ -69,14 +71,25 @@ public static class LookbackHost
         {
             await app.StartAsync(ct);
         }
-        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or null)
+        catch (IOException ex) when (IsBindFailure(ex))
         {
             Console.Error.WriteLine($"lookback: cannot listen on http {options.Http.Listen}:{options.Http.Port}: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // storage.path went bad after the check (or its state files are damaged): say so, without a stack trace
+            Console.Error.WriteLine($"lookback: cannot start with storage.path '{Path.GetFullPath(options.Storage.Path)}': {ex.Message}");
             return 1;
         }
         await app.WaitForShutdownAsync(ct);
         return 0;
     }
+
+    /// <summary>Kestrel could not bind the listener (address in use, not an address of this machine).</summary>
+    private static bool IsBindFailure(IOException ex) =>
+        ex.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException
+        || ex.Message.StartsWith("Failed to bind", StringComparison.Ordinal);
 
     public static LookbackApp Build(LookbackOptions options, HostSettings settings)
     {
@@ -122,6 +135,10 @@ public static class LookbackHost
 
         var web = builder.Build();
         if (settings.Addon) web.UseIngressGuard(AddonMode.IngressPort);
+        // the API token and the render rate limit; the add-on's ingress listener is exempt (Home Assistant signed the user in)
+        web.UseApiGuard(options.Http.ApiToken,
+            new RenderRateLimiter(settings.RenderRateLimit ?? RenderRateLimit.Default, web.Services.GetRequiredService<TimeProvider>()),
+            ctx => settings.Addon && ctx.Connection.LocalPort == AddonMode.IngressPort);
         web.MapHealthEndpoints();
         web.MapCameraEndpoints();
         web.MapRenderEndpoints();

@@ -55,7 +55,7 @@ public static class Program
             case "run":
             {
                 var env = AddonEnvironment.FromProcess();
-                var loaded = LoadConfig(cli.Config, env);
+                var loaded = LoadConfig(cli.Config, env).CheckStorage();
                 if (!loaded.IsValid)
                 {
                     foreach (var e in loaded.Errors) stderr.WriteLine(e.ToString());

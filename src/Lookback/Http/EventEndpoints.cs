@@ -1,4 +1,3 @@
-using System.Globalization;
 using Lookback.Cameras;
 using Lookback.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -7,7 +6,8 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lookback.Http;
 
-/// <summary>GET /api/events?camera=&amp;limit=&amp;before= — stored events, newest first, with the URLs of their files.</summary>
+/// <summary>GET /api/events?camera=&amp;limit=&amp;before=&amp;after= — stored events, newest first, with the URLs of their files.
+/// A bad parameter answers 400 naming it.</summary>
 public static class EventEndpoints
 {
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
@@ -17,17 +17,12 @@ public static class EventEndpoints
             var q = new QueryReader(ctx.Request.Query);
             var camera = q.String("camera");
             var limit = q.Int("limit") ?? 50;
-            DateTimeOffset? before = null;
-            if (q.String("before") is { } b)
-            {
-                if (DateTimeOffset.TryParse(b, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) before = t;
-                else if (long.TryParse(b, out var ms)) before = DateTimeOffset.FromUnixTimeMilliseconds(ms);
-                else return HttpErrors.BadRequest($"before: must be an ISO-8601 time or Unix milliseconds (got '{b}')");
-            }
+            var before = q.Time("before");
+            var after = q.Time("after");
             if (q.Error is { } e) return HttpErrors.BadRequest(e);
             if (limit is < 1 or > 1000) return HttpErrors.BadRequest("limit: must be between 1 and 1000");
             if (camera is not null && cams.Find(camera) is null) return HttpErrors.UnknownCamera(camera);
-            var events = store.Query(camera, limit, before);
+            var events = store.Query(camera, limit, before, after);
             return Results.Json(events.Select(ev => new
             {
                 ev.Id, ev.Camera, ev.Type, ev.Start, ev.End, ev.Score, PeakAt = ev.PeakAt, ev.Boxes, ev.Zones, ev.Metadata,

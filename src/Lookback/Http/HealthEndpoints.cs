@@ -8,7 +8,7 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
+        app.MapMethods("/healthz", MediaEndpoints.HttpMethodsGetHead, () => Results.Text("ok\n", "text/plain"));
         // Unknown paths answer like the rest of the API: JSON with the path named.
         app.MapFallback((HttpContext ctx) => HttpErrors.NotFound($"no such resource '{ctx.Request.Path}'"));
         return app;

@@ -52,6 +52,25 @@ public sealed class QueryReader(IQueryCollection query)
         return null;
     }
 
+    /// <summary>The earliest and latest Unix milliseconds a time parameter may have (years 1 to 9999).</summary>
+    public static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>An ISO-8601 time (UTC when it has no offset) or Unix milliseconds within years 1..9999.</summary>
+    public DateTimeOffset? Time(string name)
+    {
+        var s = query[name].ToString();
+        if (string.IsNullOrEmpty(s)) return null;
+        if (long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms))
+        {
+            if (ms >= MinUnixMs && ms <= MaxUnixMs) return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            Error ??= $"{name}: Unix milliseconds must be between {MinUnixMs} and {MaxUnixMs} (got '{Truncate(s)}')";
+            return null;
+        }
+        if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+        Error ??= $"{name}: must be an ISO-8601 time or Unix milliseconds (got '{Truncate(s)}')";
+        return null;
+    }
+
     public string? String(string name) { var s = query[name].ToString(); return string.IsNullOrEmpty(s) ? null : s; }
 
     private static string Truncate(string s) => s.Length > 40 ? s[..40] + "…" : s;

@@ -5,12 +5,16 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lookback.Http;
 
-/// <summary>GET /media/... serves rendered files; every URL published on MQTT points here.</summary>
+/// <summary>
+/// GET (and HEAD) /media/... serves published renders only (see <see cref="MediaStore.TryResolve"/>): every URL
+/// published on MQTT points here; the private state under storage.path (.state, .outbox, .rec, samples, temporary
+/// files) answers 404 like a missing file.
+/// </summary>
 public static class MediaEndpoints
 {
     public static IEndpointRouteBuilder MapMediaEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/media/{**path}", (string? path, MediaStore media) =>
+        app.MapMethods("/media/{**path}", HttpMethodsGetHead, (string? path, MediaStore media) =>
         {
             if (string.IsNullOrEmpty(path) || media.TryResolve(path) is not { } full || !File.Exists(full))
                 return HttpErrors.NotFound($"no file '{path}'");
@@ -18,6 +22,9 @@ public static class MediaEndpoints
         });
         return app;
     }
+
+    /// <summary>GET and HEAD: HEAD answers the same status and headers without a body (Kestrel drops it).</summary>
+    public static readonly string[] HttpMethodsGetHead = [HttpMethods.Get, HttpMethods.Head];
 
     public static string ContentTypeOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {

@@ -92,14 +92,16 @@ public sealed class EventStore
         return r.Read() ? Read(r) : null;
     }
 
-    /// <summary>Newest first; <paramref name="before"/> pages back (events that started strictly before it).</summary>
-    public IReadOnlyList<StoredEvent> Query(string? camera, int limit, DateTimeOffset? before)
+    /// <summary>Newest first; <paramref name="before"/> pages back (events that started strictly before it),
+    /// <paramref name="after"/> keeps the events that started strictly after it.</summary>
+    public IReadOnlyList<StoredEvent> Query(string? camera, int limit, DateTimeOffset? before, DateTimeOffset? after = null)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT * FROM events WHERE ($camera IS NULL OR camera = $camera) AND ($before IS NULL OR start_ms < $before) ORDER BY start_ms DESC LIMIT $limit";
+        cmd.CommandText = "SELECT * FROM events WHERE ($camera IS NULL OR camera = $camera) AND ($before IS NULL OR start_ms < $before) AND ($after IS NULL OR start_ms > $after) ORDER BY start_ms DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$camera", (object?)camera ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$before", (object?)before?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$after", (object?)after?.ToUnixTimeMilliseconds() ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$limit", limit);
         using var r = cmd.ExecuteReader();
         var list = new List<StoredEvent>();

@@ -137,10 +137,30 @@ public sealed class MediaStore
     /// <summary><c>storage.media_url</c> + "/" + the path when media_url is set (Home Assistant media source), else null.</summary>
     public string? Media(string relativePath) => _mediaBase is null ? null : _mediaBase + "/" + relativePath.Replace('\\', '/');
 
+    /// <summary>The extensions of published renders (GIF, snapshot JPEG, MP4 and timelapse videos); nothing else is served.</summary>
+    public static readonly IReadOnlySet<string> PublishedExtensions =
+        new HashSet<string>([".gif", ".jpg", ".jpeg", ".mp4"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether decoded path segments can name a published render: no empty, "." or ".." segment, no dot-entry at
+    /// any depth (<c>.state</c>, <c>.outbox</c>, <c>.rec</c>, hidden files), no temporary file (<c>.tmp</c>), and a
+    /// render's extension (<see cref="PublishedExtensions"/>). Pure: the file system is not asked.
+    /// </summary>
+    public static bool IsPublishedShape(IReadOnlyList<string> segments)
+    {
+        if (segments.Count == 0) return false;
+        foreach (var s in segments)
+            if (s.Length == 0 || s[0] == '.' || s.Trim().Length != s.Length) return false;
+        var name = segments[^1];
+        if (name.Contains(".tmp", StringComparison.OrdinalIgnoreCase)) return false;
+        return PublishedExtensions.Contains(Path.GetExtension(name));
+    }
+
     /// <summary>
     /// The full path of a file to serve for <c>GET /media/&lt;requestPath&gt;</c> (the part after /media/, URL-decoded
-    /// or not), or null when the path is not a regular file strictly under the root: rejects "..", absolute paths,
-    /// empty segments, temporary files, and symlinks that resolve outside the root.
+    /// or not), or null when the path is not a published render strictly under the root: rejects "..", absolute paths,
+    /// empty segments, dot-entries at any depth (the private <c>.state</c>, <c>.outbox</c>, <c>.rec</c>), temporary
+    /// files, other extensions than a render's, and symlinks that resolve outside the root.
     /// </summary>
     public string? TryResolve(string requestPath)
     {
@@ -150,9 +170,7 @@ public sealed class MediaStore
         if (decoded.IndexOf('\0') >= 0 || decoded.Contains('\\')) return null;
         if (decoded.StartsWith('/') || Path.IsPathRooted(decoded)) return null;
         var segments = decoded.Split('/');
-        foreach (var s in segments)
-            if (s.Length == 0 || s == "." || s == "..") return null;
-        if (segments[^1].Contains(".tmp-", StringComparison.Ordinal)) return null;
+        if (!IsPublishedShape(segments)) return null;
 
         var full = Path.GetFullPath(Path.Combine(Root, Path.Combine(segments)));
         if (!IsUnder(full, Root)) return null;

@@ -27,7 +27,8 @@ public sealed class AppHarness : IAsyncDisposable
     };
 
     public static async Task<AppHarness> StartAsync(IReadOnlyList<CameraOptions> cameras, MqttOptions? mqtt = null,
-        HostSettings? settings = null, IReadOnlyList<TriggerOptions>? triggers = null, string nodeId = "lookback")
+        HostSettings? settings = null, IReadOnlyList<TriggerOptions>? triggers = null, string nodeId = "lookback",
+        Func<LookbackOptions, LookbackOptions>? configure = null)
     {
         var storage = Directory.CreateTempSubdirectory("lookback-e2e-").FullName;
         var log = new StringWriter();
@@ -37,6 +38,7 @@ public sealed class AppHarness : IAsyncDisposable
             Http = new HttpOptions { Listen = "127.0.0.1", Port = 0, PublicUrl = "http://127.0.0.1:1" },
             Storage = new StorageOptions { Path = storage, MediaUrl = "/media/local/lookback" },
         };
+        if (configure is not null) options = configure(options);
         var app = LookbackHost.Build(options, (settings ?? new HostSettings()) with { LogWriter = log });
         await app.StartAsync();
         return new AppHarness(app, storage, log);

@@ -67,6 +67,48 @@ public sealed class CliTests
     }
 
     [Theory]
+    [InlineData("/etc/hostname", "storage.path: '/etc/hostname' is a file, not a folder (line 3)")]
+    [InlineData("/etc/hostname/media", "storage.path: '/etc/hostname/media' cannot be created: '/etc/hostname' is a file, not a folder (line 3)")]
+    [InlineData("/proc/lookback-media", "storage.path: '/proc/lookback-media' cannot be created: folder '/proc' is not writable")]
+    public async Task Check_and_run_reject_a_storage_path_that_is_a_file_or_not_writable(string storage, string message)
+    {
+        var path = Write($"""
+            storage:
+              retain_days: 3
+              path: {storage}
+            cameras:
+              frontdoor:
+                url: http://192.0.2.9/picture
+            """);
+        foreach (var verb in new[] { "check", "run" })
+        {
+            var (code, output, err) = await RunAsync(verb, "--config", path);
+            Assert.Equal(2, code);
+            Assert.Contains(message, err);
+            Assert.Equal("", output);
+            Assert.DoesNotContain("cannot listen", err);
+            Assert.DoesNotContain("   at ", err); // no stack trace
+        }
+    }
+
+    [Fact]
+    public async Task Check_accepts_a_storage_path_that_does_not_exist_yet_and_creates_nothing()
+    {
+        var parent = Directory.CreateTempSubdirectory("lookback-cli-storage-").FullName;
+        var storage = Path.Combine(parent, "new", "media");
+        var (code, _, err) = await RunAsync("check", "--config", Write($"""
+            storage:
+              path: {storage}
+            cameras:
+              frontdoor:
+                url: http://192.0.2.9/picture
+            """));
+        Assert.True(code == 0, err);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(parent)); // no folder made, no probe file left
+        Directory.Delete(parent);
+    }
+
+    [Theory]
     [InlineData(new[] { "frobnicate" }, "unknown command")]
     [InlineData(new[] { "check" }, "--config")]
     [InlineData(new[] { "demo", "--port", "0" }, "--port")]

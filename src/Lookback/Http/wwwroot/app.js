@@ -38,7 +38,12 @@ route();
 // Header summary: how many cameras are online.
 const summary = document.getElementById('summary');
 cameras.subscribe((list, err) => {
-  if (err && !list) { summary.textContent = 'Lookback is not answering'; summary.classList.add('error-text'); return; }
+  if (err && !list) {
+    // 401: http.api_token is set and this browser has no session yet (the server's text says to open /?token=…)
+    summary.textContent = err.status === 401 ? err.message : 'Lookback is not answering';
+    summary.classList.add('error-text');
+    return;
+  }
   summary.classList.toggle('error-text', !!err);
   const online = list.filter(c => c.status === 'online').length;
   summary.textContent = err ? 'connection lost, retrying…' : `${online}/${list.length} camera${list.length === 1 ? '' : 's'} online`;
