@@ -102,7 +102,7 @@ public sealed class HttpApiTests
     {
         await using var server = await TestCameraServer.StartAsync();
         await using var h = await AppHarness.StartAsync([AppHarness.Camera("front", server.MjpegUrl(20), CameraKind.Mjpeg, interval: 0.05, store: 400)],
-            settings: new HostSettings { RenderWorkers = 1, RenderQueueCapacity = 1 });
+            settings: new HostSettings { RenderWorkers = 1, RenderQueueCapacity = 1, RenderRateLimit = new(100, TimeSpan.FromSeconds(1)) });
         await WaitOnlineAsync(h, "front", 60);
         // 12 GIFs at once against one worker and one queue slot: some must be answered busy at once.
         var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => h.Http.GetAsync("/api/cameras/front/gif?seconds=3&fps=10")));
