@@ -61,6 +61,14 @@ public sealed record HttpOptions
     /// <summary>When set, every request but /healthz, published /media files and the UI's static files needs it
     /// (<c>Authorization: Bearer</c> or <c>?token=</c>). A secret: never logged.</summary>
     public string? ApiToken { get; init; }
+
+    /// <summary>ToString of the record without the token's value.</summary>
+    private bool PrintMembers(System.Text.StringBuilder b)
+    {
+        b.Append("Listen = ").Append(Listen).Append(", Port = ").Append(Port).Append(", PublicUrl = ").Append(PublicUrl)
+         .Append(", ApiToken = ").Append(ApiToken is null ? "" : "(set)");
+        return true;
+    }
 }
 
 public sealed record StorageOptions

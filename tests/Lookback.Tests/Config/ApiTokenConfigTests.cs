@@ -15,6 +15,7 @@ public sealed class ApiTokenConfigTests
             cameras: {cam: {url: http://cam/p}}
             """, "c.yaml"));
         Assert.Equal("Zq8-long-enough", yaml.Http.ApiToken);
+        Assert.DoesNotContain("Zq8-long-enough", yaml.ToString()); // a logged options record does not show it
         Assert.Null(AssertValid(ConfigLoader.Parse("cameras: {cam: {url: http://cam/p}}", "c.yaml")).Http.ApiToken);
 
         var addon = AssertValid(ConfigLoader.FromAddonOptions("""{"api_token": "Zq8-long-enough", "cameras": [{"slug": "cam", "url": "http://cam/p"}]}"""));
