@@ -64,8 +64,11 @@ public sealed class LookbackApp : IAsyncDisposable
 
 public static class LookbackHost
 {
-    public static async Task<int> RunAsync(LookbackOptions options, HostSettings settings, CancellationToken ct)
+    /// <summary>Runs until <paramref name="ct"/> or a stop signal: 0 after a clean stop, 1 when it cannot start (the reason
+    /// on <paramref name="stderr"/>, default the console's, without a stack trace).</summary>
+    public static async Task<int> RunAsync(LookbackOptions options, HostSettings settings, CancellationToken ct, TextWriter? stderr = null)
     {
+        stderr ??= Console.Error;
         await using var app = Build(options, settings);
         try
         {
@@ -73,13 +76,13 @@ public static class LookbackHost
         }
         catch (IOException ex) when (IsBindFailure(ex))
         {
-            Console.Error.WriteLine($"lookback: cannot listen on http {options.Http.Listen}:{options.Http.Port}: {ex.Message}");
+            stderr.WriteLine($"lookback: cannot listen on http {options.Http.Listen}:{options.Http.Port}: {ex.Message}");
             return 1;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
             // storage.path went bad after the check (or its state files are damaged): say so, without a stack trace
-            Console.Error.WriteLine($"lookback: cannot start with storage.path '{Path.GetFullPath(options.Storage.Path)}': {ex.Message}");
+            stderr.WriteLine($"lookback: cannot start with storage.path '{Path.GetFullPath(options.Storage.Path)}': {ex.Message}");
             return 1;
         }
         await app.WaitForShutdownAsync(ct);
@@ -166,6 +169,8 @@ public static class LookbackHost
         var cfg = new LoggerConfiguration().MinimumLevel.Is(min)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            // RunAsync (or Main) says in one line why the start failed; the host's own report is a stack trace
+            .Filter.ByExcluding(e => e.MessageTemplate.Text == "Hosting failed to start")
             .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose);
         if (extra is not null) cfg = cfg.WriteTo.Sink(new TextWriterSink(extra, template));
         return cfg.CreateLogger();

@@ -68,7 +68,7 @@ public static class Program
                     options = await AddonMode.ApplyAsync(options, sup, env, null, ct);
                 }
                 else if (options.Mqtt is { Host: "" }) options = options with { Mqtt = null }; // add-on options outside an add-on: no broker to ask
-                return await LookbackHost.RunAsync(options, new HostSettings { Addon = env.IsAddon }, ct);
+                return await LookbackHost.RunAsync(options, new HostSettings { Addon = env.IsAddon }, ct, stderr);
             }
             case "demo":
             {

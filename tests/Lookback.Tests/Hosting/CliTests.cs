@@ -92,6 +92,38 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Run_says_what_is_wrong_with_storage_that_breaks_at_start_without_a_stack_trace()
+    {
+        var storage = Directory.CreateTempSubdirectory("lookback-cli-broken-").FullName;
+        File.WriteAllText(Path.Combine(storage, ".state"), "a file where Lookback keeps its state folder");
+        var path = Write($"""
+            http:
+              listen: 127.0.0.1
+              port: {Lookback.Tests.Mqtt.Mosquitto.FreePort()}
+            storage:
+              path: {storage}
+            cameras:
+              frontdoor:
+                url: http://192.0.2.9/picture
+            """);
+        // the real program (its log goes to the console too)
+        var psi = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "lookback"), ["run", "--config", path])
+        { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a start that does not fail would run until then
+        try { await p.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { p.Kill(true); throw new TimeoutException("lookback run did not stop on the broken storage"); }
+        var err = await stdout + await stderr;
+        Assert.True(p.ExitCode == 1, err);
+        Assert.Contains($"lookback: cannot start with storage.path '{storage}'", err);
+        Assert.DoesNotContain("cannot listen", err);
+        Assert.DoesNotContain("   at ", err);
+        Directory.Delete(storage, true);
+    }
+
+    [Fact]
     public async Task Check_accepts_a_storage_path_that_does_not_exist_yet_and_creates_nothing()
     {
         var parent = Directory.CreateTempSubdirectory("lookback-cli-storage-").FullName;
