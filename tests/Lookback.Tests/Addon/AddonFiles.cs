@@ -37,21 +37,24 @@ internal static class AddonFiles
     }
 
     /// <summary>Runs python3 with a script on stdin; returns exit code and combined output.</summary>
-    public static (int Code, string Output) Python(string script, params string[] args)
+    public static (int Code, string Output) Python(string script, params string[] args) => Run("python3", ["-", .. args], script);
+
+    /// <summary>Runs <paramref name="program"/> in the repository root with <paramref name="input"/> on stdin (60 s at most);
+    /// returns exit code and combined output.</summary>
+    public static (int Code, string Output) Run(string program, IEnumerable<string> args, string input)
     {
-        var psi = new ProcessStartInfo("python3")
+        var psi = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
             UseShellExecute = false, WorkingDirectory = Root,
         };
-        psi.ArgumentList.Add("-");
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        p.StandardInput.Write(script);
+        p.StandardInput.Write(input);
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("python3 did not finish in 60 s"); }
+        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException($"{program} did not finish in 60 s"); }
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Lookback.Tests.Addon;
@@ -55,17 +54,7 @@ public sealed partial class TestDependencyTests
         Assert.Contains("GStreamer element nosuchelement (Debian package: gstreamer1.0-nosuch)", output);
     }
 
-    private static (int Code, string Output) RunBash(string script)
-    {
-        var psi = new ProcessStartInfo("bash", ["-s"]) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("check-test-deps.sh did not finish in 60 s"); }
-        return (p.ExitCode, output.Result + error.Result);
-    }
+    private static (int Code, string Output) RunBash(string script) => AddonFiles.Run("bash", ["-s"], script);
 
     [GeneratedRegex("\"(?<name>[A-Za-z0-9_./-]+):(?<pkg>[a-z0-9][a-z0-9.+-]+)\"")]
     private static partial Regex PairRegex();
