@@ -81,9 +81,9 @@ public sealed class ApiGuard(RequestDelegate next, ApiToken? token, RenderRateLi
         var path = ctx.Request.Path.Value ?? "/";
         if (token is not null)
         {
-            var presented = ApiToken.Presented(ctx.Request);
-            var ok = token.Matches(presented) || token.MatchesCookie(ctx.Request.Cookies[ApiToken.CookieName]);
-            if (path == "/" && HttpMethods.IsGet(ctx.Request.Method) && presented is not null && token.Matches(presented))
+            var presentedOk = token.Matches(ApiToken.Presented(ctx.Request));
+            var ok = presentedOk || token.MatchesCookie(ctx.Request.Cookies[ApiToken.CookieName]);
+            if (path == "/" && HttpMethods.IsGet(ctx.Request.Method) && presentedOk)
             {
                 ctx.Response.Cookies.Append(ApiToken.CookieName, token.CookieValue, new CookieOptions
                 {

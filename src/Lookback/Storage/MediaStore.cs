@@ -181,7 +181,9 @@ public sealed class MediaStore
             // Resolve every link on the way (the file and its folders) and check it stays under the (resolved) root.
             var realRoot = RealPath(Root);
             var real = RealPath(full);
-            return real is not null && realRoot is not null && IsUnder(real, realRoot) ? full : null;
+            // ... and that what it resolves to is a published render too (a link to .state/events.db is not)
+            return real is not null && realRoot is not null && IsUnder(real, realRoot)
+                   && IsPublishedShape(Path.GetRelativePath(realRoot, real).Split(Path.DirectorySeparatorChar)) ? full : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
     }

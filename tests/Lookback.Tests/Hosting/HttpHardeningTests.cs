@@ -64,6 +64,7 @@ public sealed class HttpHardeningTests
         Put("front/2026-01-01/rec/segments.csv");
         Put("front/2026-01-01/timelapse/samples.bin");
         Put("front/notes.txt");
+        File.CreateSymbolicLink(Path.Combine(h.Storage, "front", "db.gif"), Path.Combine(h.Storage, ".state", "events.db"));
 
         string[] targets =
         [
@@ -72,7 +73,7 @@ public sealed class HttpHardeningTests
             "/media/.outbox/00000000000000000001.seg", "/media/%2eoutbox/00000000000000000001.seg", "/media/.state/leak.gif",
             "/media/.rec/front/live.m3u8", "/media/front/.hidden.gif", "/media/front/%2ehidden.gif", "/media/front/2026-01-01/.x/a.gif",
             "/media/front/2026-01-01/a.gif.tmp-0123", "/media/front/2026-01-01/a.gif.tmp", "/media/front/2026-01-01/rec/segments.csv",
-            "/media/front/2026-01-01/timelapse/samples.bin", "/media/front/notes.txt", "/media/.state/", "/media/.state",
+            "/media/front/2026-01-01/timelapse/samples.bin", "/media/front/notes.txt", "/media/front/db.gif", "/media/.state/", "/media/.state",
         ];
         foreach (var target in targets)
         {
