@@ -37,6 +37,8 @@ public static class MotionSceneBench
 {
     const double Fps = 5;
     static bool Trace;
+    static int MinHeight = MotionMonitor.AnalysisMinHeight;
+    static double? MinArea;
     static readonly string BenchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/motion-bench"));
 
     public static async Task RunAsync(string[] args)
@@ -58,6 +60,9 @@ public static class MotionSceneBench
         Console.WriteLine($"scenes: {data}; events: {outDir}");
         var pairs = new List<string>();
         Trace = args.Contains("--trace");
+        // experiments (offline only): analysis size and min_area other than the defaults
+        if (Opt(args, "--min-height") is { } mh) MinHeight = int.Parse(mh, CultureInfo.InvariantCulture);
+        if (Opt(args, "--min-area") is { } mar) MinArea = double.Parse(mar, CultureInfo.InvariantCulture);
         if (args.Contains("--offline"))
         {
             var stages = args.Contains("--stages");
@@ -108,6 +113,7 @@ public static class MotionSceneBench
     static void Offline(string sceneDir, string eventsPath, bool stages)
     {
         var opts = OptionsFor(sceneDir);
+        if (MinArea is { } ma) opts = opts with { MinArea = ma };
         var tracker = new MotionEventTracker("bench", MotionTrackerSettings.FromOptions(opts));
         var analyser = new MotionAnalyser(MotionSettings.FromOptions(opts));
         var t0 = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
@@ -131,12 +137,12 @@ public static class MotionSceneBench
             if (!analyser.Wants(at)) continue;
             var jpeg = File.ReadAllBytes(files[i]);
             long d0 = Stopwatch.GetTimestamp();
-            gray = Jpeg.DecodeGray(jpeg, MotionMonitor.AnalysisMinHeight, gray);
+            gray = Jpeg.DecodeGray(jpeg, MinHeight, gray);
             decodeTicks += Stopwatch.GetTimestamp() - d0;
             var r = analyser.Analyse(gray.Pixels, gray.Width, gray.Height, gray.Stride, at);
             analysed++;
             if (Trace) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {i / Fps,6:0.0} m={(r.Motion ? 1 : 0)} score={r.Score:0.000} raw={r.RawChangedPercent:0.00} scene={r.SceneChangedPercent:0.0} gain={r.GlobalGain:0.000} off={r.GlobalOffset:0.0} recal={(r.Recalibrated ? 1 : 0)} warm={(r.WarmingUp ? 1 : 0)} boxes={string.Join(";", r.Boxes.Take(3).Select(b => $"{b.X},{b.Y},{b.Width}x{b.Height}:{b.Area}"))}"));
+                $"  {i / Fps,6:0.0} m={(r.Motion ? 1 : 0)} score={r.Score:0.000} raw={r.RawChangedPercent:0.00} scene={r.SceneChangedPercent:0.0} gain={r.GlobalGain:0.000} off={r.GlobalOffset:0.0} thr={r.EffectiveThreshold} recal={(r.Recalibrated ? 1 : 0)} warm={(r.WarmingUp ? 1 : 0)} boxes={string.Join(";", r.Boxes.Take(3).Select(b => $"{b.X},{b.Y},{b.Width}x{b.Height}:{b.Area}"))}"));
             Emit(tracker.Update(r, at));
         }
         Emit(tracker.Tick(t0 + TimeSpan.FromSeconds(files.Length / Fps + 3600)));

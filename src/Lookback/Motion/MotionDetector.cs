@@ -34,6 +34,7 @@ public sealed class MotionDetector
     double _minAreaPercent;
     int _framesSinceReset = -1; // −1: no background yet
     int _streak;
+    double _level = -1, _noise = -1; // smoothed scene brightness and noise (gray levels), −1: not yet seen
     int _clippedCount; // background pixels whose brightness fold clipped (at 0 or 255): unknown until re-learned
 
     /// <summary>Bench hook: when set, Process adds the Stopwatch ticks of each stage (see <see cref="StageNames"/>).</summary>
@@ -170,7 +171,9 @@ public sealed class MotionDetector
         MotionKernels.BackgroundToBytes(_bg, _bgByte, n);
         Mark(3, ref t);
         int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
-        int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, _threshold);
+        int threshold = EffectiveThreshold(fit);
+        r.EffectiveThreshold = threshold;
+        int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, threshold);
         if (_clippedCount > 0) raw -= MotionKernels.ClearClipped(_clipped, _state, _changed, n);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
         Mark(4, ref t);
@@ -236,6 +239,21 @@ public sealed class MotionDetector
     }
 
     /// <summary>
+    /// The per-pixel threshold for this frame: the configured one in a normally lit scene; in a dark one (night, lights
+    /// off) contrast shrinks with the light, so it shrinks too, in proportion to the scene's brightness (smoothed), but
+    /// never below 4σ of the sensor noise seen against the background (nor below a third of the configured value).
+    /// </summary>
+    int EffectiveThreshold(in BrightnessFit fit)
+    {
+        if (!Settings.DarkSceneThreshold) return _threshold;
+        _level = _level < 0 ? fit.Level : _level + (fit.Level - _level) * 0.1;
+        _noise = _noise < 0 ? fit.Noise : _noise + (fit.Noise - _noise) * 0.1;
+        double t = _threshold * Math.Min(1, _level / Settings.NormalBrightness);
+        t = Math.Max(t, Math.Max(4 * _noise, _threshold / 3.0));
+        return Math.Clamp((int)Math.Round(t), 1, _threshold);
+    }
+
+    /// <summary>
     /// Fraction of a sparse grid of unmasked pixels that differ from the background by more than the threshold
     /// beyond its 3x3 min/max: a stricter look than the 5x5 shake tolerance, to notice a scene replaced by another
     /// of similar texture (camera turned, IR switch) that a wide tolerance band would swallow.
@@ -254,6 +272,7 @@ public sealed class MotionDetector
         Array.Clear(_prevState);
         Array.Clear(_clipped);
         _clippedCount = 0;
+        _level = _noise = -1;
         _framesSinceReset = 0;
         _streak = 0;
     }
