@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Lookback.Events;
 
 /// <summary>
-/// One camera's analysis loop at motion.fps: decodes the newest ring frame straight to small gray (libjpeg-turbo
+/// One camera's analysis loop, at most motion.fps, woken by each new ring frame: decodes it straight to small gray (libjpeg-turbo
 /// scaled decode, ≥ 120 px high), runs the detector and the event tracker, and hands notices to the recorder.
 /// When analysis falls behind it simply takes the newest frame: nothing queues.
 /// </summary>
@@ -35,8 +35,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         var opts = camera.Options;
         var period = TimeSpan.FromSeconds(1 / Math.Clamp(opts.Motion.Fps, 0.1, 30));
         var tracker = new MotionEventTracker(camera.Slug, MotionTrackerSettings.FromOptions(opts.Motion));
-        var settings = MotionSettings.FromOptions(opts.Motion);
-        MotionDetector? detector = null;
+        var analyser = new MotionAnalyser(MotionSettings.FromOptions(opts.Motion));
         GrayImage? gray = null;
         long lastSequence = 0;
         // ffmpeg sources deliver small gray frames themselves: no JPEG decode then.
@@ -44,33 +43,49 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         var grayBuffer = Array.Empty<byte>();
         long lastGraySequence = 0;
         using var timer = new PeriodicTimer(period, time);
+        // JPEG cameras: analyse each frame as it arrives (a timer at the camera's own rate would alias: late by up to
+        // a frame, and now and then skipping one), at most motion.fps, and wake at least every tick for off_delay.
+        var minGap = period * 0.8;
+        var lastAnalysedAt = DateTimeOffset.MinValue;
 
-        // One analysis step, whichever way the gray frame came: a new detector when the size changes.
         MotionFrameResult Analyse(ReadOnlySpan<byte> pixels, int width, int height, int stride, DateTimeOffset at)
         {
-            if (detector is null || detector.Width != width || detector.Height != height)
-                detector = new MotionDetector(width, height, settings);
-            detector.Threshold = camera.MotionThreshold;
-            var r = detector.Process(pixels, stride, at.ToUnixTimeMilliseconds());
+            var r = analyser.Analyse(pixels, width, height, stride, at, camera.MotionThreshold);
             Interlocked.Increment(ref _analysed);
             return r;
         }
 
+        async ValueTask<bool> NextAsync()
+        {
+            if (grayProvider is not null) return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
+            try
+            {
+                using var tick = new CancellationTokenSource(period < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : period, time);
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct, tick.Token);
+                await camera.Ring.WaitForFrameAsync(lastSequence, wake.Token).ConfigureAwait(false);
+                var wait = lastAnalysedAt + minGap - time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+            return true;
+        }
+
         try
         {
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            while (await NextAsync().ConfigureAwait(false))
             {
                 var now = time.GetUtcNow();
                 if (camera.MotionEnabled != tracker.Enabled)
                 {
                     recorder.OnNotices(tracker.SetEnabled(camera.MotionEnabled, now));
-                    detector?.Reset();
+                    analyser.Reset();
                 }
                 if (tracker.Enabled)
                 {
                     if (grayProvider is not null)
                     {
-                        if (grayProvider.GrayFrames.TryReadNewer(lastGraySequence, ref grayBuffer, out var gw, out var gh, out var gat, out lastGraySequence))
+                        if (grayProvider.GrayFrames.TryReadNewer(lastGraySequence, ref grayBuffer, out var gw, out var gh, out var gat, out lastGraySequence)
+                            && analyser.Wants(gat))
                         {
                             var r = Analyse(grayBuffer, gw, gh, gw, gat);
                             var notices = tracker.Update(r, gat);
@@ -90,9 +105,10 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                         {
                             var frame = latest[0];
                             lastSequence = frame.Sequence;
-                            gray = Jpeg.DecodeGray(frame.Jpeg.Span, AnalysisMinHeight, gray);
-                            if (gray.Warning is null)
+                            // while quiet, only some frames are analysed (see MotionAnalyser)
+                            if (analyser.Wants(frame.Time) && (gray = Jpeg.DecodeGray(frame.Jpeg.Span, AnalysisMinHeight, gray)).Warning is null)
                             {
+                                lastAnalysedAt = now;
                                 var r = Analyse(gray.Pixels, gray.Width, gray.Height, gray.Stride, frame.Time);
                                 var notices = tracker.Update(r, frame.Time);
                                 recorder.OnFrame(tracker.Active, r, frame);

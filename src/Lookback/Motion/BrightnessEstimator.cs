@@ -1,7 +1,7 @@
 namespace Lookback.Motion;
 
 /// <summary>Global brightness change of a frame against the background: frame ≈ Gain·bg + Offset.</summary>
-internal readonly record struct BrightnessFit(double Gain, double Offset, double InlierFraction, bool Plausible);
+internal readonly record struct BrightnessFit(double Gain, double Offset, double InlierFraction, bool Plausible, double Level = 128, double Noise = 0);
 
 /// <summary>
 /// Fits frame ≈ gain·background + offset on a sparse grid (~1500 samples) with iteratively re-weighted trimming:
@@ -46,7 +46,7 @@ internal sealed class BrightnessEstimator
         Array.Clear(_hist);
         for (int i = 0; i < n; i++) _hist[_c[i] - _b[i] + 255]++;
         double gain = 1, offset = Median(_hist, n) - 255;
-        double inlierFraction = 1;
+        double inlierFraction = 1, level = 128, noise = 0;
         for (int iter = 0; iter < 3; iter++)
         {
             Array.Clear(_hist);
@@ -58,6 +58,7 @@ internal sealed class BrightnessEstimator
                 _hist[Math.Min((int)res, 511)]++;
             }
             double mad = Median(_hist, n);
+            noise = 1.4826 * mad;
             double limit = Math.Max(6, 3 * 1.4826 * mad);
             double sb = 0, sc = 0, sbb = 0, sbc = 0; int m = 0, flips = 0;
             for (int i = 0; i < rs.Length; i++)
@@ -72,12 +73,14 @@ internal sealed class BrightnessEstimator
             if (iter > 0 && flips == 0) break;
             inlierFraction = (double)m / n;
             if (m < 16) break;
-            double mb = sb / m, mc = sc / m, varB = sbb / m - mb * mb, cov = sbc / m - mb * mc;
+            double mb = sb / m, mc = sc / m;
+            level = mc;
+            double varB = sbb / m - mb * mb, cov = sbc / m - mb * mc;
             if (varB < 25) { gain = 1; offset = mc - mb; }   // flat scene: only an offset is observable
             else { gain = cov / varB; offset = mc - gain * mb; }
         }
         bool plausible = gain is >= MinGain and <= MaxGain && inlierFraction >= 0.3;
-        return new(gain, offset, inlierFraction, plausible);
+        return new(gain, offset, inlierFraction, plausible, level, noise);
     }
 
     static int Median(int[] hist, int n)

@@ -17,7 +17,7 @@ public sealed class MotionDetector
     public MotionSettings Settings { get; }
 
     readonly int _n;
-    readonly byte[] _cur, _bgByte, _tmp, _state, _prevState, _activity, _changed, _mask, _rowBuf, _sceneColumns;
+    readonly byte[] _cur, _bgByte, _tmp, _state, _prevState, _activity, _changed, _mask, _rowBuf, _sceneColumns, _clipped;
     readonly ushort[] _bg, _blurTmp;
     readonly int _unmasked;
     readonly string[] _zoneNames;
@@ -34,6 +34,8 @@ public sealed class MotionDetector
     double _minAreaPercent;
     int _framesSinceReset = -1; // −1: no background yet
     int _streak;
+    double _level = -1, _noise = -1; // smoothed scene brightness and noise (gray levels), −1: not yet seen
+    int _clippedCount; // background pixels whose brightness fold clipped (at 0 or 255): unknown until re-learned
 
     /// <summary>Bench hook: when set, Process adds the Stopwatch ticks of each stage (see <see cref="StageNames"/>).</summary>
     internal static long[]? StageTicks;
@@ -52,7 +54,7 @@ public sealed class MotionDetector
         Width = width; Height = height; Settings = settings;
         _n = width * height;
         _cur = new byte[_n]; _bgByte = new byte[_n]; _tmp = new byte[_n];
-        _state = new byte[_n]; _prevState = new byte[_n]; _activity = new byte[_n]; _changed = new byte[_n];
+        _state = new byte[_n]; _prevState = new byte[_n]; _activity = new byte[_n]; _changed = new byte[_n]; _clipped = new byte[_n];
         _rowBuf = new byte[MotionKernels.RowBufferLength(width)];
         _sceneStep = Math.Max(2, (int)Math.Sqrt(_n / 2000.0));
         _sceneColumns = MotionKernels.SampleColumns(width, _sceneStep);
@@ -156,14 +158,23 @@ public sealed class MotionDetector
             return r;
         }
         if (fit.Plausible && (Math.Abs(fit.Gain - 1) * 255 + Math.Abs(fit.Offset) >= 1.0 || Math.Abs(fit.Offset) >= 0.75))
+        {
+            // a light step clips part of the folded background at 0 or 255: its texture is gone there, and when the
+            // exposure recovers a flat model would show "change" for a minute. Those pixels are unknown until re-learned.
+            if (Math.Abs(fit.Gain - 1) * 255 + Math.Abs(fit.Offset) >= 8)
+                _clippedCount += MotionKernels.MarkClipped(_bg, _clipped, n, fit.Gain, fit.Offset);
             MotionKernels.ApplyGain(_bg, n, fit.Gain, fit.Offset);
+        }
         Mark(2, ref t);
 
         // 2. compare with the background's local min/max (shake tolerance)
         MotionKernels.BackgroundToBytes(_bg, _bgByte, n);
         Mark(3, ref t);
         int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
-        int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, _threshold);
+        int threshold = EffectiveThreshold(fit);
+        r.EffectiveThreshold = threshold;
+        int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, threshold);
+        if (_clippedCount > 0) raw -= MotionKernels.ClearClipped(_clipped, _state, _changed, n);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
         Mark(4, ref t);
         r.SceneChangedPercent = 100 * SceneChange();
@@ -222,8 +233,24 @@ public sealed class MotionDetector
         else
             // (the background learns slowly under every pixel that differs, masked or not: _state != 0)
             MotionKernels.UpdateBackground(_cur, _state, _bg, n, _kBg, _kFg);
+        if (_clippedCount > 0) _clippedCount -= MotionKernels.RelearnClipped(_cur, _clipped, _bg, n);
         Mark(10, ref t);
         return r;
+    }
+
+    /// <summary>
+    /// The per-pixel threshold for this frame: the configured one in a normally lit scene; in a dark one (night, lights
+    /// off) contrast shrinks with the light, so it shrinks too, in proportion to the scene's brightness (smoothed), but
+    /// never below 4σ of the sensor noise seen against the background (nor below a third of the configured value).
+    /// </summary>
+    int EffectiveThreshold(in BrightnessFit fit)
+    {
+        if (!Settings.DarkSceneThreshold) return _threshold;
+        _level = _level < 0 ? fit.Level : _level + (fit.Level - _level) * 0.1;
+        _noise = _noise < 0 ? fit.Noise : _noise + (fit.Noise - _noise) * 0.1;
+        double t = _threshold * Math.Min(1, _level / Settings.NormalBrightness);
+        t = Math.Max(t, Math.Max(4 * _noise, _threshold / 3.0));
+        return Math.Clamp((int)Math.Round(t), 1, _threshold);
     }
 
     /// <summary>
@@ -243,6 +270,9 @@ public sealed class MotionDetector
         MotionKernels.ResetBackground(_cur, _bg, _n);
         Array.Clear(_activity);
         Array.Clear(_prevState);
+        Array.Clear(_clipped);
+        _clippedCount = 0;
+        _level = _noise = -1;
         _framesSinceReset = 0;
         _streak = 0;
     }

@@ -428,6 +428,50 @@ internal static class MotionKernels
     }
 
     /// <summary>bg = clamp(gain·bg + offset·256, 0, 255·256): folds a global brightness change into the model.</summary>
+    /// <summary>Marks (clipped = 1) the background pixels that the fold bg·gain + offset would clip at 0 or 255 by
+    /// more than two gray levels; returns how many were newly marked.</summary>
+    public static int MarkClipped(ReadOnlySpan<ushort> bg, Span<byte> clipped, int n, double gain, double offset)
+    {
+        // bg·gain + offset·256 outside [−512, 255·256 + 512] ⇔ bg outside [lo, hi]
+        double lo = (-512 - offset * 256) / gain, hi = (255 * 256 + 512 - offset * 256) / gain;
+        if (lo <= 0 && hi >= 255 * 256) return 0;
+        int marked = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int v = bg[i];
+            if ((v < lo || v > hi) && clipped[i] == 0) { clipped[i] = 1; marked++; }
+        }
+        return marked;
+    }
+
+    /// <summary>Unknown (clipped) background pixels never count as changed; returns how many were cleared.</summary>
+    public static int ClearClipped(ReadOnlySpan<byte> clipped, Span<byte> state, Span<byte> changed, int n)
+    {
+        int cleared = 0;
+        for (int i = 0; i < n; i++)
+            if (clipped[i] != 0)
+            {
+                if (changed[i] != 0) { changed[i] = 0; cleared++; }
+                state[i] = 0;
+            }
+        return cleared;
+    }
+
+    /// <summary>Re-learns unknown background pixels from the current frame where it is not saturated itself
+    /// (3..252); returns how many became known.</summary>
+    public static int RelearnClipped(ReadOnlySpan<byte> cur, Span<byte> clipped, Span<ushort> bg, int n)
+    {
+        int known = 0;
+        for (int i = 0; i < n; i++)
+            if (clipped[i] != 0 && cur[i] is >= 3 and <= 252)
+            {
+                bg[i] = (ushort)(cur[i] << 8);
+                clipped[i] = 0;
+                known++;
+            }
+        return known;
+    }
+
     public static void ApplyGain(Span<ushort> bg, int n, double gain, double offset)
     {
         ref ushort b = ref MemoryMarshal.GetReference(bg);

@@ -51,6 +51,11 @@ public sealed record MotionSettings
     /// <summary>A zone is touched when the changed pixels inside it are at least this fraction of the zone's area
     /// (default 1 %), or at least the pixels of <see cref="MinAreaPercent"/> of the frame, whichever is smaller.</summary>
     public double ZoneMinFraction { get; init; } = 0.01;
+    /// <summary>Lower the per-pixel threshold in dark scenes (night, lights off) in proportion to the scene's
+    /// brightness against <see cref="NormalBrightness"/> (mean gray level, default 110), never below 4σ of the noise
+    /// (default on): a person's contrast shrinks with the light.</summary>
+    public bool DarkSceneThreshold { get; init; } = true;
+    public double NormalBrightness { get; init; } = 110;
     /// <summary>Largest number of boxes reported per frame (largest first; default 16).</summary>
     public int MaxBoxes { get; init; } = 16;
 
@@ -123,6 +128,8 @@ public sealed class MotionFrameResult
     public double RawChangedPercent { get; internal set; }
     /// <summary>Percent of a sparse grid changed beyond a 3x3 tolerance (the recalibration signal; diagnostics).</summary>
     public double SceneChangedPercent { get; internal set; }
+    /// <summary>The per-pixel threshold used for this frame (lower than the configured one in a dark scene).</summary>
+    public int EffectiveThreshold { get; internal set; }
     /// <summary>Capture time of the analysed frame, as given to the detector.</summary>
     public long TimestampMs { get; internal set; }
 
