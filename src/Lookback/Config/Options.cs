@@ -139,6 +139,8 @@ public sealed record MotionOptions
     public double OffDelay { get; init; } = 10;
     public double PreCapture { get; init; } = 3;
     public double PostCapture { get; init; } = 3;
+    /// <summary>Longest motion event, seconds: continuous motion is split into consecutive events (0: no limit).</summary>
+    public double MaxEventSeconds { get; init; } = 120;
     /// <summary>Ignored areas: polygons of (x, y) points in 0..1.</summary>
     public IReadOnlyList<Polygon> Mask { get; init; } = [];
     public IReadOnlyDictionary<string, Polygon> Zones { get; init; } = new Dictionary<string, Polygon>();

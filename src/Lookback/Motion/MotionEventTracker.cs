@@ -1,9 +1,13 @@
 namespace Lookback.Motion;
 
-/// <summary>Timing of motion events (config <c>off_delay</c>, <c>pre_capture</c>, <c>post_capture</c>), seconds.</summary>
-public sealed record MotionTrackerSettings(double OffDelay = 10, double PreCapture = 3, double PostCapture = 3)
+/// <summary>Timing of motion events (config <c>off_delay</c>, <c>pre_capture</c>, <c>post_capture</c>,
+/// <c>max_event_seconds</c>), seconds. An event that has lasted <see cref="MaxEventSeconds"/> ends and motion that goes
+/// on starts the next one (0: no limit).</summary>
+public sealed record MotionTrackerSettings(double OffDelay = 10, double PreCapture = 3, double PostCapture = 3,
+    double MaxEventSeconds = 120)
 {
-    public static MotionTrackerSettings FromOptions(Config.MotionOptions o) => new(o.OffDelay, o.PreCapture, o.PostCapture);
+    public static MotionTrackerSettings FromOptions(Config.MotionOptions o) =>
+        new(o.OffDelay, o.PreCapture, o.PostCapture, o.MaxEventSeconds);
 }
 
 /// <summary>
@@ -36,7 +40,8 @@ public abstract record MotionEventNotice(MotionEvent Event);
 public sealed record MotionEventStarted(MotionEvent Event) : MotionEventNotice(Event);
 /// <summary>A new zone was touched, or a new peak (at most once a second).</summary>
 public sealed record MotionEventUpdated(MotionEvent Event) : MotionEventNotice(Event);
-/// <summary>off_delay passed without motion (or detection was switched off): publish OFF, render the event's GIF.</summary>
+/// <summary>off_delay passed without motion, the event reached max_event_seconds, or detection was switched off:
+/// publish OFF, render the event's GIF.</summary>
 public sealed record MotionEventEnded(MotionEvent Event) : MotionEventNotice(Event);
 
 /// <summary>
@@ -100,6 +105,9 @@ public sealed class MotionEventTracker
         if (!_enabled) return _notices;
         CheckEnd(t);
         if (!r.Motion) return _notices;
+        // continuous motion: the event that reached its maximum length ends here and this frame starts the next one
+        if (_active && _settings.MaxEventSeconds > 0 && t - _start >= TimeSpan.FromSeconds(_settings.MaxEventSeconds))
+            EndEvent(t);
 
         if (!_active)
         {

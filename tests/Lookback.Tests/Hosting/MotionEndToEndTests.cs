@@ -101,4 +101,31 @@ public sealed class MotionEndToEndTests
         var gifPath = row.GetProperty("files").GetProperty("gif").GetProperty("path").GetString()!;
         Assert.Equal(HttpStatusCode.OK, (await h.Http.GetAsync("/" + gifPath)).StatusCode);
     }
+
+    [Fact]
+    public async Task Continuous_motion_is_split_into_closed_events_each_with_a_snapshot_and_a_gif()
+    {
+        await using var scene = await SceneCamera.StartAsync();
+        var motion = new MotionOptions { Enabled = true, Fps = 5, OffDelay = 1.5, PreCapture = 0.5, PostCapture = 0.5, MaxEventSeconds = 2 };
+        await using var h = await AppHarness.StartAsync([AppHarness.Camera("street", scene.Url, interval: 0.2, motion: motion)]);
+        var completed = new List<MotionEventCompleted>();
+        using var sub = h.App.Bus.Subscribe<MotionEventCompleted>(e => { lock (completed) completed.Add(e); });
+        var cam = h.App.Cameras.Find("street")!;
+        await AppHarness.WaitUntilAsync(() => cam.Ring.Count >= 20, TimeSpan.FromSeconds(20), "20 quiet frames");
+
+        scene.ObjectVisible = true;                    // never stops moving: one event would never end
+        await AppHarness.WaitUntilAsync(() => { lock (completed) return completed.Count >= 3; }, TimeSpan.FromSeconds(60),
+            "three closed events while the motion goes on");
+        MotionEventCompleted[] done;
+        lock (completed) done = completed.Take(3).ToArray();
+        foreach (var e in done)
+        {
+            Assert.Null(e.Error);
+            Assert.NotNull(e.Snapshot);
+            Assert.NotNull(e.Gif);
+            Assert.True((e.End - e.Start).TotalSeconds <= 2.01, $"event {e.EventId} lasted {(e.End - e.Start).TotalSeconds} s");
+        }
+        for (int i = 1; i < done.Length; i++) Assert.True(done[i].Start >= done[i - 1].End, "events overlap");
+        Assert.True(cam.Ring.NewestTime > done[^1].End, "the split events closed while the motion went on");
+    }
 }

@@ -57,6 +57,36 @@ public class MotionEventTrackerTests
     }
 
     [Fact]
+    public void Continuous_motion_is_split_into_consecutive_events_of_at_most_max_event_seconds()
+    {
+        var t = new MotionEventTracker("street", new MotionTrackerSettings(OffDelay: 10, MaxEventSeconds: 30));
+        var ended = new List<MotionEvent>();
+        var started = new List<MotionEvent>();
+        for (double s = 0; s <= 100; s += 0.5)
+            foreach (var n in t.Update(Motion(1 + s / 100), At(s)))
+                if (n is MotionEventEnded) ended.Add(n.Event); else if (n is MotionEventStarted) started.Add(n.Event);
+        Assert.Equal(3, ended.Count);                          // at 30, 60, 90
+        Assert.Equal(4, started.Count);
+        for (int i = 0; i < ended.Count; i++)
+        {
+            Assert.Equal(At(30 * i), ended[i].Start);
+            Assert.Equal(At(30 * (i + 1)), ended[i].EndedAt);  // ends at the frame that starts the next one
+            Assert.Equal(At(30 * (i + 1) - 0.5), ended[i].End);
+            Assert.Equal(At(30 * (i + 1)), started[i + 1].Start);
+            Assert.NotEqual(ended[i].EventId, started[i + 1].EventId);
+        }
+        Assert.True(t.Active);
+    }
+
+    [Fact]
+    public void Max_event_seconds_zero_never_splits()
+    {
+        var t = new MotionEventTracker("street", new MotionTrackerSettings(OffDelay: 10, MaxEventSeconds: 0));
+        t.Update(Motion(1), At(0));
+        for (double s = 1; s <= 1000; s += 1) Assert.DoesNotContain(t.Update(Motion(1), At(s)), n => n is MotionEventEnded);
+    }
+
+    [Fact]
     public void Union_box_grows_over_the_event()
     {
         var t = new MotionEventTracker("c", new MotionTrackerSettings());
