@@ -28,7 +28,8 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
     private Task? _task;
     private DateTimeOffset _lastSnapshotDue = DateTimeOffset.MinValue;
     private volatile CameraStatus _status = CameraStatus.Starting;
-    private volatile string? _lastError;
+    private volatile string? _lastError, _previousError;
+    private long _lastErrorTicks;
     private long _lastFrameTicks;
     private long _framesTotal, _bytesTotal, _errorsTotal;
 
@@ -53,6 +54,11 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
     public FrameRing Ring { get; }
     public CameraStatus Status => _status;
     public string? LastError => _lastError;
+    public string? PreviousError => _previousError;
+    public DateTimeOffset? LastErrorAt
+    {
+        get { var t = Interlocked.Read(ref _lastErrorTicks); return t == 0 ? null : new DateTimeOffset(t, TimeSpan.Zero); }
+    }
     public double Fps => _fps.Rate(_time.GetUtcNow());
     public DateTimeOffset? LastFrameAt
     {
@@ -112,8 +118,9 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
         if (_status != CameraStatus.Online)
         {
             _status = CameraStatus.Online;
+            _lastError = null; // recovered: the fault stays in PreviousError / LastErrorAt only
             _log.LogInformation("Camera {Camera} online", Slug);
-            _bus.Publish(new CameraStatusChanged(Slug, CameraStatus.Online, _lastError));
+            _bus.Publish(new CameraStatusChanged(Slug, CameraStatus.Online, null));
         }
         if (capturedAt - _lastSnapshotDue >= _snapshotEvery)
         {
@@ -137,6 +144,8 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
         Interlocked.Increment(ref _errorsTotal);
         var changed = _status != CameraStatus.Offline || _lastError != error;
         _lastError = error;
+        _previousError = error;
+        Interlocked.Exchange(ref _lastErrorTicks, _time.GetUtcNow().UtcTicks);
         if (!changed) return;
         _status = CameraStatus.Offline;
         _log.LogWarning("Camera {Camera} offline: {Error}", Slug, error);

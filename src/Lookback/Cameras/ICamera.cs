@@ -12,7 +12,12 @@ public interface ICamera
     CameraOptions Options { get; }
     FrameRing Ring { get; }
     CameraStatus Status { get; }
+    /// <summary>The current fault; null while online (a recovered camera shows no stale error).</summary>
     string? LastError { get; }
+    /// <summary>When the most recent fault happened (kept after the camera recovered).</summary>
+    DateTimeOffset? LastErrorAt => null;
+    /// <summary>The most recent fault's text, kept after the camera recovered (history; <see cref="LastError"/> is the current one).</summary>
+    string? PreviousError => null;
     /// <summary>Frames per second entering the ring, measured over the last few seconds.</summary>
     double Fps { get; }
     DateTimeOffset? LastFrameAt { get; }

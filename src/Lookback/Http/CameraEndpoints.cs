@@ -22,7 +22,9 @@ public static class CameraEndpoints
         [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
         [property: JsonPropertyName("last_error")] string? LastError,
         [property: JsonPropertyName("motion_enabled")] bool MotionEnabled,
-        [property: JsonPropertyName("motion_threshold")] int MotionThreshold);
+        [property: JsonPropertyName("motion_threshold")] int MotionThreshold,
+        [property: JsonPropertyName("last_error_at")] DateTimeOffset? LastErrorAt = null,
+        [property: JsonPropertyName("previous_error")] string? PreviousError = null);
 
     public static CameraInfo Describe(ICamera c)
     {
@@ -30,7 +32,7 @@ public static class CameraEndpoints
         var span = ring.NewestTime is { } n && ring.OldestTime is { } o ? Math.Round((n - o).TotalSeconds, 2) : 0;
         return new CameraInfo(c.Slug, c.Options.Title, c.Options.Kind.ToString().ToLowerInvariant(),
             c.Status.ToString().ToLowerInvariant(), c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
-            c.MotionEnabled, c.MotionThreshold);
+            c.MotionEnabled, c.MotionThreshold, c.LastErrorAt, c.PreviousError);
     }
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)

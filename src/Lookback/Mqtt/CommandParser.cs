@@ -38,6 +38,16 @@ public static class CommandParser
 
     public static ParsedCommand Parse(string camera, string action, ReadOnlySpan<byte> payload, RenderOrigin origin = RenderOrigin.Mqtt)
     {
+        // Whatever the reader throws on (lone surrogates, nesting, anything not foreseen) is an answer, not a crash.
+        try { return ParseCore(camera, action, payload, origin); }
+        catch (Exception ex) when (ex is InvalidOperationException or JsonException or FormatException or ArgumentException or OverflowException)
+        {
+            return new() { Camera = camera, Action = action, Error = $"payload: cannot be read ({ex.Message})" };
+        }
+    }
+
+    private static ParsedCommand ParseCore(string camera, string action, ReadOnlySpan<byte> payload, RenderOrigin origin)
+    {
         ParsedCommand Fail(string error, string? rid = null) => new() { Camera = camera, Action = action, Error = error, RequestId = rid };
         if (payload.Length > MaxPayloadBytes) return Fail($"payload: too large ({payload.Length} bytes, at most {MaxPayloadBytes})");
         if (!Utf8.IsValid(payload)) return Fail("payload: not valid UTF-8");
@@ -74,7 +84,9 @@ public static class CommandParser
             {
                 switch (ridEl.ValueKind)
                 {
-                    case JsonValueKind.String: rid = ridEl.GetString(); break;
+                    case JsonValueKind.String:
+                        if (!TryGetText(ridEl, out rid)) return Fail("request_id: not valid text (a lone UTF-16 surrogate escape)");
+                        break;
                     case JsonValueKind.Number: rid = ridEl.GetRawText(); break;
                     case JsonValueKind.Null: break;
                     default: return Fail("request_id: must be a string or a number");
@@ -106,6 +118,13 @@ public static class CommandParser
             if (kind == RenderKind.Moment && (req.Before ?? 1) + (req.After ?? 1) <= 0) return Fail("before: before + after must be more than 0", rid);
             return new() { Camera = camera, Action = action, Render = req, RequestId = rid };
         }
+    }
+
+    /// <summary>The string value, or false when its escapes decode to invalid UTF-16 (e.g. "\ud800" alone).</summary>
+    private static bool TryGetText(JsonElement el, out string? text)
+    {
+        try { text = el.GetString(); return true; }
+        catch (InvalidOperationException) { text = null; return false; }
     }
 }
 

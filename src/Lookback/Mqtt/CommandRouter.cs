@@ -78,55 +78,89 @@ public sealed class CommandRouter
     public long Handled => Interlocked.Read(ref _handled);
     private long _handled;
 
-    /// <summary>Handles a message when it is a command topic (returns at once; renders run on tasks).</summary>
+    /// <summary>Accepted render commands are journaled here until answered (null: no journal).</summary>
+    public CommandJournal? Journal { get; init; }
+    /// <summary>Warnings about bad commands: at most 20 a minute, then one "suppressed" line.</summary>
+    public LogThrottle LogLimit { get; init; } = new();
+
+    /// <summary>
+    /// Handles a message when it is a command topic (returns at once; renders run on tasks). Every command gets a
+    /// result, whatever its payload: nothing it carries can throw out of here.
+    /// </summary>
     public bool TryHandle(IncomingMessage m)
     {
         if (!_t.TryParseCommand(m.Topic, out var cam, out var action)) return false;
+        try { Handle(m, cam, action); }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "MQTT command {Topic} failed", LogText.Topic(m.Topic));
+            Reply(ParsedError(cam, action, "internal error: " + ex.Message, null), m);
+        }
+        return true;
+    }
+
+    private void Handle(IncomingMessage m, string cam, string action)
+    {
         var camera = _cameras.Find(cam);
         if (camera == null)
         {
-            if (_ownedElsewhere(cam)) { _log.LogDebug("Command for camera {Camera} of another node ignored", cam); return true; }
-            _log.LogWarning("MQTT command {Topic}: unknown camera '{Camera}'", m.Topic, cam);
+            if (_ownedElsewhere(cam)) { _log.LogDebug("Command for camera {Camera} of another node ignored", LogText.Topic(cam)); return; }
+            Warn(m.Topic, "unknown camera");
             Reply(ParsedError(cam, action, $"unknown camera '{cam}'", null), m);
-            return true;
+            return;
         }
         if (m.Retain && action is "snapshot" or "gif" or "moment")
         {
-            _log.LogWarning("MQTT command {Topic} was retained; ignored (publish commands without retain)", m.Topic);
-            return true;
+            Warn(m.Topic, "was retained; ignored (publish commands without retain)");
+            return;
         }
         var cmd = CommandParser.Parse(cam, action, m.Payload.Span);
         if (!cmd.Ok)
         {
-            _log.LogWarning("MQTT command {Topic}: {Error}", m.Topic, cmd.Error);
+            Warn(m.Topic, cmd.Error!);
             Reply(ParsedError(cam, action, cmd.Error!, cmd.RequestId), m);
-            return true;
+            return;
         }
         if (cmd.MotionEnabled is { } on)
         {
             camera.MotionEnabled = on;
             SettingsChanged(cam, action, m);
-            return true;
+            return;
         }
         if (cmd.MotionThreshold is { } th)
         {
             camera.MotionThreshold = th;
             SettingsChanged(cam, action, m);
-            return true;
+            return;
         }
         var req = cmd.Render!;
         if (!_slots.Wait(0))
         {
             Reply(RenderResult.Busy(req, 1), m);
-            return true;
+            return;
         }
         Enter();
+        var journalId = Journal?.Accept(new JournalEntry(cam, RenderResult.KindName(req.Kind), req.RequestId, m.ResponseTopic, m.CorrelationData));
         _ = Task.Run(async () =>
         {
             try { await ExecuteAsync(req, m).ConfigureAwait(false); }
-            finally { _slots.Release(); Leave(); }
+            finally { if (journalId is { } id) Journal!.Done(id); _slots.Release(); Leave(); }
         });
-        return true;
+    }
+
+    /// <summary>A warning about a bad command, rate-limited; the topic is cut when long.</summary>
+    private void Warn(string topic, string error)
+    {
+        if (!LogLimit.TryEnter(out var suppressed)) return;
+        if (suppressed > 0) _log.LogWarning("MQTT: {Count} more lines about bad commands suppressed", suppressed);
+        _log.LogWarning("MQTT command {Topic}: {Error}", LogText.Topic(topic), error);
+    }
+
+    /// <summary>Logs the count of suppressed warnings once their minute is over (called by the bridge's tick).</summary>
+    public void FlushSuppressedWarnings()
+    {
+        var n = LogLimit.TakeSuppressed();
+        if (n > 0) _log.LogWarning("MQTT: {Count} more lines about bad commands suppressed", n);
     }
 
     /// <summary>Completes when no command is running.</summary>

@@ -52,6 +52,8 @@ public sealed class MqttBridge : IAsyncDisposable
     /// <summary>Created by <see cref="StartAsync"/> under storage.path/.outbox.</summary>
     public Outbox Outbox { get; private set; } = null!;
     public OutboxOptions OutboxOptions { get; init; } = new();
+    /// <summary>Accepted render commands not answered yet (created by <see cref="StartAsync"/> under storage.path/.state).</summary>
+    public CommandJournal Journal { get; private set; } = null!;
     /// <summary>Home Assistant birth → re-publish after a random delay in [0, this].</summary>
     public TimeSpan BirthDelayMax { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Period of the state refresh (per-camera state is throttled to the same period).</summary>
@@ -69,8 +71,12 @@ public sealed class MqttBridge : IAsyncDisposable
         _results = new ResultPublisher(Topics, Outbox);
         _states = new StatePublisher(Topics, _cameras, _renders, Retained, _version, _loggers.CreateLogger<StatePublisher>(), _fitter)
             { StateInterval = StateInterval };
-        _commands = new CommandRouter(Topics, _cameras, _renders, _results, _bus, _loggers.CreateLogger<CommandRouter>(), OwnedByAnotherNode);
-        _triggers = new TriggerRouter(_options.Triggers, _cameras, _renders, _results, _loggers.CreateLogger<TriggerRouter>());
+        Journal = new CommandJournal(Path.Combine(_options.Storage.Path, ".state", "commands.journal"), _log);
+        AnswerInterrupted(Journal.Recover());
+        _commands = new CommandRouter(Topics, _cameras, _renders, _results, _bus, _loggers.CreateLogger<CommandRouter>(), OwnedByAnotherNode)
+            { Journal = Journal };
+        _triggers = new TriggerRouter(_options.Triggers, _cameras, _renders, _results, _loggers.CreateLogger<TriggerRouter>())
+            { Journal = Journal };
 
         // Retained values, in the order they are re-published: discovery, then states, then the camera list.
         Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version)));
@@ -119,6 +125,17 @@ public sealed class MqttBridge : IAsyncDisposable
         Outbox.Flush();
         if (Outbox.Count > 0) _log.LogInformation("MQTT: {Count} undelivered messages kept in the outbox", Outbox.Count);
         Outbox.Dispose();
+        Journal.Dispose();
+    }
+
+    /// <summary>Commands the previous run accepted and never answered (it was killed): status error "interrupted".</summary>
+    private void AnswerInterrupted(IReadOnlyList<JournalEntry> interrupted)
+    {
+        if (interrupted.Count == 0) return;
+        _log.LogWarning("MQTT: {Count} command(s) were interrupted by the last stop; answering them \"interrupted\"", interrupted.Count);
+        foreach (var e in interrupted)
+            _results!.PublishResult(new RenderResult { Camera = e.Camera, Kind = e.Kind, Status = "error", Error = "interrupted", RequestId = e.RequestId },
+                e.ResponseTopic, e.CorrelationData);
     }
 
     public async ValueTask DisposeAsync()
@@ -234,7 +251,7 @@ public sealed class MqttBridge : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                try { _states!.Tick(); } catch (Exception ex) { _log.LogError(ex, "MQTT state refresh failed"); }
+                try { _states!.Tick(); _commands!.FlushSuppressedWarnings(); } catch (Exception ex) { _log.LogError(ex, "MQTT state refresh failed"); }
             }
         }
         catch (OperationCanceledException) { }

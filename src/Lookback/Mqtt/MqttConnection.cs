@@ -130,18 +130,18 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
         {
             var r = await _client.PublishAsync(message, ct).ConfigureAwait(false);
             if (r.IsSuccess || r.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers) return PublishOutcome.Acked;
-            _log.LogWarning("Broker rejected a message on {Topic}: {Reason} {Text}", message.Topic, r.ReasonCode, r.ReasonString);
+            _log.LogWarning("Broker rejected a message on {Topic}: {Reason} {Text}", LogText.Topic(message.Topic), r.ReasonCode, r.ReasonString);
             return PublishOutcome.Rejected;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
         catch (Exception ex) when (ex is NotSupportedException or ArgumentException or MqttProtocolViolationException)
         {
-            _log.LogWarning("Message on {Topic} cannot be sent: {Error}", message.Topic, ex.Message);
+            _log.LogWarning("Message on {Topic} cannot be sent: {Error}", LogText.Topic(message.Topic), ex.Message);
             return PublishOutcome.Rejected;
         }
         catch (Exception ex)
         {
-            _log.LogDebug("Publish on {Topic} not completed: {Error}", message.Topic, ex.Message);
+            _log.LogDebug("Publish on {Topic} not completed: {Error}", LogText.Topic(message.Topic), ex.Message);
             return PublishOutcome.NotSent;
         }
     }
@@ -366,7 +366,7 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
         var msg = new IncomingMessage(m.Topic, m.Payload.IsEmpty ? ReadOnlyMemory<byte>.Empty : m.Payload.ToArray(), m.Retain,
             string.IsNullOrEmpty(m.ResponseTopic) ? null : m.ResponseTopic, m.CorrelationData);
         try { MessageReceived?.Invoke(msg); }
-        catch (Exception ex) { _log.LogError(ex, "MQTT: handler for {Topic} failed", m.Topic); }
+        catch (Exception ex) { _log.LogError(ex, "MQTT: handler for {Topic} failed", LogText.Topic(m.Topic)); }
         return Task.CompletedTask;
     }
 

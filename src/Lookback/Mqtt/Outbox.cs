@@ -142,7 +142,7 @@ public sealed class Outbox : IDisposable
                 try { msg = head.ToMqtt(); }
                 catch (Exception ex)
                 {
-                    _log.LogWarning("Outbox: dropping unsendable message on {Topic}: {Error}", head.Topic, ex.Message);
+                    _log.LogWarning("Outbox: dropping unsendable message on {Topic}: {Error}", LogText.Topic(head.Topic), ex.Message);
                     Complete(head);
                     continue;
                 }
@@ -157,7 +157,7 @@ public sealed class Outbox : IDisposable
                     continue;
                 }
                 if (outcome == PublishOutcome.Rejected)
-                    _log.LogWarning("Outbox: broker rejected message {Seq} on {Topic}; dropped", head.Sequence, msg.Topic);
+                    _log.LogWarning("Outbox: broker rejected message {Seq} on {Topic}; dropped", head.Sequence, LogText.Topic(msg.Topic));
                 Complete(head);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }

@@ -103,6 +103,7 @@ public sealed class StatePublisher
             ["buffered_frames"] = ring.Count,
             ["last_frame_at"] = c.LastFrameAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
             ["last_error"] = err,
+            ["last_error_at"] = c.LastErrorAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
             ["motion"] = new JsonObject
             {
                 ["enabled"] = c.MotionEnabled,

@@ -22,6 +22,11 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
     private readonly object _gate = new();
     private TaskCompletionSource _idle = Done();
 
+    /// <summary>Accepted trigger renders are journaled here until answered (null: no journal).</summary>
+    public CommandJournal? Journal { get; init; }
+    /// <summary>"Trigger fired" lines: at most 60 a minute (a flood of matching messages must not flood the log).</summary>
+    public LogThrottle LogLimit { get; init; } = new(60, TimeSpan.FromMinutes(1));
+
     public IReadOnlyList<string> Subscriptions => [.. triggers.Select(t => t.Topic).Distinct()];
     public long Fired => Interlocked.Read(ref _fired);
     private long _fired;
@@ -43,7 +48,7 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
             }
             return true;
         }
-        catch (JsonException) { return false; }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) { return false; } // e.g. a lone surrogate escape
     }
 
     /// <summary>Handles a message on any trigger topic; returns true when at least one trigger fired.</summary>
@@ -57,7 +62,11 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
             fired = true;
             Interlocked.Increment(ref _fired);
             var rid = $"trigger-{_clock().ToUnixTimeMilliseconds()}";
-            logger.LogInformation("Trigger {Topic}: {Action} on {Cameras}", m.Topic, trig.Action, string.Join(", ", trig.Cameras));
+            if (LogLimit.TryEnter(out var suppressed))
+            {
+                if (suppressed > 0) logger.LogInformation("Triggers: {Count} more lines suppressed", suppressed);
+                logger.LogInformation("Trigger {Topic}: {Action} on {Cameras}", LogText.Topic(m.Topic), trig.Action, string.Join(", ", trig.Cameras));
+            }
             foreach (var cam in trig.Cameras)
             {
                 if (cameras.Find(cam) == null)
@@ -69,6 +78,7 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
                     results.PublishEvent(cam, new JsonObject { ["event_type"] = "ring", ["camera"] = cam, ["request_id"] = rid });
                 var req = new RenderRequest { Camera = cam, Kind = trig.Action, RequestId = rid, Origin = RenderOrigin.Trigger };
                 Enter();
+                var journalId = Journal?.Accept(new JournalEntry(cam, RenderResult.KindName(req.Kind), rid));
                 _ = Task.Run(async () =>
                 {
                     try
@@ -81,7 +91,7 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
                         results.PublishReady(r);
                     }
                     catch (Exception ex) { logger.LogError(ex, "Trigger render for {Camera} failed", cam); }
-                    finally { Leave(); }
+                    finally { if (journalId is { } id) Journal!.Done(id); Leave(); }
                 });
             }
         }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
@@ -12,7 +11,7 @@ public sealed record RenderQueueOptions
 {
     /// <summary>Renders running at once (default: processor count).</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
-    /// <summary>Jobs waiting for a worker before requests are answered busy (default 2 × workers).</summary>
+    /// <summary>Jobs waiting for a worker per camera and origin (one lane) before that lane's requests are answered busy (default 2 × workers).</summary>
     public int? Capacity { get; init; }
     /// <summary>Smallest retry_after answered when busy, seconds.</summary>
     public int MinRetryAfterSeconds { get; init; } = 2;
@@ -24,8 +23,9 @@ public sealed record RenderQueueOptions
 }
 
 /// <summary>
-/// The render service: validates, then queues in a bounded channel served by a fixed number of workers.
-/// A full queue answers <c>busy</c> at once. Moments wait for their "after" frames BEFORE they take a queue slot
+/// The render service: validates, then queues in a <see cref="FairQueue{TKey,T}"/> served by a fixed number of workers:
+/// one bounded lane per camera and origin (HTTP, MQTT, trigger, motion), lanes served round robin, so a flood from one
+/// origin on one camera only fills its own lane and never makes the others wait behind it. A full lane answers <c>busy</c> at once. Moments wait for their "after" frames BEFORE they take a queue slot
 /// or a worker. Every request (ok, error, busy, cancelled) publishes one <see cref="RenderCompleted"/>.
 /// </summary>
 public sealed class RenderQueue : IRenderService, IAsyncDisposable
@@ -46,7 +46,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly FfmpegProcess? _ffmpeg;
-    private readonly Channel<Job> _channel;
+    private readonly FairQueue<(string Camera, RenderOrigin Origin), Job> _queue;
     private readonly Task[] _workers;
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _stopWaits = new();
@@ -66,10 +66,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
         _ffmpeg = (engine as RenderEngine)?.Ffmpeg;
         Workers = Math.Max(1, _options.Workers);
         Capacity = Math.Max(1, _options.Capacity ?? 2 * Workers);
-        _channel = Channel.CreateBounded<Job>(new BoundedChannelOptions(Capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, SingleReader = false, SingleWriter = false,
-        });
+        _queue = new FairQueue<(string, RenderOrigin), Job>(Capacity);
         _workers = Enumerable.Range(0, Workers).Select(_ => Task.Run(WorkerAsync)).ToArray();
     }
 
@@ -86,7 +83,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
     public int Capacity { get; }
     public RenderMetrics Metrics { get; } = new();
     /// <summary>Jobs waiting for a worker.</summary>
-    public int Queued => _channel.Reader.Count;
+    public int Queued => _queue.Count;
     /// <summary>Jobs being rendered now.</summary>
     public int Running => Volatile.Read(ref _running);
     /// <summary>Moments waiting for their "after" frames (not yet queued).</summary>
@@ -112,24 +109,25 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
             if (Interlocked.Increment(ref _waitingMoments) > _options.MaxWaitingMoments)
             {
                 Interlocked.Decrement(ref _waitingMoments);
-                return Publish(request, plan, Busy(request), start);
+                return Publish(request, plan, Busy(request, Queued), start);
             }
             try
             {
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopWaits.Token);
                 await WaitForAfterAsync(plan, linked.Token).ConfigureAwait(false);
-                await _channel.Writer.WriteAsync(job, linked.Token).ConfigureAwait(false);
+                // Waiting moments are bounded by MaxWaitingMoments; once their frames are in they always get a place.
+                if (!_queue.TryWrite(Lane(plan), job, overCapacity: true)) throw new OperationCanceledException("shutting down");
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+            catch (OperationCanceledException)
             {
                 if (ct.IsCancellationRequested) { Complete(job, RenderResult.Failed(request, "cancelled")); throw; }
                 return Complete(job, RenderResult.Failed(request, "shutting down"));
             }
             finally { Interlocked.Decrement(ref _waitingMoments); }
         }
-        else if (!_channel.Writer.TryWrite(job))
+        else if (!_queue.TryWrite(Lane(plan), job))
         {
-            return Publish(request, plan, _stopping ? RenderResult.Failed(request, "shutting down") : Busy(request), start);
+            return Publish(request, plan, _stopping ? RenderResult.Failed(request, "shutting down") : Busy(request, _queue.CountOf(Lane(plan))), start);
         }
 
         try
@@ -174,7 +172,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
 
     private async Task WorkerAsync()
     {
-        await foreach (var job in _channel.Reader.ReadAllAsync().ConfigureAwait(false))
+        while (await _queue.ReadAsync().ConfigureAwait(false) is (true, var job))
         {
             var r = job.Plan.Request;
             if (_abort.IsCancellationRequested) { Complete(job, RenderResult.Failed(r, "shutting down")); continue; }
@@ -226,12 +224,14 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
         return result;
     }
 
-    private RenderResult Busy(RenderRequest request)
+    private static (string, RenderOrigin) Lane(RenderPlan plan) => (plan.Camera.Slug, plan.Request.Origin);
+
+    private RenderResult Busy(RenderRequest request, int queuedAhead)
     {
         // Rough wait until a slot frees: the average render time × jobs ahead per worker.
         var n = Interlocked.Read(ref _finishedCount);
         var avgMs = n == 0 ? 1000.0 : Interlocked.Read(ref _finishedMs) / (double)n;
-        var ahead = Queued + Running;
+        var ahead = queuedAhead + Running;
         var seconds = (int)Math.Ceiling(avgMs * ahead / Workers / 1000.0);
         return RenderResult.Busy(request, Math.Clamp(seconds, _options.MinRetryAfterSeconds, 60));
     }
@@ -245,7 +245,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
         if (_stopping) { await Task.WhenAll(_workers).ConfigureAwait(false); return; }
         _stopping = true;
         _stopWaits.Cancel();
-        _channel.Writer.TryComplete();
+        _queue.Complete();
         var all = Task.WhenAll(_workers);
         if (await Task.WhenAny(all, Task.Delay(grace)).ConfigureAwait(false) != all)
         {

@@ -6,7 +6,8 @@ namespace Lookback.Sources;
 /// Reads a <c>multipart/x-mixed-replace</c> stream and delivers frames sampled to <see cref="CameraOptions.Interval"/>:
 /// the first frame, then each frame that arrives at least 90% of the interval after the last delivered one. Reconnects
 /// with <see cref="Backoff"/> (reset once a frame was delivered). No bytes for <see cref="CameraOptions.Timeout"/> seconds
-/// is a stall: reported, then reconnect.
+/// is a stall: reported, then reconnect. Bytes without a complete frame for <see cref="CameraOptions.Timeout"/> seconds
+/// (a camera trickling a few bytes a second) are reported as "no complete frame in N s", then reconnect.
 /// </summary>
 public sealed class MjpegSource : IFrameSource
 {
@@ -66,6 +67,12 @@ public sealed class MjpegSource : IFrameSource
             stalled = true;
             try { conn.Cancel(); } catch (ObjectDisposedException) { }
         }, null, _http.Timeout, Timeout.InfiniteTimeSpan);
+        var noFrame = false;
+        using var frameWatch = _time.CreateTimer(_ =>
+        {
+            noFrame = true;
+            try { conn.Cancel(); } catch (ObjectDisposedException) { }
+        }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         try
         {
             using var resp = await _http.GetAsync(conn.Token).ConfigureAwait(false);
@@ -81,6 +88,7 @@ public sealed class MjpegSource : IFrameSource
             {
                 streaming = true;
                 watchdog.Change(_http.Timeout, Timeout.InfiniteTimeSpan);
+                frameWatch.Change(_http.Timeout, Timeout.InfiniteTimeSpan);
                 while (true)
                 {
                     var n = await stream.ReadAsync(parser.GetMemory(32 * 1024), conn.Token).ConfigureAwait(false);
@@ -88,13 +96,17 @@ public sealed class MjpegSource : IFrameSource
                     if (n == 0)
                         return _http.Message(parser.InFrame ? "connection closed mid-frame" : "stream ended (camera closed the connection)");
                     parser.Advance(n);
-                    Drain(parser, sink);
+                    if (Drain(parser, sink) > 0) frameWatch.Change(_http.Timeout, Timeout.InfiniteTimeSpan);
                 }
             }
         }
         catch (Exception) when (ct.IsCancellationRequested)
         {
             throw new OperationCanceledException(ct);
+        }
+        catch (Exception) when (noFrame && !stalled)
+        {
+            return _http.Message($"no complete frame in {_http.TimeoutSeconds:0.###} s");
         }
         catch (Exception) when (stalled)
         {
@@ -111,15 +123,18 @@ public sealed class MjpegSource : IFrameSource
         }
     }
 
-    private void Drain(MjpegParser parser, IFrameSink sink)
+    /// <summary>Reads every complete part; returns how many complete frames there were (delivered or skipped).</summary>
+    private int Drain(MjpegParser parser, IFrameSink sink)
     {
+        var complete = 0;
         while (true)
         {
             var problems = parser.OversizeParts + parser.InvalidParts;
             var got = parser.TryRead(out var jpeg);
             if (parser.OversizeParts + parser.InvalidParts != problems && parser.LastProblem is { } p)
                 ReportProblem(sink, p, _time.GetTimestamp());
-            if (!got) return;
+            if (!got) return complete;
+            complete++;
             FramesReceived++;
             var now = _time.GetTimestamp();
             if (_lastDelivered is long last && now - last < _minGapTicks) continue;

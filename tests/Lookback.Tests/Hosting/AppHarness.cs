@@ -28,9 +28,9 @@ public sealed class AppHarness : IAsyncDisposable
 
     public static async Task<AppHarness> StartAsync(IReadOnlyList<CameraOptions> cameras, MqttOptions? mqtt = null,
         HostSettings? settings = null, IReadOnlyList<TriggerOptions>? triggers = null, string nodeId = "lookback",
-        Func<LookbackOptions, LookbackOptions>? configure = null)
+        Func<LookbackOptions, LookbackOptions>? configure = null, string? storage = null)
     {
-        var storage = Directory.CreateTempSubdirectory("lookback-e2e-").FullName;
+        storage ??= Directory.CreateTempSubdirectory("lookback-e2e-").FullName;
         var log = new StringWriter();
         var options = new LookbackOptions
         {
