@@ -272,13 +272,18 @@ public class AddonManifestTests
         var functions = string.Join("\n", nodes.Where(n => Type(n) == "function").Select(n => n.GetProperty("func").GetString()));
         Assert.Contains("/gif/set", functions);
         Assert.Contains("request_id", functions);
-        // The chain: result -> match -> http request -> debug.
+        // The chain: result -> match -> http request -> check the download (statusCode) -> debug.
         var resultIn = nodes.Single(n => Type(n) == "mqtt in" && n.GetProperty("topic").GetString()!.EndsWith("/result"));
         var next = byId[resultIn.GetProperty("wires")[0][0].GetString()!];
         Assert.Equal("function", Type(next));
         var http = byId[next.GetProperty("wires")[0][0].GetString()!];
         Assert.Equal("http request", Type(http));
-        Assert.Equal("debug", Type(byId[http.GetProperty("wires")[0][0].GetString()!]));
+        var check = byId[http.GetProperty("wires")[0][0].GetString()!];
+        Assert.Equal("function", Type(check));
+        Assert.Contains("statusCode", check.GetProperty("func").GetString());
+        var debug = byId[check.GetProperty("wires")[0][0].GetString()!];
+        Assert.Equal("debug", Type(debug));
+        Assert.Equal("summary", debug.GetProperty("complete").GetString());
         Assert.Contains(nodes, n => Type(n) == "mqtt out");
     }
 }
