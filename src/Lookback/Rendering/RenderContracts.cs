@@ -26,6 +26,11 @@ public sealed record RenderRequest
     public DateTimeOffset? To { get; init; }
     /// <summary>cctv-gif-buffer: seconds each GIF frame is shown (sets the output frame rate to 1/interval).</summary>
     public double? FrameInterval { get; init; }
+    /// <summary>
+    /// GIF (also a moment's GIF): start with the frame at <see cref="RequestedAt"/> (a doorbell press), shown once before
+    /// the seconds that led up to it, so a phone that does not animate GIFs shows the press. Doorbell triggers set it.
+    /// </summary>
+    public bool LeadFrame { get; init; }
     /// <summary>When the request was made (the moment's reference point). Set by the queue when null.</summary>
     public DateTimeOffset? RequestedAt { get; init; }
 }
