@@ -34,22 +34,19 @@ class Loader(yaml.SafeLoader):
 Loader.add_constructor("!input", lambda loader, node: Input(loader.construct_scalar(node)))
 
 
-class DictResult(dict):
-    def __init__(self, value, text):
-        super().__init__(value)
-        self._text = text
+def result_wrapper(base):
+    """HA's ResultWrapper: the parsed value, whose str() is the text it was rendered from."""
+    class Wrapped(base):
+        def __init__(self, value, text):
+            super().__init__(value)
+            self._text = text
 
-    def __str__(self):
-        return self._text
+        def __str__(self):
+            return self._text
+    return Wrapped
 
 
-class ListResult(list):
-    def __init__(self, value, text):
-        super().__init__(value)
-        self._text = text
-
-    def __str__(self):
-        return self._text
+DictResult, ListResult = result_wrapper(dict), result_wrapper(list)
 
 
 NUMERIC = re.compile(r"^(-?(?:(?:[1-9]\d*)|0)(?:\.\d*)?)$")
@@ -79,24 +76,21 @@ def parse(text):
     return result
 
 
+def walk(node, leaf):
+    """Applies leaf to every scalar of a YAML tree (dicts and lists rebuilt)."""
+    if isinstance(node, dict):
+        return {k: walk(v, leaf) for k, v in node.items()}
+    if isinstance(node, list):
+        return [walk(v, leaf) for v in node]
+    return leaf(node)
+
+
 def render(value, ctx):
-    if isinstance(value, str):
-        return parse(env.from_string(value).render(**ctx))
-    if isinstance(value, dict):
-        return {k: render(v, ctx) for k, v in value.items()}
-    if isinstance(value, list):
-        return [render(v, ctx) for v in value]
-    return value
+    return walk(value, lambda v: parse(env.from_string(v).render(**ctx)) if isinstance(v, str) else v)
 
 
 def resolve(node, inputs):
-    if isinstance(node, Input):
-        return inputs[node.name]
-    if isinstance(node, dict):
-        return {k: resolve(v, inputs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [resolve(v, inputs) for v in node]
-    return node
+    return walk(node, lambda v: inputs[v.name] if isinstance(v, Input) else v)
 
 
 def load(path, given):
