@@ -130,8 +130,19 @@ public static class AddonMode
         return options with
         {
             Storage = storage with { Path = path, MediaUrl = mediaUrl },
-            Http = http with { Listen = "0.0.0.0", Port = IngressPort, PublicUrl = publicUrl },
+            Http = http with { Listen = "0.0.0.0", Port = IngressPort, PublicUrl = publicUrl, UiUrl = IngressUrl(env.HostName) },
         };
+    }
+
+    /// <summary>
+    /// The Home Assistant link that opens this add-on's ingress panel: <c>homeassistant://hassio/ingress/&lt;repo&gt;_&lt;slug&gt;</c>.
+    /// The container host name is <c>&lt;repo&gt;-&lt;slug&gt;</c> (addon.md §5), so the first '-' becomes '_'.
+    /// </summary>
+    public static string IngressUrl(string hostName)
+    {
+        var i = hostName.IndexOf('-');
+        var slug = i > 0 ? hostName[..i] + "_" + hostName[(i + 1)..] : "local_lookback";
+        return "homeassistant://hassio/ingress/" + slug;
     }
 
     /// <summary>"/media/local/x/y" for a storage path "/media/x/y"; null outside /media (Home Assistant does not serve it).</summary>

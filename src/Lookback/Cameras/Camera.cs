@@ -138,6 +138,15 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
     public Recording.SegmentRecorder? Recorder { get; init; }
     /// <summary>The camera's source (tests, diagnostics).</summary>
     public IFrameSource Source => _source;
+    public CameraKind DetectedKind => Options.Kind != CameraKind.Auto ? Options.Kind : _source switch
+    {
+        AutoSource a => a.Detected,
+        StreamSource s => s.InputKind == StreamInputKind.Usb ? CameraKind.Usb : CameraKind.Rtsp,
+        Sources.Folder.FolderSource => CameraKind.Folder,
+        SnapshotSource => CameraKind.Snapshot,
+        MjpegSource => CameraKind.Mjpeg,
+        _ => CameraKind.Auto,
+    };
 
     public void OnError(string error)
     {

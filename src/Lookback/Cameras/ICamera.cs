@@ -25,6 +25,8 @@ public interface ICamera
     bool MotionEnabled { get; set; }
     /// <summary>Runtime per-pixel threshold (motion_threshold/set), 1..255, persisted across restarts.</summary>
     int MotionThreshold { get; set; }
+    /// <summary>What the camera turned out to be: the configured kind, or what <c>auto</c> detected (Auto until known).</summary>
+    CameraKind DetectedKind => Options.Kind;
 }
 
 /// <summary>The configured cameras by slug.</summary>

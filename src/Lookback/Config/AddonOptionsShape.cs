@@ -30,7 +30,7 @@ internal sealed class AddonOptionsShape
     internal static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls"];
     internal static readonly string[] CameraKeys =
     [
-        "slug", "name", "url", "kind", "interval", "store", "buffer_seconds", "auth", "username", "password",
+        "slug", "name", "area", "url", "kind", "interval", "store", "buffer_seconds", "auth", "username", "password",
         "motion_enabled", "motion_fps", "motion_threshold", "motion_min_area", "motion_off_delay", "motion_pre_capture",
         "motion_post_capture", "motion_max_event_seconds", "motion_mask", "motion_zones", "gif_seconds", "gif_fps", "gif_width",
         "transport", "record", "segment_seconds", "time_pattern", "events_from", "timelapse",

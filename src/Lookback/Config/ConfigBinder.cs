@@ -23,7 +23,7 @@ internal sealed partial class ConfigBinder(bool addon)
     private static readonly string[] StorageKeys = ["path", "media_url", "retain_days", "max_bytes"];
     private static readonly string[] CameraKeys =
     [
-        "name", "url", "kind", "interval", "store", "buffer_seconds", "max_buffer_bytes", "auth", "username", "password",
+        "name", "area", "url", "kind", "interval", "store", "buffer_seconds", "max_buffer_bytes", "auth", "username", "password",
         "timeout", "max_frame_bytes", "timestamp", "motion", "gif",
         "time_pattern", "events_from", "timelapse",
         "transport", "record", "segment_seconds", // ffmpeg stream cameras
@@ -591,6 +591,7 @@ internal sealed partial class ConfigBinder(bool addon)
         {
             Slug = slug,
             Name = string.IsNullOrWhiteSpace(name) ? null : name,
+            Area = s.Str("area") is { } area && area.Trim().Length > 0 ? area.Trim() : null,
             Url = url,
             Kind = kind,
             Interval = s.Num("interval", 1, Positive),

@@ -58,6 +58,10 @@ public sealed record HttpOptions
     public int Port { get; init; } = 8099;
     /// <summary>Base of every URL published on MQTT; default http://&lt;host name&gt;:&lt;port&gt;.</summary>
     public string? PublicUrl { get; init; }
+    /// <summary>Where a person opens the web UI, for Home Assistant's "Visit" link (discovery <c>configuration_url</c>).
+    /// Add-on mode: <c>homeassistant://hassio/ingress/&lt;slug&gt;</c>; otherwise null (the public URL's UI is used).</summary>
+    public string? UiUrl { get; init; }
+
     /// <summary>When set, every request but /healthz, published /media files and the UI's static files needs it
     /// (<c>Authorization: Bearer</c> or <c>?token=</c>). A secret: never logged.</summary>
     public string? ApiToken { get; init; }
@@ -65,7 +69,7 @@ public sealed record HttpOptions
     /// <summary>ToString of the record without the token's value.</summary>
     private bool PrintMembers(System.Text.StringBuilder b)
     {
-        b.Append("Listen = ").Append(Listen).Append(", Port = ").Append(Port).Append(", PublicUrl = ").Append(PublicUrl)
+        b.Append("Listen = ").Append(Listen).Append(", Port = ").Append(Port).Append(", PublicUrl = ").Append(PublicUrl).Append(", UiUrl = ").Append(UiUrl)
          .Append(", ApiToken = ").Append(ApiToken is null ? "" : "(set)");
         return true;
     }
@@ -90,6 +94,8 @@ public sealed record CameraOptions
     public required string Slug { get; init; }
     public string? Name { get; init; }
     public string Title => string.IsNullOrWhiteSpace(Name) ? Slug : Name!;
+    /// <summary>Home Assistant area suggested for the camera's device (discovery <c>suggested_area</c>); optional.</summary>
+    public string? Area { get; init; }
     public required string Url { get; init; }
     public CameraKind Kind { get; init; } = CameraKind.Auto;
     /// <summary>Seconds between polls (snapshot) or between buffered frames (streams).</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Serialization;
 using Lookback.Cameras;
+using Lookback.Config;
 using Lookback.Imaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,24 +24,28 @@ public static class CameraEndpoints
         [property: JsonPropertyName("last_error")] string? LastError,
         [property: JsonPropertyName("motion_enabled")] bool MotionEnabled,
         [property: JsonPropertyName("motion_threshold")] int MotionThreshold,
+        [property: JsonPropertyName("detected_kind")] string DetectedKind,
+        [property: JsonPropertyName("live")] LiveView Live,
         [property: JsonPropertyName("last_error_at")] DateTimeOffset? LastErrorAt = null,
         [property: JsonPropertyName("previous_error")] string? PreviousError = null);
 
-    public static CameraInfo Describe(ICamera c)
+    public static CameraInfo Describe(ICamera c, string? publicUrl = null)
     {
         var ring = c.Ring;
         var span = ring.NewestTime is { } n && ring.OldestTime is { } o ? Math.Round((n - o).TotalSeconds, 2) : 0;
         return new CameraInfo(c.Slug, c.Options.Title, c.Options.Kind.ToString().ToLowerInvariant(),
             c.Status.ToString().ToLowerInvariant(), c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
-            c.MotionEnabled, c.MotionThreshold, c.LastErrorAt, c.PreviousError);
+            c.MotionEnabled, c.MotionThreshold, c.DetectedKind.ToString().ToLowerInvariant(),
+            LiveView.For(c.Options, c.DetectedKind, publicUrl), c.LastErrorAt, c.PreviousError);
     }
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cameras", (ICameraDirectory cams) => Results.Json(cams.All.Select(Describe)));
+        app.MapGet("/api/cameras", (ICameraDirectory cams, LookbackOptions o) =>
+            Results.Json(cams.All.Select(c => Describe(c, o.Http.PublicUrl))));
 
-        app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams) =>
-            cams.Find(cam) is { } c ? Results.Json(Describe(c)) : HttpErrors.UnknownCamera(cam));
+        app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o) =>
+            cams.Find(cam) is { } c ? Results.Json(Describe(c, o.Http.PublicUrl)) : HttpErrors.UnknownCamera(cam));
 
         app.MapGet("/api/cameras/{cam}/snapshot.jpg", (string cam, HttpContext ctx, ICameraDirectory cams) =>
         {

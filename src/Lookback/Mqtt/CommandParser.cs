@@ -32,8 +32,8 @@ public static class CommandParser
     private static readonly Dictionary<string, string[]> Fields = new()
     {
         ["snapshot"] = ["request_id", "width"],
-        ["gif"] = ["request_id", "seconds", "fps", "width", "speed"],
-        ["moment"] = ["request_id", "before", "after"],
+        ["gif"] = ["request_id", "seconds", "fps", "width", "speed", "lead_frame"],
+        ["moment"] = ["request_id", "before", "after", "lead_frame"],
     };
 
     public static ParsedCommand Parse(string camera, string action, ReadOnlySpan<byte> payload, RenderOrigin origin = RenderOrigin.Mqtt)
@@ -114,6 +114,11 @@ public static class CommandParser
                 },
                 _ => req with { Before = Num("before", 0, 600), After = Num("after", 0, 600) },
             };
+            if (kind != RenderKind.Snapshot && root.TryGetProperty("lead_frame", out var leadEl))
+            {
+                if (leadEl.ValueKind is JsonValueKind.True or JsonValueKind.False) req = req with { LeadFrame = leadEl.GetBoolean() };
+                else if (leadEl.ValueKind != JsonValueKind.Null) err ??= "lead_frame: must be true or false";
+            }
             if (err != null) return Fail(err, rid);
             if (kind == RenderKind.Moment && (req.Before ?? 1) + (req.After ?? 1) <= 0) return Fail("before: before + after must be more than 0", rid);
             return new() { Camera = camera, Action = action, Render = req, RequestId = rid };

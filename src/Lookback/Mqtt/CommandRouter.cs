@@ -39,6 +39,9 @@ public sealed class ResultPublisher(Topics topics, Outbox outbox)
         if (r.Media != null) o["media"] = r.Media;
         if (r.GifUrl != null) o["gif_url"] = r.GifUrl;
         if (r.GifMedia != null) o["gif_media"] = r.GifMedia;
+        if (r.Mp4Media != null) o["mp4_media"] = r.Mp4Media;
+        if (r.SnapshotMedia != null) o["snapshot_media"] = r.SnapshotMedia;
+        if (r.Bytes != null) o["bytes"] = r.Bytes;
         if (r.Width != null) o["width"] = r.Width;
         if (r.Height != null) o["height"] = r.Height;
         if (r.Frames != null) o["frames"] = r.Frames;

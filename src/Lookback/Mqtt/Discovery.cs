@@ -11,10 +11,37 @@ namespace Lookback.Mqtt;
 /// </summary>
 public static class Discovery
 {
-    public const string OriginUrl = "https://github.com/lookback-cameras/lookback";
+    /// <summary>The project's one URL: origin <c>support_url</c>, config.yaml <c>url</c> and repository.yaml (a test compares them).</summary>
+    public const string OriginUrl = "https://github.com/lookback-cam/lookback";
     public static readonly string[] EventTypes = ["motion_start", "motion_end", "ring", "snapshot_ready", "gif_ready", "moment_ready"];
 
     public static string KindName(CameraKind k) => k.ToString().ToLowerInvariant();
+
+    /// <summary>Device triggers of every camera (type/subtype: HA shows unknown ones as "subtype type", e.g. "motion started").</summary>
+    public static readonly (string Key, string EventType, string Subtype, string Type)[] Triggers =
+    [
+        ("trigger_motion_started", "motion_start", "motion", "started"),
+        ("trigger_motion_ended", "motion_end", "motion", "ended"),
+        ("trigger_gif_ready", "gif_ready", "gif", "ready"),
+    ];
+    /// <summary>The device trigger of cameras that a doorbell trigger renders: "doorbell rang".</summary>
+    public static readonly (string Key, string EventType, string Subtype, string Type) DoorbellTrigger =
+        ("trigger_doorbell_rang", "ring", "doorbell", "rang");
+
+    /// <summary>The device model: the detected kind (<c>auto</c> only until an HTTP camera's first answer).</summary>
+    public static string ModelName(CameraKind detected) => detected == CameraKind.Auto ? "auto (detecting)" : KindName(detected);
+
+    /// <summary>
+    /// Home Assistant's "Visit" link of a camera device: the ingress panel in add-on mode, else the web UI's camera
+    /// page under the public URL; null when there is neither.
+    /// </summary>
+    public static string? ConfigurationUrl(HttpOptions http, string cam)
+    {
+        if (!string.IsNullOrWhiteSpace(http.UiUrl)) return http.UiUrl;
+        if (Uri.TryCreate(http.PublicUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")
+            return http.PublicUrl!.TrimEnd('/') + "/#/camera/" + cam;
+        return null;
+    }
 
     private static JsonObject Origin(string version) => new() { ["name"] = "Lookback", ["sw"] = version, ["url"] = OriginUrl };
 
@@ -22,7 +49,10 @@ public static class Discovery
     public static string NodeName(string nodeId) => nodeId == "lookback" ? "Lookback" : $"Lookback {nodeId}";
 
     /// <summary>Device-based discovery config of one camera.</summary>
-    public static JsonObject Camera(Topics t, CameraOptions cam, string version)
+    /// <param name="detected">What the camera turned out to be (model); null: the configured kind.</param>
+    /// <param name="doorbell">The camera is rendered by a doorbell trigger: adds the doorbell event entity and trigger.</param>
+    public static JsonObject Camera(Topics t, CameraOptions cam, string version, CameraKind? detected = null,
+        string? configurationUrl = null, bool doorbell = false)
     {
         var c = cam.Slug;
         string Uid(string key) => $"{t.CameraDeviceId(c)}_{key}";
@@ -70,18 +100,41 @@ public static class Discovery
                 unit: "s", deviceClass: "duration", precision: 0),
             ["last_error"] = Diagnostic(t, c, Uid("last_error"), "Last error",
                 "{{ (value_json.last_error or 'none')[:250] }}", measurement: false),
+            // Keeps Home Assistant subscribed to the result topic, so an automation's wait_for_trigger on it gets even a
+            // result that arrives within milliseconds (a new subscription reaches the broker only after HA's cooldown).
+            ["last_render"] = new JsonObject
+            {
+                ["platform"] = "sensor", ["name"] = "Last render", ["unique_id"] = Uid("last_render"), ["state_topic"] = t.Result(c),
+                ["value_template"] = "{{ value_json.status }}", ["json_attributes_topic"] = t.Result(c),
+                ["entity_category"] = "diagnostic", ["icon"] = "mdi:file-gif-box",
+            },
         };
+        if (doorbell)
+        {
+            // HA's doorbell icon and logbook text; only `ring` reaches it (other events render empty and are ignored).
+            components["doorbell"] = new JsonObject
+            {
+                ["platform"] = "event", ["name"] = "Doorbell", ["unique_id"] = Uid("doorbell"), ["device_class"] = "doorbell",
+                ["state_topic"] = t.Event(c), ["event_types"] = new JsonArray("ring"),
+                ["value_template"] = "{{ value if value_json.event_type == 'ring' else '' }}",
+            };
+            components[DoorbellTrigger.Key] = DeviceTrigger(t, c, Uid(DoorbellTrigger.Key), DoorbellTrigger);
+        }
+        foreach (var trig in Triggers) components[trig.Key] = DeviceTrigger(t, c, Uid(trig.Key), trig);
+        var device = new JsonObject
+        {
+            ["identifiers"] = new JsonArray(t.CameraDeviceId(c)),
+            ["name"] = cam.Title,
+            ["manufacturer"] = "Lookback",
+            ["model"] = ModelName(detected ?? cam.Kind),
+            ["sw_version"] = version,
+            ["via_device"] = t.NodeDeviceId,
+        };
+        if (!string.IsNullOrWhiteSpace(cam.Area)) device["suggested_area"] = cam.Area;
+        if (configurationUrl != null) device["configuration_url"] = configurationUrl;
         return new JsonObject
         {
-            ["device"] = new JsonObject
-            {
-                ["identifiers"] = new JsonArray(t.CameraDeviceId(c)),
-                ["name"] = cam.Title,
-                ["manufacturer"] = "Lookback",
-                ["model"] = KindName(cam.Kind),
-                ["sw_version"] = version,
-                ["via_device"] = t.NodeDeviceId,
-            },
+            ["device"] = device,
             ["origin"] = Origin(version),
             ["availability"] = new JsonArray(
                 new JsonObject { ["topic"] = t.Node, ["payload_available"] = "online", ["payload_not_available"] = "offline" },
@@ -130,6 +183,14 @@ public static class Discovery
             },
         };
     }
+
+    /// <summary>An MQTT device trigger on the camera's event topic that fires for one event_type.</summary>
+    private static JsonObject DeviceTrigger(Topics t, string cam, string uid, (string Key, string EventType, string Subtype, string Type) trig) => new()
+    {
+        ["platform"] = "device_automation", ["automation_type"] = "trigger", ["unique_id"] = uid,
+        ["topic"] = t.Event(cam), ["value_template"] = "{{ value_json.event_type }}", ["payload"] = trig.EventType,
+        ["type"] = trig.Type, ["subtype"] = trig.Subtype, ["qos"] = 1,
+    };
 
     private static JsonObject Button(Topics t, string cam, string uid, string name, string action, string icon) => new()
     {

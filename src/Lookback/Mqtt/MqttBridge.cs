@@ -80,11 +80,12 @@ public sealed class MqttBridge : IAsyncDisposable
 
         // Retained values, in the order they are re-published: discovery, then states, then the camera list.
         Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version)));
-        foreach (var c in _cameras.All)
-            Retained.Set(Topics.CameraDiscovery(c.Slug), Discovery.Serialize(Discovery.Camera(Topics, c.Options, _version)));
+        foreach (var c in _cameras.All) PublishCameraDiscovery(c);
         // Subscribe before reading the cameras' current states: cameras are already running, and a change that
         // came between the read and the subscription would be lost (a camera left "offline" though online).
         _subscriptions.Add(_states.Attach(_bus));
+        // An `auto` camera's kind is known after its first answer: the device model follows (unchanged payloads are not re-sent).
+        _subscriptions.Add(_bus.Subscribe<CameraStatusChanged>(e => { if (_cameras.Find(e.Camera) is { } c) PublishCameraDiscovery(c); }));
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
@@ -149,6 +150,13 @@ public sealed class MqttBridge : IAsyncDisposable
     {
         Retained.MarkAllDirty();
         return Task.CompletedTask;
+    }
+
+    private void PublishCameraDiscovery(ICamera c)
+    {
+        var doorbell = _options.Triggers.Any(t => t.Doorbell && t.Cameras.Contains(c.Slug));
+        var config = Discovery.Camera(Topics, c.Options, _version, c.DetectedKind, Discovery.ConfigurationUrl(_options.Http, c.Slug), doorbell);
+        Retained.Set(Topics.CameraDiscovery(c.Slug), Discovery.Serialize(config));
     }
 
     private bool OwnedByAnotherNode(string cam) => _otherNodes.Values.Any(l => l.Contains(cam));

@@ -26,6 +26,11 @@ public sealed record RenderRequest
     public DateTimeOffset? To { get; init; }
     /// <summary>cctv-gif-buffer: seconds each GIF frame is shown (sets the output frame rate to 1/interval).</summary>
     public double? FrameInterval { get; init; }
+    /// <summary>
+    /// GIF (also a moment's GIF): start with the frame at <see cref="RequestedAt"/> (a doorbell press), shown once before
+    /// the seconds that led up to it, so a phone that does not animate GIFs shows the press. Doorbell triggers set it.
+    /// </summary>
+    public bool LeadFrame { get; init; }
     /// <summary>When the request was made (the moment's reference point). Set by the queue when null.</summary>
     public DateTimeOffset? RequestedAt { get; init; }
 }
@@ -51,7 +56,16 @@ public sealed record RenderResult
     [JsonPropertyName("elapsed_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? ElapsedMs { get; init; }
     /// <summary>Moment: the GIF rendered beside the MP4.</summary>
     [JsonPropertyName("gif_url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GifUrl { get; init; }
-    [JsonPropertyName("gif_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GifMedia { get; init; }
+    /// <summary>Home Assistant media path of the GIF: the moment's GIF, or the file of a gif render.</summary>
+    [JsonPropertyName("gif_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? GifMedia { get => _gifMedia ?? (Kind == "gif" ? Media : null); init => _gifMedia = value; }
+    private readonly string? _gifMedia;
+    /// <summary>Media path of the MP4 (mp4 and moment renders): for notification <c>video</c> / tap targets.</summary>
+    [JsonPropertyName("mp4_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Mp4Media => Kind is "mp4" or "moment" ? Media : null;
+    /// <summary>Media path of the JPEG of a snapshot render.</summary>
+    [JsonPropertyName("snapshot_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SnapshotMedia => Kind == "snapshot" ? Media : null;
     /// <summary>Busy: seconds after which to retry.</summary>
     [JsonPropertyName("retry_after"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? RetryAfter { get; init; }
     /// <summary>Local file path (never serialized).</summary>

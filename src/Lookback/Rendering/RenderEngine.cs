@@ -124,7 +124,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     {
         var (sw, sh) = SourceSize(window[^1]);
         var ow = sw > 0 ? Math.Min(width, sw) : width;
-        var (frames, first, last) = Pick(plan, window, fps);
+        var (frames, first, last) = Pick(plan, window, fps, lead: plan.Request.LeadFrame);
         var args = (string tmp) => FfmpegArgs.Gif(fps, speed, ow, tmp, _quality);
         var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "gif",
             (tmp, c) => ffmpeg.RunAsync(args(tmp), FfmpegProcess.JpegFrames(frames), _timeout, c), ct).ConfigureAwait(false);
@@ -145,7 +145,9 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     }
 
     /// <summary>The frames to pipe (duplicates included) for the output rate, and the capture times of the first and last used.</summary>
-    private (List<ReadOnlyMemory<byte>> Frames, DateTimeOffset First, DateTimeOffset Last) Pick(RenderPlan plan, FrameWindow window, double fps)
+    /// <param name="lead">Put the frame of the request time first (see <see cref="RenderRequest.LeadFrame"/>).</param>
+    private (List<ReadOnlyMemory<byte>> Frames, DateTimeOffset First, DateTimeOffset Last) Pick(RenderPlan plan, FrameWindow window, double fps,
+        bool lead = false)
     {
         var times = new DateTimeOffset[window.Count];
         for (var i = 0; i < times.Length; i++) times[i] = window[i].Time;
@@ -153,6 +155,8 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         var idx = plan.Request.FrameInterval is not null
             ? Enumerable.Range(0, times.Length).ToArray()
             : FrameSelection.Select(times, plan.To, fps, FrameSelection.OutputCount(plan.From, plan.To, times[0], fps));
+        var (firstTime, lastTime) = (times[idx[0]], times[idx[^1]]);
+        if (lead && idx.Length > 1) idx = [LeadIndex(times, plan.RequestedAt), .. idx];
         var stamp = overlay is not null && plan.Camera.Options.Timestamp;
         var stamped = stamp ? new Dictionary<int, ReadOnlyMemory<byte>>() : null;
         var frames = new List<ReadOnlyMemory<byte>>(idx.Length);
@@ -162,7 +166,15 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
             if (!stamped.TryGetValue(i, out var j)) stamped[i] = j = overlay!.Stamp(window[i], plan.Camera.Options);
             frames.Add(j);
         }
-        return (frames, times[idx[0]], times[idx[^1]]);
+        return (frames, firstTime, lastTime);
+    }
+
+    /// <summary>The newest frame captured at or before <paramref name="at"/> (the window's first when none is).</summary>
+    internal static int LeadIndex(IReadOnlyList<DateTimeOffset> times, DateTimeOffset at)
+    {
+        var i = times.Count - 1;
+        while (i > 0 && times[i] > at) i--;
+        return i;
     }
 
     private static (int W, int H) SourceSize(Frame f)

@@ -234,11 +234,15 @@ public class AddonManifestTests
                 if k not in used: problems.append("input never used: " + k)
             if bp.get("triggers") != {"!input": "doorbell_trigger"}: problems.append("triggers")
             text = json.dumps(bp)
-            for s in ("/gif/set", "/result", "request_id", "mqtt.publish", "wait_for_trigger", "payload_json.media"):
+            for s in ("/moment/set", "/result", "request_id", "mqtt.publish", "wait_for_trigger", "payload_json", "gif_media", "mp4_media"):
                 if s not in text: problems.append("missing " + s)
-            wait = [a for a in bp["actions"] if "wait_for_trigger" in a][0]
-            if wait.get("continue_on_timeout") is not False or wait.get("timeout") != "00:00:20": problems.append("wait options")
+            # The wait runs beside the publish (it starts first) and a timeout still notifies (issue 13).
+            branches = [b["sequence"] for b in bp["actions"][0]["parallel"]]
+            wait = branches[0][0]
+            if wait.get("continue_on_timeout") is not True or "timeout" not in wait: problems.append("wait options")
             if wait["wait_for_trigger"][0].get("trigger") != "mqtt": problems.append("wait trigger")
+            if branches[1][0].get("action") != "mqtt.publish": problems.append("publish branch")
+            if bp.get("mode") != "queued": problems.append("mode")
             print("\n".join(problems)); sys.exit(1 if problems else 0)
             """);
         Assert.True(code == 0, output);
@@ -268,13 +272,18 @@ public class AddonManifestTests
         var functions = string.Join("\n", nodes.Where(n => Type(n) == "function").Select(n => n.GetProperty("func").GetString()));
         Assert.Contains("/gif/set", functions);
         Assert.Contains("request_id", functions);
-        // The chain: result -> match -> http request -> debug.
+        // The chain: result -> match -> http request -> check the download (statusCode) -> debug.
         var resultIn = nodes.Single(n => Type(n) == "mqtt in" && n.GetProperty("topic").GetString()!.EndsWith("/result"));
         var next = byId[resultIn.GetProperty("wires")[0][0].GetString()!];
         Assert.Equal("function", Type(next));
         var http = byId[next.GetProperty("wires")[0][0].GetString()!];
         Assert.Equal("http request", Type(http));
-        Assert.Equal("debug", Type(byId[http.GetProperty("wires")[0][0].GetString()!]));
+        var check = byId[http.GetProperty("wires")[0][0].GetString()!];
+        Assert.Equal("function", Type(check));
+        Assert.Contains("statusCode", check.GetProperty("func").GetString());
+        var debug = byId[check.GetProperty("wires")[0][0].GetString()!];
+        Assert.Equal("debug", Type(debug));
+        Assert.Equal("summary", debug.GetProperty("complete").GetString());
         Assert.Contains(nodes, n => Type(n) == "mqtt out");
     }
 }

@@ -230,6 +230,37 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
     }
 
     [Fact]
+    public async Task Discovery_on_the_broker_has_device_triggers_and_the_doorbell_event_and_leaves_with_the_camera()
+    {
+        await using var obs = await Observer.ConnectAsync(Port, "homeassistant/device/dt_dt_bell/config", "homeassistant/device/dt_dt_yard/config", "lookback/dt_bell/#");
+        var storage = Directory.CreateTempSubdirectory("lookback-mqtt-").FullName;
+        var bell = new TriggerOptions { Topic = "zigbee2mqtt/dt_bell", Cameras = ["dt_bell"], Action = RenderKind.Gif, Doorbell = true };
+        await using (var first = await new BridgeHost(Port, "dt", ["dt_bell", "dt_yard"], [bell], storage: storage).StartAsync())
+        {
+            var ids = new HashSet<string>();
+            var config = obs.WaitFor("homeassistant/device/dt_dt_bell/config", s => s.Payload.Length > 0);
+            DiscoveryTests.Validate("homeassistant/device/dt_dt_bell/config", config.Payload, ids, "dt");
+            var cmps = config.Json.GetProperty("components");
+            Assert.Equal("doorbell", cmps.GetProperty("doorbell").GetProperty("device_class").GetString());
+            var triggers = cmps.EnumerateObject().Where(c => c.Value.GetProperty("platform").GetString() == "device_automation")
+                .Select(c => c.Value.GetProperty("subtype").GetString() + " " + c.Value.GetProperty("type").GetString()).Order().ToArray();
+            Assert.Equal(["doorbell rang", "gif ready", "motion ended", "motion started"], triggers);
+            var yard = obs.WaitFor("homeassistant/device/dt_dt_yard/config", s => s.Payload.Length > 0);
+            DiscoveryTests.Validate("homeassistant/device/dt_dt_yard/config", yard.Payload, ids, "dt");
+            Assert.False(yard.Json.GetProperty("components").TryGetProperty("doorbell", out _));
+
+            // What the device trigger and the doorbell entity listen to: a ring on the event topic, not retained.
+            await obs.PublishAsync("zigbee2mqtt/dt_bell", "{}");
+            var ring = obs.WaitFor("lookback/dt_bell/event", s => s.Text.Contains("\"ring\""));
+            Assert.False(ring.Retain);
+            Assert.Equal(cmps.GetProperty("trigger_doorbell_rang").GetProperty("payload").GetString(), ring.Json.GetProperty("event_type").GetString());
+        }
+        // The camera leaves: its device payload (entities, doorbell event and device triggers) is cleared.
+        await using var second = await new BridgeHost(Port, "dt", ["dt_yard"], storage: storage).StartAsync();
+        obs.WaitFor("homeassistant/device/dt_dt_bell/config", s => s.Payload.Length == 0 && s.Index > 0);
+    }
+
+    [Fact]
     public async Task A_camera_that_left_the_configuration_is_removed()
     {
         await using var obs = await Observer.ConnectAsync(Port, "homeassistant/device/rm_rm_old/config", "lookback/rm_old/#");

@@ -207,7 +207,13 @@ public class DiscoveryTests
     {
         ["camera"] = ["topic"], ["image"] = ["url_topic"], ["binary_sensor"] = ["state_topic"], ["event"] = ["state_topic", "event_types"],
         ["button"] = ["command_topic"], ["switch"] = ["command_topic"], ["number"] = ["command_topic"], ["sensor"] = ["state_topic"],
+        // TRIGGER_DISCOVERY_SCHEMA (HA core mqtt/device_trigger.py): automation_type, device, subtype, topic, type are
+        // required; `device` comes from the device payload; unique_id is required inside device-based discovery.
+        ["device_automation"] = ["automation_type", "topic", "type", "subtype"],
     };
+    /// <summary>Keys HA's device trigger schema knows (others are removed silently: a typo would vanish).</summary>
+    private static readonly HashSet<string> TriggerKeys = ["platform", "unique_id", "automation_type", "topic", "type", "subtype",
+        "payload", "value_template", "qos", "encoding"];
 
     internal static void Validate(string topic, JsonObject built, HashSet<string> uniqueIds, string nodeId) =>
         Validate(topic, Encoding.UTF8.GetBytes(Discovery.Serialize(built)), uniqueIds, nodeId);
@@ -253,8 +259,21 @@ public class DiscoveryTests
                 if (platform is "sensor" or "binary_sensor") Assert.Equal("diagnostic", (string)ec!);
             }
             if (c["name"] is { } n) Assert.DoesNotContain((string)dev["name"]!, (string)n!);
-            if (platform == "event")
+            if (platform == "event" && id != "doorbell")
                 Assert.Equal(Discovery.EventTypes, c["event_types"]!.AsArray().Select(x => (string)x!).ToArray());
+            if (platform == "event")
+            {
+                var types = c["event_types"]!.AsArray().Select(x => (string)x!).ToArray();
+                Assert.NotEmpty(types);
+                Assert.All(types, e => Assert.Contains(e, Discovery.EventTypes));
+                if (c["device_class"] is { } dc) Assert.Contains((string)dc!, new[] { "button", "doorbell", "motion" });
+            }
+            if (platform == "device_automation")
+            {
+                foreach (var (k, _) in c) Assert.Contains(k, TriggerKeys);
+                Assert.Equal("trigger", (string)c["automation_type"]!);
+                Assert.Contains((string)c["payload"]!, Discovery.EventTypes);
+            }
             if (platform == "number") Assert.True((double)c["min"]! < (double)c["max"]!);
             if (platform == "image") Assert.Null(c["image_topic"]);
             Assert.False(c.ContainsKey("availability") && c.ContainsKey("availability_topic"));
@@ -297,6 +316,60 @@ public class DiscoveryTests
         Assert.False(conn.ContainsKey("availability"));
         Assert.False(node.ContainsKey("availability"));
         Assert.Equal(("online", "offline"), ((string)conn["payload_on"]!, (string)conn["payload_off"]!));
+    }
+
+    [Fact]
+    public void Camera_device_has_triggers_area_configuration_url_and_the_detected_model()
+    {
+        var cam = new CameraOptions { Slug = "frontdoor", Name = "Front door", Url = "http://x", Area = "Porch" };
+        var ids = new HashSet<string>();
+        var http = new HttpOptions { PublicUrl = "http://192.0.2.5:8099/" };
+        var p = Discovery.Camera(T, cam, "1.2.3", CameraKind.Mjpeg, Discovery.ConfigurationUrl(http, "frontdoor"), doorbell: true);
+        Validate(T.CameraDiscovery("frontdoor"), p, ids, "n1");
+        var dev = p["device"]!.AsObject();
+        Assert.Equal(("mjpeg", "Porch", "http://192.0.2.5:8099/#/camera/frontdoor"),
+            ((string)dev["model"]!, (string)dev["suggested_area"]!, (string)dev["configuration_url"]!));
+        var c = p["components"]!.AsObject();
+        var bell = c["doorbell"]!.AsObject();
+        Assert.Equal(("event", "doorbell", "lookback/frontdoor/event"), ((string)bell["platform"]!, (string)bell["device_class"]!, (string)bell["state_topic"]!));
+        Assert.Equal(["ring"], bell["event_types"]!.AsArray().Select(x => (string)x!));
+        var triggers = c.Where(kv => (string)kv.Value!["platform"]! == "device_automation")
+            .ToDictionary(kv => $"{kv.Value!["subtype"]} {kv.Value!["type"]}", kv => (string)kv.Value!["payload"]!);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["doorbell rang"] = "ring", ["motion started"] = "motion_start", ["motion ended"] = "motion_end", ["gif ready"] = "gif_ready",
+        }, triggers);
+        Assert.All(c.Where(kv => (string)kv.Value!["platform"]! == "device_automation"),
+            kv => Assert.Equal("lookback/frontdoor/event", (string)kv.Value!["topic"]!));
+        Assert.Equal("lookback/frontdoor/result", (string)c["last_render"]!["state_topic"]!);
+
+        // A camera no doorbell trigger renders has no doorbell entity or trigger; an undetected auto camera says so.
+        var plain = Discovery.Camera(T, cam with { Area = null }, "1.2.3", CameraKind.Auto);
+        Validate(T.CameraDiscovery("frontdoor"), plain, [], "n1");
+        Assert.False(plain["components"]!.AsObject().ContainsKey("doorbell"));
+        Assert.False(plain["components"]!.AsObject().ContainsKey("trigger_doorbell_rang"));
+        Assert.Equal("auto (detecting)", (string)plain["device"]!["model"]!);
+        Assert.False(plain["device"]!.AsObject().ContainsKey("suggested_area"));
+        Assert.False(plain["device"]!.AsObject().ContainsKey("configuration_url"));
+    }
+
+    [Fact]
+    public void Configuration_url_is_the_ingress_panel_in_addon_mode()
+    {
+        Assert.Equal("homeassistant://hassio/ingress/local_lookback", Lookback.Addon.AddonMode.IngressUrl("local-lookback"));
+        Assert.Equal("homeassistant://hassio/ingress/a0d7b954_lookback", Lookback.Addon.AddonMode.IngressUrl("a0d7b954-lookback"));
+        var http = Lookback.Addon.AddonMode.ApplyDefaults(new LookbackOptions(), new Lookback.Addon.AddonEnvironment { HostName = "a0d7b954-lookback" }).Http;
+        Assert.Equal("homeassistant://hassio/ingress/a0d7b954_lookback", Discovery.ConfigurationUrl(http, "front"));
+        Assert.Null(Discovery.ConfigurationUrl(new HttpOptions(), "front"));
+    }
+
+    [Fact]
+    public void Origin_url_is_the_add_on_url()
+    {
+        var config = File.ReadAllText(Lookback.Tests.Addon.AddonFiles.PathOf("config.yaml"));
+        var repo = File.ReadAllText(Lookback.Tests.Addon.AddonFiles.PathOf("repository.yaml"));
+        Assert.Contains("\nurl: " + Discovery.OriginUrl + "\n", config);
+        Assert.Contains("\nurl: " + Discovery.OriginUrl + "\n", repo);
     }
 
     [Fact]

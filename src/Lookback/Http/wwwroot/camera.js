@@ -400,11 +400,16 @@ export function mount(root, slug) {
     badge(cam, headBadge);
     const row = (k, v, attrs = {}) => [h('dt', {}, k), h('dd', attrs, v)];
     info.replaceChildren(
-      ...row('Status', cam.status), ...row('Kind', cam.kind), ...row('Frame rate', `${fmtNum(cam.fps, 2)} fps`, { dataset: { field: 'fps' } }),
+      ...row('Status', cam.status),
+      ...row('Kind', cam.detected_kind && cam.detected_kind !== cam.kind ? `${cam.kind} (${cam.detected_kind})` : cam.kind),
+      ...row('Frame rate', `${fmtNum(cam.fps, 2)} fps`, { dataset: { field: 'fps' } }),
       ...row('Buffered', `${cam.buffered_frames} frames · ${fmtSeconds(cam.buffered_seconds)}`),
       ...row('Last frame', fmtAgo(cam.last_frame_at && Date.parse(cam.last_frame_at))),
       ...row('Motion', cam.motion_enabled ? `on · threshold ${cam.motion_threshold}` : 'off'),
-      ...(cam.last_error ? row('Last error', cam.last_error, { class: 'error-text' }) : []));
+      ...(cam.last_error ? row('Last error', cam.last_error, { class: 'error-text' }) : []),
+      // Live view in Home Assistant: the MJPEG re-stream (MJPEG IP camera) or the camera's stream (go2rtc).
+      ...(cam.live && cam.live.mjpeg_url ? row('HA live (MJPEG)', cam.live.mjpeg_url, { class: 'mono', dataset: { field: 'mjpeg_url' } }) : []),
+      ...(cam.live && cam.live.stream_url ? row('HA live (go2rtc)', cam.live.stream_url, { class: 'mono', dataset: { field: 'stream_url' } }) : []));
     if (S.live) hud();
   });
 
