@@ -7,8 +7,13 @@
 #                  exists) - defaults to the HA Debian base of BUILD_ARCH
 #   BUILD_VERSION  add-on version, for the labels
 #   TARGETARCH     amd64 | arm64 (BuildKit) - picks the .NET runtime identifier; BUILD_ARCH when absent
+#   APP_STAGE      where the published app (/out) comes from: "build" (default, the SDK stage below; the Supervisor
+#                  and the HA builder leave it so). The local image test (scripts/dev.sh image-test) names an image
+#                  holding a host `dotnet publish` in /out instead, as the SDK image cannot be pulled there; unused
+#                  stages are skipped, and the runtime stage is the same either way.
 ARG BUILD_ARCH=amd64
 ARG BUILD_FROM=ghcr.io/home-assistant/${BUILD_ARCH}-base-debian:trixie
+ARG APP_STAGE=build
 
 # ---------------------------------------------------------------------------------------------------------------
 # Build: runs on the build machine's own platform and cross-publishes for the target (no emulation needed).
@@ -35,6 +40,9 @@ RUN set -eu; rid="$(cat /tmp/rid)"; \
       -p:DebugType=none -p:GenerateDocumentationFile=false -o /out; \
     test -x /out/lookback
 
+# The published app: the stage above, or a prebuilt one (APP_STAGE).
+FROM ${APP_STAGE} AS app
+
 # ---------------------------------------------------------------------------------------------------------------
 # Runtime
 FROM ${BUILD_FROM}
@@ -49,9 +57,10 @@ RUN set -eu; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ffmpeg libturbojpeg0 libfontconfig1 fonts-dejavu-core ca-certificates openssl curl \
       libstdc++6 libgcc-s1 zlib1g; \
+    apt-get clean; \
     rm -rf /var/lib/apt/lists/*
 
-COPY --from=build /out/ /opt/lookback/
+COPY --from=app /out/ /opt/lookback/
 COPY addon/rootfs/ /
 RUN set -eu; \
     ln -sf /opt/lookback/lookback /usr/bin/lookback; \
