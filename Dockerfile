@@ -7,13 +7,10 @@
 #                  exists) - defaults to the HA Debian base of BUILD_ARCH
 #   BUILD_VERSION  add-on version, for the labels
 #   TARGETARCH     amd64 | arm64 (BuildKit) - picks the .NET runtime identifier; BUILD_ARCH when absent
-#   APP_STAGE      where the published app (/out) comes from: "build" (default, the SDK stage below; the Supervisor
-#                  and the HA builder leave it so). The local image test (scripts/dev.sh image-test) names an image
-#                  holding a host `dotnet publish` in /out instead, as the SDK image cannot be pulled there; unused
-#                  stages are skipped, and the runtime stage is the same either way.
+# A named build context "build" (`--build-context build=DIR`, DIR/out/ a `dotnet publish` for the target's RID) takes
+# the place of the build stage without an SDK image: scripts/dev.sh image-test does so; the Supervisor does not.
 ARG BUILD_ARCH=amd64
 ARG BUILD_FROM=ghcr.io/home-assistant/${BUILD_ARCH}-base-debian:trixie
-ARG APP_STAGE=build
 
 # ---------------------------------------------------------------------------------------------------------------
 # Build: runs on the build machine's own platform and cross-publishes for the target (no emulation needed).
@@ -40,9 +37,6 @@ RUN set -eu; rid="$(cat /tmp/rid)"; \
       -p:DebugType=none -p:GenerateDocumentationFile=false -o /out; \
     test -x /out/lookback
 
-# The published app: the stage above, or a prebuilt one (APP_STAGE).
-FROM ${APP_STAGE} AS app
-
 # ---------------------------------------------------------------------------------------------------------------
 # Runtime
 FROM ${BUILD_FROM}
@@ -60,7 +54,7 @@ RUN set -eu; \
     apt-get clean; \
     rm -rf /var/lib/apt/lists/*
 
-COPY --from=app /out/ /opt/lookback/
+COPY --from=build /out/ /opt/lookback/
 COPY addon/rootfs/ /
 RUN set -eu; \
     ln -sf /opt/lookback/lookback /usr/bin/lookback; \

@@ -3,9 +3,9 @@
 #   bash scripts/dev.sh image-test [--arch amd64|aarch64]
 # Exit 0 when every check holds. BUILD_FROM is a Debian trixie minbase root file system (debootstrap, cached in
 # $LOOKBACK_IMAGE_CACHE, default /var/cache/lookback-image) standing in for HA's base image; the build stage's output
-# is a host `dotnet publish` for the same RID (APP_STAGE, see Dockerfile). The container runs in a network namespace
+# is a host `dotnet publish` for the same RID (the named build context "build", see Dockerfile). The container runs in a network namespace
 # of its own with only loopback, next to a real mosquitto, a stand-in Supervisor and a snapshot camera.
-# aarch64 runs the image under qemu-user (binfmt); without it, it stops after the build.
+# --arch aarch64 builds and runs the arm64 image under qemu-user emulation (binfmt_misc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || exec sudo -E bash "$0" "$@"   # podman as root, ip netns
@@ -26,7 +26,6 @@ esac
 cache="${LOOKBACK_IMAGE_CACHE:-/var/cache/lookback-image}"
 version=$(python3 -c 'import yaml,sys; print(yaml.safe_load(open("config.yaml"))["version"])')
 base="localhost/lookback-base:trixie-$debarch"
-app="localhost/lookback-app:$arch"
 image="localhost/lookback:$version-$arch"
 work=$(mktemp -d /tmp/lookback-image-test.XXXXXX)
 ns="lookback-img-$$"
@@ -107,26 +106,34 @@ base_image() {
   podman import -q --arch "$debarch" "$tar" "$base" >/dev/null
 }
 
-# --- the build stage's output from the host, as an image that APP_STAGE names
-app_image() {
-  mkdir -p "$work/app"
+# --- the build stage's output from the host: DIR/out/ in the named build context "build", which buildah (like
+# BuildKit) takes in place of the Dockerfile's stage of that name; the SDK image is then never pulled
+publish_app() {
   # the same publish as the Dockerfile's build stage
   dotnet publish src/Lookback/Lookback.csproj -c Release -r "$rid" --self-contained true \
     -p:DebugType=none -p:GenerateDocumentationFile=false -o "$work/app/out" -nologo -clp:ErrorsOnly > "$work/publish.log" 2>&1 \
     || { cat "$work/publish.log" >&2; fail "dotnet publish -r $rid"; }
-  printf 'FROM scratch\nCOPY out/ /out/\n' > "$work/app/Containerfile"
-  podman build -q --platform "linux/$debarch" -f "$work/app/Containerfile" -t "$app" "$work/app" >/dev/null
+  [ -x "$work/app/out/lookback" ] || fail "dotnet publish made no $work/app/out/lookback"
 }
 
 build_image() {
   local old; old=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
-  # --network=host: the RUN apt-get reaches the Debian mirror like the host does; --format docker keeps HEALTHCHECK
-  podman build --format docker --network=host --platform "linux/$debarch" \
+  # --network=host: the RUN apt-get reaches the Debian mirror like the host does; --format docker keeps HEALTHCHECK;
+  # --pull=never: only local images (the base), nothing from a registry
+  podman build --format docker --network=host --pull=never --platform "linux/$debarch" --build-context build="$work/app" \
     --build-arg BUILD_FROM="$base" --build-arg BUILD_ARCH="$arch" --build-arg BUILD_VERSION="$version" \
-    --build-arg APP_STAGE="$app" -t "$image" . > "$work/build.log" 2>&1 \
+    -t "$image" . > "$work/build.log" 2>&1 \
     || { tail -30 "$work/build.log" >&2; fail "podman build (log: $work/build.log)"; }
   local new; new=$(podman image inspect --format '{{.Id}}' "$image")
   if [ -n "$old" ] && [ "$old" != "$new" ]; then podman rmi "$old" >/dev/null 2>&1 || true; fi
+}
+
+# aarch64 on an x86 host: RUN steps and the container run under qemu-user through binfmt_misc
+emulation() {
+  [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc \
+    || fail "cannot mount binfmt_misc: aarch64 needs qemu-user emulation"
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64 \
+    || fail "cannot register qemu-aarch64 with binfmt_misc (qemu-user-static, binfmt-support)"
 }
 
 inns() { ip netns exec "$ns" "$@"; }
@@ -197,13 +204,11 @@ main() {
   mkdir -p "$work/broker" "$work/frames" "$work/data" "$work/media" "$work/config" "$work/stub"
   configure_podman
   check_scripts
-  if [ "$arch" = aarch64 ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
-    fail "aarch64 needs qemu-user-static registered with binfmt_misc (/proc/sys/fs/binfmt_misc/qemu-aarch64)"
-  fi
+  [ "$arch" = amd64 ] || emulation
   base_image
   say "base $base ready ($((SECONDS - t0)) s)"
   local tb=$SECONDS
-  app_image
+  publish_app
   local tp=$((SECONDS - tb)); tb=$SECONDS
   build_image
   build_s=$((SECONDS - tb))
