@@ -3,8 +3,9 @@
 #   bash scripts/dev.sh image-test [--arch amd64|aarch64]
 # Exit 0 when every check holds. BUILD_FROM is a Debian trixie minbase root file system (debootstrap, cached in
 # $LOOKBACK_IMAGE_CACHE, default /var/cache/lookback-image) standing in for HA's base image; the build stage's output
-# is a host `dotnet publish` for the same RID (the named build context "build", see Dockerfile). The container runs in a network namespace
-# of its own with only loopback, next to a real mosquitto, a stand-in Supervisor and a snapshot camera.
+# is a host `dotnet publish` for the same RID (the named build context "build", see Dockerfile). The container runs
+# in a network namespace of its own with only loopback, next to a real mosquitto, a stand-in Supervisor and a
+# snapshot camera. LOOKBACK_IMAGE_TEST_KEEP=1 keeps the work folder (logs, options, media) in /tmp.
 # --arch aarch64 builds and runs the arm64 image under qemu-user emulation (binfmt_misc).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -13,6 +13,14 @@ import sys
 from pathlib import Path
 
 
+def send(handler, status, content_type, data):
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 class Supervisor(http.server.BaseHTTPRequestHandler):
     token = ""
     service = {}
@@ -30,12 +38,7 @@ class Supervisor(http.server.BaseHTTPRequestHandler):
             self.answer(404, {"result": "error", "message": f"no {self.path} here"})
 
     def answer(self, status, body):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send(self, status, "application/json", json.dumps(body).encode())
 
     def log_message(self, *args):
         pass
@@ -51,11 +54,7 @@ class Camera(http.server.BaseHTTPRequestHandler):
             return
         data = self.frames[Camera.served % len(self.frames)]
         Camera.served += 1
-        self.send_response(200)
-        self.send_header("Content-Type", "image/jpeg")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send(self, 200, "image/jpeg", data)
 
     def log_message(self, *args):
         pass
