@@ -7,6 +7,8 @@
 #                  exists) - defaults to the HA Debian base of BUILD_ARCH
 #   BUILD_VERSION  add-on version, for the labels
 #   TARGETARCH     amd64 | arm64 (BuildKit) - picks the .NET runtime identifier; BUILD_ARCH when absent
+# A named build context "build" (`--build-context build=DIR`, DIR/out/ a `dotnet publish` for the target's RID) takes
+# the place of the build stage without an SDK image: scripts/dev.sh image-test does so; the Supervisor does not.
 ARG BUILD_ARCH=amd64
 ARG BUILD_FROM=ghcr.io/home-assistant/${BUILD_ARCH}-base-debian:trixie
 
@@ -49,6 +51,7 @@ RUN set -eu; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ffmpeg libturbojpeg0 libfontconfig1 fonts-dejavu-core ca-certificates openssl curl \
       libstdc++6 libgcc-s1 zlib1g; \
+    apt-get clean; \
     rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /out/ /opt/lookback/

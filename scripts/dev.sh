@@ -3,12 +3,15 @@
 #   bash scripts/dev.sh demo [--port N]   run Lookback with built-in demo cameras and an embedded MQTT broker
 #   bash scripts/dev.sh test              run the whole test suite (what CI runs)
 #   bash scripts/dev.sh bench [NAME...]   run benchmarks (Release)
+#   bash scripts/dev.sh image-test [--arch amd64|aarch64]   build the add-on image with podman and run it as the Supervisor would
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg libturbojpeg0 fonts-dejavu-core)
 test_pkgs=(mosquitto python3-jsonschema python3-yaml python3-jinja2 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
            gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-tools procps chromium nodejs)
+image_pkgs=(podman runc debootstrap debian-archive-keyring mosquitto mosquitto-clients iproute2 python3-yaml ffmpeg curl
+            qemu-user-static binfmt-support)
 
 need_install() {
   local missing=()
@@ -57,6 +60,10 @@ PY
     need_install "${runtime_pkgs[@]}" mosquitto
     exec dotnet run --project tests/Lookback.Bench -c Release -- "$@"
     ;;
+  image-test)
+    need_install "${image_pkgs[@]}"
+    exec bash scripts/image-test.sh "$@"
+    ;;
   *)
-    sed -n '2,6p' "$0" >&2; exit 2 ;;
+    sed -n '2,7p' "$0" >&2; exit 2 ;;
 esac
