@@ -31,6 +31,8 @@ public sealed record HostSettings
     public int? RenderQueueCapacity { get; init; }
     /// <summary>Running as a Home Assistant add-on: an ingress listener (guarded) and a separate API listener.</summary>
     public bool Addon { get; init; }
+    /// <summary>The add-on's listeners (default 8099 ingress, 8098 API; tests take free ports).</summary>
+    public (int Ingress, int Api) AddonPorts { get; init; } = (AddonMode.IngressPort, AddonMode.ApiPort);
     /// <summary>HTTP render requests per client address (default <see cref="RenderRateLimit.Default"/>).</summary>
     public RenderRateLimit? RenderRateLimit { get; init; }
 }
@@ -103,7 +105,7 @@ public static class LookbackHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(k =>
         {
-            if (settings.Addon) { k.ListenForAddon(AddonMode.IngressPort, AddonMode.ApiPort); return; }
+            if (settings.Addon) { k.ListenForAddon(settings.AddonPorts.Ingress, settings.AddonPorts.Api); return; }
             if (options.Http.Listen is "0.0.0.0" or "*" or "") k.ListenAnyIP(options.Http.Port);
             else k.Listen(IPAddress.Parse(options.Http.Listen), options.Http.Port);
         });
@@ -137,11 +139,11 @@ public static class LookbackHost
         services.AddHostedService<LookbackRuntime>();
 
         var web = builder.Build();
-        if (settings.Addon) web.UseIngressGuard(AddonMode.IngressPort);
+        if (settings.Addon) web.UseIngressGuard(settings.AddonPorts.Ingress);
         // the API token and the render rate limit; the add-on's ingress listener is exempt (Home Assistant signed the user in)
         web.UseApiGuard(options.Http.ApiToken,
             new RenderRateLimiter(settings.RenderRateLimit ?? RenderRateLimit.Default, web.Services.GetRequiredService<TimeProvider>()),
-            ctx => settings.Addon && ctx.Connection.LocalPort == AddonMode.IngressPort);
+            ctx => settings.Addon && ctx.Connection.LocalPort == settings.AddonPorts.Ingress);
         web.MapHealthEndpoints();
         web.MapCameraEndpoints();
         web.MapRenderEndpoints();

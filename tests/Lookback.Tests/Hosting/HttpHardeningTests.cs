@@ -193,6 +193,28 @@ public sealed class HttpHardeningTests
     }
 
     [Fact]
+    public async Task In_addon_mode_the_ingress_port_needs_no_token_and_has_no_rate_limit_and_the_api_port_needs_both()
+    {
+        await using var server = await TestCameraServer.StartAsync();
+        var (ingress, api) = (Lookback.Tests.Mqtt.Mosquitto.FreePort(), Lookback.Tests.Mqtt.Mosquitto.FreePort());
+        await using var h = await AppHarness.StartAsync([AppHarness.Camera("front", server.SnapshotUrl)],
+            settings: new HostSettings { Addon = true, AddonPorts = (ingress, api), RenderRateLimit = new RenderRateLimit(1, TimeSpan.FromMinutes(10)) },
+            configure: o => o with { Http = o.Http with { ApiToken = Token } });
+        using var toIngress = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ingress}"), Timeout = TimeSpan.FromSeconds(30) };
+        using var toApi = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}"), Timeout = TimeSpan.FromSeconds(30) };
+
+        Assert.Equal(HttpStatusCode.OK, (await toIngress.GetAsync("/api/cameras")).StatusCode);
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.NotFound, (await toIngress.GetAsync("/api/cameras/nope/gif")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await toApi.GetAsync("/api/cameras")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await toApi.GetAsync("/healthz")).StatusCode);
+        toApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        Assert.Equal(HttpStatusCode.OK, (await toApi.GetAsync("/api/cameras")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await toApi.GetAsync("/api/cameras/nope/gif")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await toApi.GetAsync("/api/cameras/nope/gif")).StatusCode);
+    }
+
+    [Fact]
     public async Task Render_requests_are_limited_per_client_address_with_429_and_retry_after()
     {
         await using var server = await TestCameraServer.StartAsync();
