@@ -78,6 +78,7 @@ public sealed class BlueprintTests(MosquittoFixture broker, ITestOutputHelper ou
         await obs.PublishAsync((string)cmd["topic"]!, (string)cmd["payload"]!);
         var result = obs.WaitFor("bp/porch/result", s => s.Text.Contains(rid), TimeSpan.FromSeconds(60));
         Assert.Equal("ok", result.Json.GetProperty("status").GetString());
+        output.WriteLine($"moment result: {result.Text}");
         var ok = Render("doorbell-notify", Doorbell, inputs, result.Text);
         Assert.True((bool)ok["fired"]!);
         Assert.Equal("Someone is at the door", (string?)ok["message"]);
