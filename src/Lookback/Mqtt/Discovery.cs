@@ -33,14 +33,13 @@ public static class Discovery
 
     /// <summary>
     /// Home Assistant's "Visit" link of a camera device: the ingress panel in add-on mode, else the web UI's camera
-    /// page under the public URL; null when there is neither.
+    /// page under the public URL (default http://&lt;host name&gt;:&lt;port&gt;, as media URLs).
     /// </summary>
     public static string? ConfigurationUrl(HttpOptions http, string cam)
     {
         if (!string.IsNullOrWhiteSpace(http.UiUrl)) return http.UiUrl;
-        if (Uri.TryCreate(http.PublicUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https")
-            return http.PublicUrl!.TrimEnd('/') + "/#/camera/" + cam;
-        return null;
+        var root = Storage.MediaStore.PublicBaseOf(http);
+        return Uri.TryCreate(root, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? root + "/#/camera/" + cam : null;
     }
 
     private static JsonObject Origin(string version) => new() { ["name"] = "Lookback", ["sw"] = version, ["url"] = OriginUrl };

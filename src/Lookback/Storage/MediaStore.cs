@@ -30,11 +30,14 @@ public sealed class MediaStore
         ArgumentNullException.ThrowIfNull(http);
         Root = Path.GetFullPath(storage.Path);
         _zone = zone ?? TimeZoneInfo.Local;
-        _publicBase = (string.IsNullOrWhiteSpace(http.PublicUrl)
-            ? $"http://{SafeHostName()}:{http.Port}"
-            : http.PublicUrl!).TrimEnd('/');
+        _publicBase = PublicBaseOf(http);
         _mediaBase = string.IsNullOrWhiteSpace(storage.MediaUrl) ? null : storage.MediaUrl!.TrimEnd('/');
     }
+
+    /// <summary>The base of every published URL: <c>http.public_url</c>, else <c>http://&lt;host name&gt;:&lt;port&gt;</c>.</summary>
+    public static string PublicBaseOf(HttpOptions http) => (string.IsNullOrWhiteSpace(http.PublicUrl)
+        ? $"http://{SafeHostName()}:{http.Port}"
+        : http.PublicUrl!).TrimEnd('/');
 
     /// <summary>Absolute path of <c>storage.path</c>.</summary>
     public string Root { get; }

@@ -17,12 +17,17 @@ public sealed class BlueprintTests(MosquittoFixture broker, ITestOutputHelper ou
     private static readonly string Doorbell = AddonFiles.PathOf("addon", "blueprints", "doorbell_gif_notification.yaml");
     private static readonly string Motion = AddonFiles.PathOf("addon", "blueprints", "motion_gif_notification.yaml");
 
-    private static JsonObject Render(string command, string blueprint, object inputs, string? payload = null)
+    private static JsonObject Render(string command, string blueprint, object inputs, string? payload = null) =>
+        Run(payload is null
+            ? [command, blueprint, JsonSerializer.Serialize(inputs)]
+            : [command, blueprint, JsonSerializer.Serialize(inputs), payload]);
+
+    /// <summary>A discovery value_template rendered over a payload, as HA's MQTT entities and device triggers do.</summary>
+    private static string Template(string template, string payload) => (string)Run(["mqtt-template", template, payload])["rendered"]!;
+
+    private static JsonObject Run(string[] args)
     {
         var script = File.ReadAllText(AddonFiles.PathOf("tests", "Lookback.Tests", "Addon", "blueprint_render.py"));
-        string[] args = payload is null
-            ? [command, blueprint, JsonSerializer.Serialize(inputs)]
-            : [command, blueprint, JsonSerializer.Serialize(inputs), payload];
         var (code, text) = AddonFiles.Python(script, args);
         Assert.True(code == 0, text);
         return JsonNode.Parse(text)!.AsObject();
@@ -35,10 +40,28 @@ public sealed class BlueprintTests(MosquittoFixture broker, ITestOutputHelper ou
         await using var obs = await Observer.ConnectAsync(broker.Broker.Port, "bp/#", "homeassistant/device/bp_porch/config");
         var motion = new MotionOptions { Enabled = true, Fps = 5, OffDelay = 1.5, PreCapture = 0.5, PostCapture = 0.5 };
         await using var h = await AppHarness.StartAsync([AppHarness.Camera("porch", scene.Url, interval: 0.2, motion: motion)],
-            mqtt: new MqttOptions { Host = "127.0.0.1", Port = broker.Broker.Port, TopicPrefix = "bp" }, nodeId: "bp");
+            mqtt: new MqttOptions { Host = "127.0.0.1", Port = broker.Broker.Port, TopicPrefix = "bp" }, nodeId: "bp",
+            triggers: [new TriggerOptions { Topic = "zigbee2mqtt/bp_bell", Cameras = ["porch"], Action = RenderKind.Gif, Doorbell = true,
+                Match = new Dictionary<string, string> { ["action"] = "single" } }]);
         var cam = h.App.Cameras.Find("porch")!;
         await AppHarness.WaitUntilAsync(() => cam.Ring.Count >= 20, TimeSpan.FromSeconds(30), "20 quiet frames");
         var discovery = obs.WaitFor("homeassistant/device/bp_porch/config", s => s.Payload.Length > 0).Json;
+
+        // The doorbell event entity and the device triggers, with their templates over real events.
+        var cmps = discovery.GetProperty("components");
+        await obs.PublishAsync("zigbee2mqtt/bp_bell", """{"action":"single"}""");
+        var ring = obs.WaitFor("bp/porch/event", s => s.Text.Contains("\"ring\"")).Text;
+        var gifReady = obs.WaitFor("bp/porch/event", s => s.Text.Contains("gif_ready"), TimeSpan.FromSeconds(60)).Text;
+        var bell = cmps.GetProperty("doorbell");
+        Assert.Equal(ring, Template(bell.GetProperty("value_template").GetString()!, ring));
+        Assert.Equal("", Template(bell.GetProperty("value_template").GetString()!, gifReady)); // ignored by the doorbell entity
+        foreach (var (key, fires) in new[] { ("trigger_doorbell_rang", ring), ("trigger_gif_ready", gifReady) })
+        {
+            var trig = cmps.GetProperty(key);
+            Assert.Equal(trig.GetProperty("payload").GetString(), Template(trig.GetProperty("value_template").GetString()!, fires));
+            Assert.NotEqual(trig.GetProperty("payload").GetString(),
+                Template(trig.GetProperty("value_template").GetString()!, fires == ring ? gifReady : ring));
+        }
 
         var inputs = new { camera = "porch", topic_prefix = "bp", gif_seconds = 2, notify_device = "phone1", camera_entity = "camera.porch" };
         var cmd = Render("doorbell-command", Doorbell, inputs);
@@ -55,6 +78,7 @@ public sealed class BlueprintTests(MosquittoFixture broker, ITestOutputHelper ou
         await obs.PublishAsync((string)cmd["topic"]!, (string)cmd["payload"]!);
         var result = obs.WaitFor("bp/porch/result", s => s.Text.Contains(rid), TimeSpan.FromSeconds(60));
         Assert.Equal("ok", result.Json.GetProperty("status").GetString());
+        output.WriteLine($"moment result: {result.Text}");
         var ok = Render("doorbell-notify", Doorbell, inputs, result.Text);
         Assert.True((bool)ok["fired"]!);
         Assert.Equal("Someone is at the door", (string?)ok["message"]);

@@ -9,6 +9,7 @@ What is emulated from Home Assistant (homeassistant/helpers/template.py, script.
 Filters HA adds that the blueprints use: to_json. Globals: now() (fixed; the inputs key "_run" moves it on by that many seconds).
 
 Usage: python3 blueprint_render.py doorbell-command|doorbell-notify|motion-notify BLUEPRINT INPUTS_JSON [PAYLOAD_JSON|null]
+       python3 blueprint_render.py mqtt-template TEMPLATE PAYLOAD
 Prints one JSON object.
 """
 import ast
@@ -169,6 +170,11 @@ def motion(doc, given, event):
 
 
 def main():
+    if sys.argv[1] == "mqtt-template":
+        # A discovery value_template over one MQTT payload, as MqttValueTemplate renders it (value, value_json).
+        payload = sys.argv[3]
+        print(json.dumps({"rendered": env.from_string(sys.argv[2]).render(value=payload, value_json=json.loads(payload)).strip()}))
+        return
     cmd, path, given = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     # "_run": which run of the automation (a later ring renders a later now(), so another request id).
     NOW[0] = FIXED_NOW + datetime.timedelta(seconds=given.pop("_run", 0))

@@ -360,7 +360,9 @@ public class DiscoveryTests
         Assert.Equal("homeassistant://hassio/ingress/a0d7b954_lookback", Lookback.Addon.AddonMode.IngressUrl("a0d7b954-lookback"));
         var http = Lookback.Addon.AddonMode.ApplyDefaults(new LookbackOptions(), new Lookback.Addon.AddonEnvironment { HostName = "a0d7b954-lookback" }).Http;
         Assert.Equal("homeassistant://hassio/ingress/a0d7b954_lookback", Discovery.ConfigurationUrl(http, "front"));
-        Assert.Null(Discovery.ConfigurationUrl(new HttpOptions(), "front"));
+        // Standalone without public_url: the same default base as media URLs (http://<host name>:<port>).
+        var standalone = Discovery.ConfigurationUrl(new HttpOptions { Port = 8123 }, "front")!;
+        Assert.Matches(@"^http://[^/]+:8123/#/camera/front$", standalone);
     }
 
     [Fact]

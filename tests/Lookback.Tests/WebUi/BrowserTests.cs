@@ -57,6 +57,8 @@ public sealed class BrowserTests(UiFixture ui)
         await Expect(page.Locator("#viewer")).ToHaveAttributeAsync("data-mode", "live");
         await Expect(page.Locator("#pos")).ToContainTextAsync("frames");
         await WaitForImage(page, "#viewer img.live");
+        // The diagnostics show the live-view URL for Home Assistant's MJPEG camera.
+        await Expect(page.Locator("[data-field=mjpeg_url]")).ToContainTextAsync("/api/cameras/driveway/mjpeg");
         var ring = ui.App.Cameras.All.Single(c => c.Slug == "driveway").Ring;
         await UiFixture.WaitUntil(() => ring.Count >= 40, TimeSpan.FromSeconds(30), "8 s of driveway frames");
 
