@@ -197,7 +197,7 @@ public static class SoakBench
             var stats = FramePool.Shared.GetStats();
             var info = GC.GetGCMemoryInfo();
             return new Sample(at, rss, GC.GetTotalMemory(false), info.TotalCommittedBytes,
-                stats.BytesRented + stats.FreeBytes + stats.QuarantinedBytes, Directory.GetFiles("/proc/self/fd").Length, threads);
+                stats.BytesRented + stats.FreeBytes, Directory.GetFiles("/proc/self/fd").Length, threads);
         }
     }
 
