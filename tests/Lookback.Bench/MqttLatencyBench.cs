@@ -85,7 +85,7 @@ public static class MqttLatencyBench
         try { Directory.Delete(dir, true); } catch (IOException) { }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

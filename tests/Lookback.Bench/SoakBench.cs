@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Lookback.Buffer;
 using Lookback.Config;
@@ -35,7 +34,7 @@ public static class SoakBench
         var flipSeconds = PipelineBench.Arg(args, "--flip", 30);
         var warmupMinutes = minutes >= 20 ? 10 : Math.Max(1, minutes / 6);
 
-        var port = FreePort();
+        var port = MqttLatencyBench.FreePort();
         var dir = Directory.CreateTempSubdirectory("lookback-soak-").FullName;
         File.WriteAllText(Path.Combine(dir, "m.conf"), $"listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\nlog_dest none\n");
         using var mosquitto = Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", Path.Combine(dir, "m.conf")])
@@ -176,13 +175,6 @@ public static class SoakBench
 
     private static double Mb(long bytes) => bytes / (1024.0 * 1024.0);
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     /// <summary>Native: the frame pool's resident bytes (frames held, managed or native mappings, plus its free lists).</summary>
     private sealed record Sample(TimeSpan At, long Rss, long Managed, long Committed, long Native, int Fds, int Threads)
     {
@@ -197,7 +189,7 @@ public static class SoakBench
             var stats = FramePool.Shared.GetStats();
             var info = GC.GetGCMemoryInfo();
             return new Sample(at, rss, GC.GetTotalMemory(false), info.TotalCommittedBytes,
-                stats.BytesRented + stats.FreeBytes + stats.QuarantinedBytes, Directory.GetFiles("/proc/self/fd").Length, threads);
+                stats.BytesRented + stats.FreeBytes, Directory.GetFiles("/proc/self/fd").Length, threads);
         }
     }
 

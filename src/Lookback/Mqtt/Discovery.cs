@@ -227,7 +227,7 @@ public static class Discovery
             if (d.RootElement.ValueKind != JsonValueKind.Array) return [];
             return [.. d.RootElement.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)];
         }
-        catch (JsonException) { return []; }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) { return []; } // e.g. a lone surrogate escape
     }
 
     /// <summary>Cameras listed in the previous run's list that are no longer configured.</summary>

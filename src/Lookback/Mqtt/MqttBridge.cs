@@ -159,6 +159,9 @@ public sealed class MqttBridge : IAsyncDisposable
         Retained.Set(Topics.CameraDiscovery(c.Slug), Discovery.Serialize(config));
     }
 
+    /// <summary>Other instances remembered (their camera lists); junk node topics cannot grow the table beyond this.</summary>
+    public const int MaxOtherNodes = 64;
+
     private bool OwnedByAnotherNode(string cam) => _otherNodes.Values.Any(l => l.Contains(cam));
 
     private void OnMessage(IncomingMessage m)
@@ -173,7 +176,8 @@ public sealed class MqttBridge : IAsyncDisposable
             var list = Discovery.ParseCameraList(m.Payload.Span);
             if (node == Topics.NodeId) RemoveCameras(list);
             else if (list.Count == 0) _otherNodes.TryRemove(node, out _);
-            else _otherNodes[node] = list;
+            else if (_otherNodes.Count < MaxOtherNodes || _otherNodes.ContainsKey(node)) _otherNodes[node] = list;
+            else _log.LogDebug("MQTT: more than {Max} other nodes; camera list of {Node} ignored", MaxOtherNodes, LogText.Topic(node));
             return;
         }
         _commands!.TryHandle(m);
