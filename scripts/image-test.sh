@@ -19,8 +19,8 @@ while (($#)); do
   esac
 done
 case "$arch" in
-  amd64) rid=linux-x64; debarch=amd64 ;;
-  aarch64) rid=linux-arm64; debarch=arm64 ;;
+  amd64) rid=linux-x64; debarch=amd64; slow=1 ;;
+  aarch64) rid=linux-arm64; debarch=arm64; slow=5 ;;   # emulated: every wait 5 times longer
   *) echo "image-test: --arch must be amd64 or aarch64" >&2; exit 2 ;;
 esac
 
@@ -223,10 +223,10 @@ main() {
   write_options "$work/data/options.json"
   local tr=$SECONDS started; started=$(date +%s.%N)
   supervisor_run "$ctr" "$work/data" -d > /dev/null 2> "$work/run.err" || { cat "$work/run.err" >&2; fail "podman run"; }
-  local deadline=$((tr + 120))
+  local deadline=$((tr + 120 * slow))
   until podman healthcheck run "$ctr" > /dev/null 2>&1; do
     [ "$(podman inspect --format '{{.State.Running}}' "$ctr")" = true ] || fail "the container exited before it was healthy"
-    ((SECONDS < deadline)) || fail "HEALTHCHECK did not pass within 120 s"
+    ((SECONDS < deadline)) || fail "HEALTHCHECK did not pass within $((120 * slow)) s"
     sleep 0.5
   done
   healthy_s=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
@@ -238,18 +238,18 @@ main() {
   ok "run script (via bashio stub) logged 'Starting Lookback $version'; broker taken from /services/mqtt with the token"
 
   local disc
-  disc=$(sub -t homeassistant/device/lookback_door/config -C 1 -W 30) || fail "no discovery at homeassistant/device/lookback_door/config"
+  disc=$(sub -t homeassistant/device/lookback_door/config -C 1 -W $((30 * slow))) || fail "no discovery at homeassistant/device/lookback_door/config"
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["device"]["identifiers"]==["lookback_lookback_door"], d["device"]; assert any(c.get("platform")=="camera" for c in d["components"].values())' "$disc" \
     || fail "discovery payload: $disc"
   ok "discovery on the broker: homeassistant/device/lookback_door/config (camera component, device lookback_lookback_door)"
 
-  deadline=$((SECONDS + 60))
+  deadline=$((SECONDS + 60 * slow))
   until [ "$(sub -t lookback/door/availability -C 1 -W 2 2>/dev/null || true)" = online ]; do
-    ((SECONDS < deadline)) || fail "camera door not online within 60 s"
+    ((SECONDS < deadline)) || fail "camera door not online within $((60 * slow)) s"
   done
   local result
   result=$(inns mosquitto_rr -h 127.0.0.1 -p 1883 -u addons -P "$mqtt_pass" -t lookback/door/gif/set -e lookback/door/result \
-    -m '{"request_id":"image-test","seconds":2}' -W 90) || fail "no result for lookback/door/gif/set within 90 s"
+    -m '{"request_id":"image-test","seconds":2}' -W $((90 * slow))) || fail "no result for lookback/door/gif/set within $((90 * slow)) s"
   local media
   media=$(python3 - "$result" "$work/media" <<'PY'
 import json, os, sys
@@ -266,7 +266,7 @@ PY
 ) || fail "gif result: $result"
   ok "gif/set: result ok, GIF of $(stat -c %s "$media") bytes at ${media#"$work"/} (the mounted /media/lookback)"
   local url; url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["url"])' "$result")
-  inns curl -fsS --max-time 10 --resolve local-lookback:8098:127.0.0.1 -o "$work/fetched.gif" "$url" && cmp -s "$work/fetched.gif" "$media" \
+  inns curl -fsS --max-time $((10 * slow)) --resolve local-lookback:8098:127.0.0.1 -o "$work/fetched.gif" "$url" && cmp -s "$work/fetched.gif" "$media" \
     || fail "the result's url $url does not serve the GIF"
   ok "result url $url (API port 8098) serves the same GIF"
 
@@ -278,7 +278,7 @@ PY
   ok "podman diff: $(wc -l < "$work/diff.txt") changes, none outside /data, /media, /config, /tmp"
 
   local ts=$SECONDS
-  podman stop -t 15 "$ctr" > /dev/null 2>> "$work/podman.err"
+  podman stop -t $((15 * slow)) "$ctr" > /dev/null 2>> "$work/podman.err"
   [ "$(podman inspect --format '{{.State.ExitCode}}' "$ctr")" = 0 ] || fail "exit code after SIGTERM: $(podman inspect --format '{{.State.ExitCode}}' "$ctr")"
   ok "SIGTERM: clean stop (exit 0) in $((SECONDS - ts)) s"
 
