@@ -8,13 +8,14 @@ namespace Lookback.Events;
 
 /// <summary>
 /// One camera's analysis loop, at most motion.fps, woken by each new ring frame: decodes it straight to small gray (libjpeg-turbo
-/// scaled decode, ≥ 120 px high), runs the detector and the event tracker, and hands notices to the recorder.
+/// scaled decode, ≥ 240 px high), runs the detector and the event tracker, and hands notices to the recorder.
 /// When analysis falls behind it simply takes the newest frame: nothing queues.
 /// </summary>
 public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, TimeProvider time, ILogger log) : IAsyncDisposable
 {
-    /// <summary>Height kept by the scaled decode (the largest 1/2..1/8 scale still at least this high).</summary>
-    public const int AnalysisMinHeight = 120;
+    /// <summary>Height kept by the scaled decode (the largest 1/2..1/8 scale still at least this high): 384x288 for a
+    /// 768x576 camera, where a far walker (20x40 px) is still 5 px wide after the 3x3 opening (at 192x144 it vanished).</summary>
+    public const int AnalysisMinHeight = 240;
 
     private CancellationTokenSource? _cts;
     private Task? _loop;

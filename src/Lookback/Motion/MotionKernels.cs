@@ -428,12 +428,13 @@ internal static class MotionKernels
     }
 
     /// <summary>bg = clamp(gain·bg + offset·256, 0, 255·256): folds a global brightness change into the model.</summary>
-    /// <summary>Marks (clipped = 1) the background pixels that the fold bg·gain + offset would clip at 0 or 255 by
-    /// more than two gray levels; returns how many were newly marked.</summary>
+    /// <summary>Marks (clipped = 1) the background pixels that the fold bg·gain + offset would clip at 0 (by more than
+    /// two gray levels) or bring near white (above <see cref="NearWhite"/>: a camera clips its colour channels one by one
+    /// and bends its tone curve there, so the fold is no longer linear); returns how many were newly marked.</summary>
     public static int MarkClipped(ReadOnlySpan<ushort> bg, Span<byte> clipped, int n, double gain, double offset)
     {
-        // bg·gain + offset·256 outside [−512, 255·256 + 512] ⇔ bg outside [lo, hi]
-        double lo = (-512 - offset * 256) / gain, hi = (255 * 256 + 512 - offset * 256) / gain;
+        // bg·gain + offset·256 outside [−512, NearWhite·256] ⇔ bg outside [lo, hi]
+        double lo = (-512 - offset * 256) / gain, hi = (NearWhite * 256 - offset * 256) / gain;
         if (lo <= 0 && hi >= 255 * 256) return 0;
         int marked = 0;
         for (int i = 0; i < n; i++)
@@ -443,6 +444,8 @@ internal static class MotionKernels
         }
         return marked;
     }
+
+    public const int NearWhite = 232;
 
     /// <summary>Unknown (clipped) background pixels never count as changed; returns how many were cleared.</summary>
     public static int ClearClipped(ReadOnlySpan<byte> clipped, Span<byte> state, Span<byte> changed, int n)

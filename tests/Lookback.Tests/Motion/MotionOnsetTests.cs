@@ -1,0 +1,98 @@
+using Lookback.Motion;
+
+namespace Lookback.Tests.Motion;
+
+/// <summary>Issue 14: onset at the frame edge, a small far walker at night, a light step during a walk, quiet thinning.
+/// Drawn scenes at the analysis size of a 768x576 camera (384x288), 5 fps, default settings.</summary>
+public class MotionOnsetTests
+{
+    const int W = 384, H = 288;
+    // 150 px of a person at 768x576 are this many pixels at the analysis size (384x288)
+    const double VisiblePixels = 150.0 / 4;
+
+    static SceneScript Script(string name, int frames, Action<int, SceneFrame> draw) => new(name, 0, frames, draw);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_walker_entering_at_the_edge_starts_an_event_within_3_frames_of_150_px_in_view(int seed)
+    {
+        int inView = -1;
+        var script = Script("edge entry", 80, (i, f) =>
+        {
+            if (i < 20) return;
+            int ow = W / 8, oh = H / 2, x = W - (i - 20) * 6; // enters from the right at 6 px (24 camera px) a frame
+            f.Objects.Add((x, H / 3, ow, oh, 215));
+            if (inView < 0 && (W - x) * oh >= VisiblePixels) inView = i;
+        });
+        var (events, results) = MotionScenes.Run(script, W, H, seed);
+        int first = results.FindIndex(r => r.Motion);
+        Assert.Equal(1, events);
+        Assert.True(first >= inView && first - inView <= 3, $"in view at frame {inView}, motion from frame {first}");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_small_far_walker_at_night_is_a_person(int seed)
+    {
+        // night: the light at 40 %, heavy noise; the walker 10x20 px (20x40 at 768x576) with a modest contrast
+        var script = Script("far walker at night", 150, (i, f) =>
+        {
+            f.Gain = 0.4; f.NoiseSigma = 4;
+            if (i is >= 40 and < 110) f.Objects.Add((20 + (i - 40) * 4, H / 4, 10, 20, 170));
+        });
+        var (events, results) = MotionScenes.Run(script, W, H, seed);
+        Assert.True(events == 1, $"{events} events; thresholds {string.Join(",", results.Skip(40).Take(5).Select(r => r.EffectiveThreshold))}");
+        // and the same dark scene without anyone stays quiet
+        var (none, _) = MotionScenes.Run(Script("night, nobody", 150, (i, f) => { f.Gain = 0.4; f.NoiseSigma = 4; }), W, H, seed);
+        Assert.Equal(0, none);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_light_step_during_a_walk_neither_ends_the_event_nor_starts_another(int seed)
+    {
+        // lights on at frame 40 (x1.8: the bright half of the scene clips at 255), auto-exposure back to x1 in 3 s
+        static double Gain(int i) => i < 40 ? 1 : 1 + 0.8 * Math.Exp(-(i - 40) / 5.0);
+        var script = Script("light step during a walk", 200, (i, f) =>
+        {
+            f.Gain = Gain(i);
+            if (i is >= 25 and < 70) { var o = MotionScenes.Walker(i, 25, 70, W, H); f.Objects.Add((o.X, o.Y, o.W, o.H, 40)); }
+        });
+        var (events, results) = MotionScenes.Run(script, W, H, seed, tracker: new MotionTrackerSettings(OffDelay: 10));
+        Assert.Equal(1, events);
+        // nothing after the walker left and the exposure settled (an off_delay later the event is over)
+        var late = results.Select((r, i) => (r, i)).Where(x => x.i >= 75 && x.r.Motion).Select(x => x.i).ToList();
+        Assert.True(late.Count == 0, $"motion after the walk at frames {string.Join(",", late.Take(20))}");
+    }
+
+    [Fact]
+    public void Quiet_scenes_are_thinned_and_the_first_change_brings_back_every_frame()
+    {
+        var a = new MotionAnalyser(new MotionSettings());
+        var scene = new SyntheticScene(W, H, 3);
+        var f = new SceneFrame();
+        var buf = new byte[W * H];
+        var t0 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var analysed = new List<int>();
+        int firstMotion = -1;
+        for (int i = 0; i < 200; i++)
+        {
+            var at = t0.AddMilliseconds(i * 200);
+            f.Clear();
+            if (i >= 150) { var o = MotionScenes.Walker(i, 150, 190, W, H); f.Objects.Add((o.X, o.Y, o.W, o.H, 220)); }
+            if (!a.Wants(at)) continue;
+            scene.Render(f, buf, W);
+            analysed.Add(i);
+            if (a.Analyse(buf, W, H, W, at).Motion && firstMotion < 0) firstMotion = i;
+        }
+        // quiet from ~5 s on: every other frame of 100..150
+        Assert.InRange(analysed.Count(i => i is >= 100 and < 150), 20, 30);
+        // once the walker shows, every frame: the event is confirmed on the next camera frame
+        int seen = analysed.First(i => i >= 150);
+        Assert.True(firstMotion >= 0 && firstMotion - seen <= 1, $"walker first analysed at {seen}, motion at {firstMotion}");
+        Assert.Equal(Enumerable.Range(seen, 200 - seen), analysed.Where(i => i >= seen));
+    }
+}
