@@ -34,6 +34,7 @@ internal sealed class AddonOptionsShape
         "motion_enabled", "motion_fps", "motion_threshold", "motion_min_area", "motion_off_delay", "motion_pre_capture",
         "motion_post_capture", "motion_max_event_seconds", "motion_mask", "motion_zones", "gif_seconds", "gif_fps", "gif_width",
         "transport", "record", "segment_seconds", "time_pattern", "events_from", "timelapse",
+        "motion_url",
     ];
     internal static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
 

@@ -27,6 +27,7 @@ internal sealed partial class ConfigBinder(bool addon)
         "timeout", "max_frame_bytes", "timestamp", "motion", "gif",
         "time_pattern", "events_from", "timelapse",
         "transport", "record", "segment_seconds", // ffmpeg stream cameras
+        "motion_url",
     ];
     private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"];
     private static readonly string[] EventSources = ["motion", "files"];
@@ -611,6 +612,18 @@ internal sealed partial class ConfigBinder(bool addon)
             Record = s.Bool("record", false),
             SegmentSeconds = s.Num("segment_seconds", 2, Between(1, 60)),
         };
+        if (s.Str("motion_url") is { } rawMotionUrl)
+        {
+            var (motionUrl, motionUser, motionPassword) = Redaction.SplitUserInfo(rawMotionUrl.Trim());
+            Secrets.Add(motionPassword ?? "");
+            if (motionUser is not null)
+                Error(s.P("motion_url"), s["motion_url"], "must not carry credentials (the camera's username/password are used)");
+            else if (CheckUrl(motionUrl, CameraKind.Mjpeg, out _) is not null)
+                Error(s.P("motion_url"), s["motion_url"], "must be an absolute http:// or https:// URL (a snapshot or MJPEG URL)");
+            else if (camera.Kind == CameraKind.Folder)
+                Error(s.P("motion_url"), s["motion_url"], "is not for folder cameras");
+            else camera = camera with { MotionUrl = motionUrl };
+        }
         if (camera.Record && url.Length > 0 && Sources.Streaming.StreamArgs.InputKindFor(camera) is null)
             Error(s.P("record"), s["record"], "needs a stream camera (rtsp, usb, or an http(s) video URL such as .m3u8/.mp4)");
         return BindFolderKeys(s, camera);

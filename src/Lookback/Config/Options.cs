@@ -116,6 +116,9 @@ public sealed record CameraOptions
     /// <summary>Draw the capture time into rendered frames.</summary>
     public bool Timestamp { get; init; }
     public MotionOptions Motion { get; init; } = new();
+    /// <summary>Optional low-resolution snapshot or MJPEG URL (same credentials) used for motion detection only; the
+    /// ring, GIFs and snapshots keep using <see cref="Url"/>. Null: motion analyses the ring's frames.</summary>
+    public string? MotionUrl { get; init; }
     public GifOptions Gif { get; init; } = new();
     // ---- folder cameras and timelapse
     /// <summary>Folder cameras: where the capture time is in a file name (see <c>FileTimePattern</c>); null: EXIF, else mtime.</summary>

@@ -8,14 +8,18 @@ namespace Lookback.Events;
 
 /// <summary>
 /// One camera's analysis loop, at most motion.fps, woken by each new ring frame: decodes it straight to small gray (libjpeg-turbo
-/// scaled decode, ≥ 240 px high), runs the detector and the event tracker, and hands notices to the recorder.
+/// scaled decode, ≥ 120 px high), runs the detector and the event tracker, and hands notices to the recorder.
 /// When analysis falls behind it simply takes the newest frame: nothing queues.
 /// </summary>
-public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, TimeProvider time, ILogger log) : IAsyncDisposable
+/// With a <see cref="MotionFeed"/> (the camera's <c>motion_url</c>), the frames analysed are the feed's; the peak
+/// snapshot still comes from the camera's ring.
+public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, TimeProvider time, ILogger log,
+    MotionFeed? feed = null) : IAsyncDisposable
 {
-    /// <summary>Height kept by the scaled decode (the largest 1/2..1/8 scale still at least this high): 384x288 for a
-    /// 768x576 camera, where a far walker (20x40 px) is still 5 px wide after the 3x3 opening (at 192x144 it vanished).</summary>
-    public const int AnalysisMinHeight = 240;
+    /// <summary>Height kept by the scaled decode (the largest 1/2..1/8 scale still at least this high): 192x144 for a
+    /// 768x576 camera. (384x288 also finds far walkers of 20x40 px but cost 0.68 instead of 0.40 CPU-s per camera-minute
+    /// on the practice bench: issue 14's closing note.)</summary>
+    public const int AnalysisMinHeight = 120;
 
     private CancellationTokenSource? _cts;
     private Task? _loop;
@@ -40,7 +44,9 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         GrayImage? gray = null;
         long lastSequence = 0;
         // ffmpeg sources deliver small gray frames themselves: no JPEG decode then.
-        var grayProvider = camera as IGrayFrameProvider is { ProvidesGrayFrames: true } gp ? gp : null;
+        var grayProvider = feed is null && camera as IGrayFrameProvider is { ProvidesGrayFrames: true } gp ? gp : null;
+        var ring = feed?.Ring ?? camera.Ring;
+        feed?.Start();
         var grayBuffer = Array.Empty<byte>();
         long lastGraySequence = 0;
         using var timer = new PeriodicTimer(period, time);
@@ -63,7 +69,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
             {
                 using var tick = new CancellationTokenSource(period < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : period, time);
                 using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct, tick.Token);
-                await camera.Ring.WaitForFrameAsync(lastSequence, wake.Token).ConfigureAwait(false);
+                await ring.WaitForFrameAsync(lastSequence, wake.Token).ConfigureAwait(false);
                 var wait = lastAnalysedAt + minGap - time.GetUtcNow();
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct).ConfigureAwait(false);
             }
@@ -101,7 +107,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                     }
                     else try
                     {
-                        using var latest = camera.Ring.Latest();
+                        using var latest = ring.Latest();
                         if (latest is not null && latest[0].Sequence != lastSequence)
                         {
                             var frame = latest[0];
@@ -112,7 +118,12 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                                 lastAnalysedAt = now;
                                 var r = Analyse(gray.Pixels, gray.Width, gray.Height, gray.Stride, frame.Time);
                                 var notices = tracker.Update(r, frame.Time);
-                                recorder.OnFrame(tracker.Active, r, frame);
+                                if (feed is null) recorder.OnFrame(tracker.Active, r, frame);
+                                else if (tracker.Active && r.Motion)
+                                {
+                                    using var full = camera.Ring.Latest(); // the peak snapshot at full size
+                                    if (full is not null) recorder.OnFrame(tracker.Active, r, full[0]);
+                                }
                                 recorder.OnNotices(notices);
                             }
                         }
@@ -138,6 +149,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         if (_cts is null || _loop is null) return;
         _cts.Cancel();
         try { await _loop.WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false); } catch (TimeoutException) { }
+        if (feed is not null) await feed.DisposeAsync().ConfigureAwait(false);
         _cts.Dispose();
     }
 }

@@ -186,6 +186,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     public static readonly TimeSpan RetentionEvery = TimeSpan.FromMinutes(10);
 
     private readonly List<MotionMonitor> _monitors = [];
+    private HttpClient? _motionHttp; // motion_url feeds
     private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = [];
     private CancellationTokenSource? _cts;
     private Task? _retention;
@@ -212,7 +213,10 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
             var recorder = new MotionEventRecorder(cam.Slug, events, media,
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog);
-            var monitor = new MotionMonitor(cam, recorder, time, camLog);
+            // motion_url: a small stream or snapshot for motion only (its own HTTP client, shared by such cameras)
+            var feed = cam.Options.MotionUrl is null ? null
+                : new MotionFeed(cam.Options, _motionHttp ??= Sources.SourceFactory.CreateHttpClient(), time, camLog);
+            var monitor = new MotionMonitor(cam, recorder, time, camLog, feed);
             _monitors.Add(monitor);
             monitor.Start();
         }
@@ -246,6 +250,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
         try { await Task.WhenAll(_monitors.Select(m => m.Recorder.Pending)).WaitAsync(TimeSpan.FromSeconds(1)); }
         catch (TimeoutException) { log.LogWarning("Stopping before every motion event was recorded"); }
+        _motionHttp?.Dispose();
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
         if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }
     }

@@ -102,6 +102,19 @@ public class ConfigErrorTests
               motion:
                 min_area: 101
           """, "cameras.frontdoor.motion.min_area", 5, "between 0 and 100" },
+        // motion_url (issue 14)
+        { """
+          cameras:
+            frontdoor:
+              url: http://cam/p
+              motion_url: rtsp://cam/sub
+          """, "cameras.frontdoor.motion_url", 4, "must be an absolute http:// or https:// URL" },
+        { """
+          cameras:
+            frontdoor:
+              url: http://cam/p
+              motion_url: http://admin:secret@cam/sub.jpg
+          """, "cameras.frontdoor.motion_url", 4, "must not carry credentials" },
         { """
           cameras:
             frontdoor:
