@@ -22,6 +22,8 @@ namespace Lookback.Bench;
 /// long random topics, random response topics) and one valid GIF/snapshot command every 10 s.
 /// Prints RSS, managed heap, native frame memory, fds and threads at every sample, then the RSS slope after the first
 /// 10 minutes (or the first sixth of a shorter run) and the steady-state RSS per camera.
+/// Run it as the add-on runs (Dockerfile): <c>DOTNET_GCgen0size=0x1000000 dotnet run -c Release --project tests/Lookback.Bench -- soak</c>;
+/// without that variable the GC's default gen0 budget keeps growing committed memory for the first half hour.
 /// </summary>
 [Bench("soak")]
 public static class SoakBench
