@@ -44,9 +44,11 @@ fail() {
 ok() { checks+=("$1"); say "ok: $1"; }
 keep=0
 cleanup() {
-  podman rm -f -t 0 "$ctr" "$ctr-bad" "$ctr-finish" >/dev/null 2>&1 || true
+  local c
+  for c in "$ctr" "$ctr-bad" "$ctr-finish"; do podman rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done   # anything else started in it
   ip netns del "$ns" 2>/dev/null || true
   [ "$keep" = 1 ] || rm -rf "$work"
 }
@@ -158,13 +160,14 @@ start_surroundings() {
   chmod 644 "$work/broker/passwd"
   printf 'listener 1883 127.0.0.1\nallow_anonymous false\npassword_file %s\npersistence false\n' "$work/broker/passwd" \
     > "$work/broker/mosquitto.conf"
-  inns mosquitto -c "$work/broker/mosquitto.conf" > "$work/mosquitto.log" 2>&1 & pids+=($!)
+  # (ip netns exec execs the command: $! is its pid; the inns function would leave it behind a subshell)
+  ip netns exec "$ns" mosquitto -c "$work/broker/mosquitto.conf" > "$work/mosquitto.log" 2>&1 & pids+=($!)
   local service
   service=$(printf '{"addon":"core_mosquitto","host":"core-mosquitto","port":1883,"ssl":false,"protocol":"3.1.1","username":"addons","password":"%s"}' "$mqtt_pass")
-  inns python3 scripts/image-test/standin.py supervisor 80 "$token" "$service" "$work/supervisor.log" \
+  ip netns exec "$ns" python3 scripts/image-test/standin.py supervisor 80 "$token" "$service" "$work/supervisor.log" \
     > "$work/supervisor.out" 2>&1 & pids+=($!)
   ffmpeg -v error -f lavfi -i testsrc=size=320x240:rate=4 -frames:v 8 -q:v 5 "$work/frames/f%02d.jpg"
-  inns python3 scripts/image-test/standin.py camera 8080 "$work/frames" > "$work/camera.out" 2>&1 & pids+=($!)
+  ip netns exec "$ns" python3 scripts/image-test/standin.py camera 8080 "$work/frames" > "$work/camera.out" 2>&1 & pids+=($!)
   wait_port 1883 mosquitto; wait_port 80 "stand-in Supervisor"; wait_port 8080 camera
 }
 
