@@ -52,6 +52,8 @@ public sealed record RenderResult
     /// <summary>Moment: the GIF rendered beside the MP4.</summary>
     [JsonPropertyName("gif_url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GifUrl { get; init; }
     [JsonPropertyName("gif_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GifMedia { get; init; }
+    /// <summary>GIF made smaller than asked to stay within the byte budget, e.g. "width 480→320 to fit 10485760 bytes" (null otherwise).</summary>
+    [JsonPropertyName("reduced"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Reduced { get; init; }
     /// <summary>Busy: seconds after which to retry.</summary>
     [JsonPropertyName("retry_after"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? RetryAfter { get; init; }
     /// <summary>Local file path (never serialized).</summary>
