@@ -53,19 +53,28 @@ public sealed class GifQualityTests : IDisposable
         var cam = new TestCamera("front");
         cam.Fill(DateTimeOffset.UtcNow, 40, 10);
         var store = new MediaStore(new StorageOptions { Path = _dir.Path }, new HttpOptions { PublicUrl = "http://h/" });
-        var engine = new RenderEngine(store, new FfmpegProcess(), gifEncoder: new NativeGifEncoder(), gifMaxBytes: 150_000);
-        await using var queue = new RenderQueue(new TestCameras(cam), engine, new EventBus(), new RenderQueueOptions());
-        var r = await queue.SubmitAsync(new RenderRequest { Camera = "front", Kind = RenderKind.Gif, Seconds = 4, Fps = 4, Width = 480 },
-            CancellationToken.None);
+        var request = new RenderRequest { Camera = "front", Kind = RenderKind.Gif, Seconds = 4, Fps = 4, Width = 480 };
+        async Task<RenderResult> Render(long maxBytes)
+        {
+            var engine = new RenderEngine(store, new FfmpegProcess(), gifEncoder: new NativeGifEncoder(), gifMaxBytes: maxBytes);
+            await using var queue = new RenderQueue(new TestCameras(cam), engine, new EventBus(), new RenderQueueOptions());
+            return await queue.SubmitAsync(request, CancellationToken.None);
+        }
+        var full = await Render(GifBudget.DefaultMaxBytes);
+        Assert.True(full.Ok, full.Error);
+        Assert.Null(full.Reduced);
+        Assert.Equal(480, full.Width);
+        var budget = full.Bytes!.Value / 2;
 
+        var r = await Render(budget);
         Assert.True(r.Ok, r.Error);
-        Assert.InRange(r.Bytes!.Value, 1, 150_000);
+        Assert.InRange(r.Bytes!.Value, 1, budget);
         Assert.NotNull(r.Reduced);
         Assert.StartsWith("width 480→", r.Reduced);
-        Assert.EndsWith("to fit 150000 bytes", r.Reduced);
+        Assert.EndsWith($"to fit {budget} bytes", r.Reduced);
         var p = await Probe.RunAsync(r.Path!);
         Assert.Equal((r.Width!.Value, r.Height!.Value, r.Frames!.Value), (p.Width, p.Height, p.Frames));
-        Assert.True(p.Width < 480);
+        Assert.InRange(p.Width, GifBudget.MinWidth, 479);
         cam.Ring.Dispose();
     }
 
