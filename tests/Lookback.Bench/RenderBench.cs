@@ -4,6 +4,7 @@ using Lookback.Buffer;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
+using Lookback.Imaging;
 using Lookback.Rendering;
 using Lookback.Storage;
 
@@ -48,6 +49,8 @@ public static class RenderBench
 
     private static async Task RunInAsync(string work)
     {
+        await CandidatesAsync(work);
+        Console.WriteLine();
         var jpegDir = Path.Combine(work, "jpeg");
         Directory.CreateDirectory(jpegDir);
         await Cli(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=4",
@@ -121,6 +124,54 @@ public static class RenderBench
             }
         for (var v = 0; v < variants.Length; v++)
             Console.WriteLine($"| {variants[v].ScaleFlags} | {variants[v].StatsMode} | {variants[v].Dither} | {Median(times[v]):0} | {sizes[v]} |");
+    }
+
+    /// <summary>
+    /// The GIF encoders side by side on the same 40 frames of each footage kind (→ 480 px, 4 fps): ms, bytes, SSIM against
+    /// the source frames, and ratios to the ffmpeg CLI reading the same JPEG files — all measured in this one run.
+    /// </summary>
+    private static async Task CandidatesAsync(string work)
+    {
+        Console.WriteLine($"GIF encoders, 40 frames → 480 px, median of {Runs} runs, interleaved; {Environment.ProcessorCount} cores");
+        Console.WriteLine();
+        Console.WriteLine("| footage | candidate | ms | ratio to CLI | bytes | bytes ratio | SSIM | SSIM − CLI |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var kind in Lookback.Tests.Rendering.GifFootage.Kinds)
+        {
+            var src = Path.Combine(work, "footage-" + kind);
+            var jpegs = await Lookback.Tests.Rendering.GifFootage.MakeAsync(kind, src, Frames);
+            Jpeg.TryReadHeader(jpegs[0], out var sw, out var sh);
+            var h = FfmpegArgs.ScaledHeight(sw, sh, 480);
+            var job = new GifJob(jpegs.Select(j => new ReadOnlyMemory<byte>(j)).ToList(), Fps, 480, h);
+            var ffmpeg = new FfmpegProcess();
+            var candidates = new (string Name, Func<string, Task> Run)[]
+            {
+                ("ffmpeg CLI (files)", o => Cli(["-hide_banner", "-loglevel", "error", "-framerate", "4", "-i", Path.Combine(src, "%03d.jpg"),
+                    "-vf", FfmpegArgs.GifFilter(480), "-loop", "0", "-y", o])),
+                ("ffmpeg piped (old path)", o => new FfmpegGifEncoder(ffmpeg, TimeSpan.FromMinutes(2)).EncodeAsync(job, o, CancellationToken.None)),
+                ("ours, all cores", o => new NativeGifEncoder().EncodeAsync(job, o, CancellationToken.None)),
+                ("ours, 1 thread", o => new NativeGifEncoder(1).EncodeAsync(job, o, CancellationToken.None)),
+            };
+            var times = candidates.Select(_ => new List<double>()).ToArray();
+            for (var run = -1; run < Runs; run++)   // run -1: warm-up
+                for (var c = 0; c < candidates.Length; c++)
+                {
+                    var sw2 = Stopwatch.StartNew();
+                    await candidates[c].Run(Path.Combine(work, $"cand{c}.gif"));
+                    if (run >= 0) times[c].Add(sw2.Elapsed.TotalMilliseconds);
+                }
+            double cliMs = Median(times[0]), cliSsim = 0; long cliBytes = 0;
+            for (var c = 0; c < candidates.Length; c++)
+            {
+                var file = Path.Combine(work, $"cand{c}.gif");
+                var ssim = await Lookback.Tests.Rendering.GifFootage.SsimAsync(file, src, 480, h);
+                var bytes = new FileInfo(file).Length;
+                if (c == 0) (cliSsim, cliBytes) = (ssim, bytes);
+                var ms = Median(times[c]);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"| {kind} {sw}x{sh} | {candidates[c].Name} | {ms:0} | {ms / cliMs:0.00} | {bytes} | {(double)bytes / cliBytes:0.00} | {ssim:0.0000} | {ssim - cliSsim:+0.0000;-0.0000;0} |"));
+            }
+        }
     }
 
     private static double Median(List<double> xs)

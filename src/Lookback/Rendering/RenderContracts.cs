@@ -66,6 +66,8 @@ public sealed record RenderResult
     /// <summary>Media path of the JPEG of a snapshot render.</summary>
     [JsonPropertyName("snapshot_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SnapshotMedia => Kind == "snapshot" ? Media : null;
+    /// <summary>GIF made smaller than asked to stay within the byte budget, e.g. "width 480→320 to fit 10485760 bytes" (null otherwise).</summary>
+    [JsonPropertyName("reduced"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Reduced { get; init; }
     /// <summary>Busy: seconds after which to retry.</summary>
     [JsonPropertyName("retry_after"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? RetryAfter { get; init; }
     /// <summary>Local file path (never serialized).</summary>

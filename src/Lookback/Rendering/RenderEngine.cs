@@ -45,13 +45,20 @@ public interface IRenderEngine
     Task<RenderResult> RenderAsync(RenderPlan plan, CancellationToken ct);
 }
 
-/// <summary>GIF, MP4, snapshot and moment renders: ring window → frame selection → ffmpeg → atomic media file.</summary>
+/// <summary>
+/// GIF, MP4, snapshot and moment renders: ring window → frame selection → encoder (GIF: <paramref name="gifEncoder"/>,
+/// by default our own with the ffmpeg CLI as fallback; MP4: ffmpeg) → atomic media file. A GIF larger than
+/// <paramref name="gifMaxBytes"/> (default 10 MB) is made again narrower / at a lower rate (result field <c>reduced</c>).
+/// </summary>
 public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapshotScaler? scaler = null,
-    IFrameOverlay? overlay = null, TimeSpan? timeout = null, GifQuality? gifQuality = null) : IRenderEngine
+    IFrameOverlay? overlay = null, TimeSpan? timeout = null, GifQuality? gifQuality = null,
+    IGifEncoder? gifEncoder = null, long? gifMaxBytes = null) : IRenderEngine
 {
     private readonly ISnapshotScaler _scaler = scaler ?? new JpegSnapshotScaler();
     private readonly TimeSpan _timeout = timeout ?? TimeSpan.FromMinutes(2);
-    private readonly GifQuality _quality = gifQuality ?? GifQuality.Default;
+    private readonly long _gifMaxBytes = gifMaxBytes ?? GifBudget.DefaultMaxBytes;
+    private readonly IGifEncoder _gif = gifEncoder ?? new FallbackGifEncoder(new NativeGifEncoder(),
+        new FfmpegGifEncoder(ffmpeg, timeout ?? TimeSpan.FromMinutes(2), gifQuality));
 
     public MediaStore Store => store;
     public FfmpegProcess Ffmpeg => ffmpeg;
@@ -86,7 +93,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var g = await WriteGifAsync(plan, window, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
-        return Ok(plan, g.File, g.Frames, g.Width, g.Height, g.Start, g.End);
+        return Ok(plan, g.File, g.Frames, g.Width, g.Height, g.Start, g.End) with { Reduced = g.Reduced };
     }
 
     private async Task<RenderResult> Mp4Async(RenderPlan plan, CancellationToken ct)
@@ -114,10 +121,12 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End) with
         {
             GifUrl = store.Url(g.File.RelativePath), GifMedia = store.Media(g.File.RelativePath), GifPath = g.File.FullPath,
+            Reduced = g.Reduced is null ? null : "gif " + g.Reduced,
         };
     }
 
-    private sealed record Written(StoredMedia File, int Frames, int Width, int Height, DateTimeOffset Start, DateTimeOffset End);
+    private sealed record Written(StoredMedia File, int Frames, int Width, int Height, DateTimeOffset Start, DateTimeOffset End,
+        string? Reduced = null);
 
     private async Task<Written> WriteGifAsync(RenderPlan plan, FrameWindow window, double fps, double speed, int width,
         string kind, CancellationToken ct)
@@ -125,10 +134,12 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         var (sw, sh) = SourceSize(window[^1]);
         var ow = sw > 0 ? Math.Min(width, sw) : width;
         var (frames, first, last) = Pick(plan, window, fps, lead: plan.Request.LeadFrame);
-        var args = (string tmp) => FfmpegArgs.Gif(fps, speed, ow, tmp, _quality);
+        var asked = new GifJob(frames, fps * speed, ow, FfmpegArgs.ScaledHeight(sw, sh, ow));
+        var made = asked;
         var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "gif",
-            (tmp, c) => ffmpeg.RunAsync(args(tmp), FfmpegProcess.JpegFrames(frames), _timeout, c), ct).ConfigureAwait(false);
-        return new Written(file, frames.Count, ow, FfmpegArgs.ScaledHeight(sw, sh, ow), first, last);
+            async (tmp, c) => made = await GifBudget.EncodeWithinAsync(_gif, asked, _gifMaxBytes, tmp, c).ConfigureAwait(false), ct)
+            .ConfigureAwait(false);
+        return new Written(file, made.Frames.Count, made.Width, made.Height, first, last, GifBudget.Describe(asked, made, fps, _gifMaxBytes));
     }
 
     private async Task<Written> WriteMp4Async(RenderPlan plan, FrameWindow window, string kind, CancellationToken ct)
