@@ -22,7 +22,26 @@ public static class CameraEndpoints
         [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
         [property: JsonPropertyName("last_error")] string? LastError,
         [property: JsonPropertyName("motion_enabled")] bool MotionEnabled,
-        [property: JsonPropertyName("motion_threshold")] int MotionThreshold);
+        [property: JsonPropertyName("motion_threshold")] int MotionThreshold,
+        [property: JsonPropertyName("packets"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PacketRingInfo? Packets = null);
+
+    /// <summary>Stream cameras: the ring of the stream's own packets; <c>note</c> says why moments use the JPEG frames instead.</summary>
+    public sealed record PacketRingInfo(
+        [property: JsonPropertyName("codec")] string? Codec,
+        [property: JsonPropertyName("packets")] int Packets,
+        [property: JsonPropertyName("bytes")] long Bytes,
+        [property: JsonPropertyName("max_bytes")] long MaxBytes,
+        [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
+        [property: JsonPropertyName("note"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note);
+
+    public static PacketRingInfo? DescribePackets(ICamera c)
+    {
+        if (c is not Sources.Streaming.IPacketSink { Packets: { } p }) return null;
+        var packets = p.Snapshot();
+        var span = packets.Count > 1 ? Math.Round((packets[^1].Time - packets[0].Time).TotalSeconds, 2) : 0;
+        var codec = packets.Count > 0 ? packets[^1].Codec.ToString().ToLowerInvariant() : null;
+        return new PacketRingInfo(codec, packets.Count, p.Bytes, p.MaxBytes, span, p.Unusable);
+    }
 
     public static CameraInfo Describe(ICamera c)
     {
@@ -30,7 +49,7 @@ public static class CameraEndpoints
         var span = ring.NewestTime is { } n && ring.OldestTime is { } o ? Math.Round((n - o).TotalSeconds, 2) : 0;
         return new CameraInfo(c.Slug, c.Options.Title, c.Options.Kind.ToString().ToLowerInvariant(),
             c.Status.ToString().ToLowerInvariant(), c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
-            c.MotionEnabled, c.MotionThreshold);
+            c.MotionEnabled, c.MotionThreshold, DescribePackets(c));
     }
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)
