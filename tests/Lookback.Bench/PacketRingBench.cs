@@ -53,6 +53,7 @@ public static class PacketRingBench
 
             var moment = new List<double>();
             var gif = new List<double>();
+            var mp4 = new List<double>();
             string? frames = null;
             for (var i = 0; i < n; i++)
             {
@@ -65,12 +66,17 @@ public static class PacketRingBench
                 var g = await render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Gif, Seconds = 10, Fps = 4, Width = 480 }, CancellationToken.None);
                 gif.Add(t.Elapsed.TotalMilliseconds);
                 if (!g.Ok) throw new InvalidOperationException(g.Error);
+                t.Restart();
+                var m = await render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Mp4, Seconds = 10 }, CancellationToken.None);
+                mp4.Add(t.Elapsed.TotalMilliseconds);
+                if (!m.Ok) throw new InvalidOperationException(m.Error);
             }
             Console.WriteLine($"moment: {frames}");
             Console.WriteLine();
             Console.WriteLine("| measure | value |");
             Console.WriteLine("|---|---|");
             Console.WriteLine($"| trigger → moment result (before 10, after 0, 1080p25 remux, incl. the GIF beside it) p50 / p95 | {P(moment, 50):0} / {P(moment, 95):0} ms |");
+            Console.WriteLine($"| trigger → mp4?seconds=10 result (the remux alone, no GIF) p50 / p95 | {P(mp4, 50):0} / {P(mp4, 95):0} ms |");
             Console.WriteLine($"| trigger → GIF result (10 s, 4 fps, 480 px, decoded from packets) p50 / p95 | {P(gif, 50):0} / {P(gif, 95):0} ms |");
             Console.WriteLine($"| stream bitrate (ring bytes / buffered s) | {streamMbit:0.00} Mbit/s |");
             Console.WriteLine($"| ring bytes per camera-minute | {perMinute / 1e6:0.00} MB (stream itself: {streamMbit * 60 / 8:0.00} MB) |");
