@@ -47,11 +47,12 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
             options.BufferSeconds is { } s ? TimeSpan.FromSeconds(s) : null, options.MaxBufferBytes));
         _motionEnabled = options.Motion.Enabled;
         _motionThreshold = options.Motion.Threshold;
-        if (source is StreamSource)
+        // USB cameras are left out: their ffmpeg input is often raw video, which the ring cannot cut
+        if (source is StreamSource { InputKind: not StreamInputKind.Usb })
             Packets = new PacketRing(TimeSpan.FromSeconds(options.BufferSeconds ?? PacketRing.DefaultSeconds), options.MaxBufferBytes);
     }
 
-    /// <summary>The ring of the stream's own video packets (ffmpeg stream cameras), else null.</summary>
+    /// <summary>The ring of the stream's own video packets (RTSP and HTTP video cameras), else null.</summary>
     public PacketRing? Packets { get; }
 
     public string Slug => Options.Slug;

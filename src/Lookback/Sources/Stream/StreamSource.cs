@@ -94,7 +94,7 @@ public sealed class StreamSource : IFrameSource
     private async Task<string> RunOnceAsync(IFrameSink sink, CancellationToken ct)
     {
         var gray = sink as IGrayFrameSink;
-        var ring = (sink as IPacketSink)?.Packets;
+        var ring = _kind == StreamInputKind.Usb ? null : (sink as IPacketSink)?.Packets; // USB: often raw video
         TcpListener? listener = null, packetListener = null;
         if (gray is not null && _options.Motion.Enabled) listener = Listen();
         if (ring is not null) packetListener = Listen();
