@@ -186,16 +186,17 @@ public static class StreamBench
     }
 
     /// <summary>rtsp_server.py with a live H.264 test pattern at 15 fps, keyframe every 30 frames, no B-frames.</summary>
-    private sealed class Server : IAsyncDisposable
+    /// <summary>rtsp_server.py; <c>extra</c> arguments override the defaults (argparse: the last one wins).</summary>
+    internal sealed class Server : IAsyncDisposable
     {
         private readonly Process _p;
         public int Port { get; }
         private Server(Process p, int port) { _p = p; Port = port; }
 
-        public static async Task<Server> StartAsync(string size)
+        public static async Task<Server> StartAsync(string size, params string[] extra)
         {
             var psi = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { FindScript(), "--port", "0", "--size", size, "--fps", "15", "--gop", "30", "--bframes", "0" }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { FindScript(), "--port", "0", "--size", size, "--fps", "15", "--gop", "30", "--bframes", "0" }.Concat(extra)) psi.ArgumentList.Add(a);
             var p = Process.Start(psi)!;
             _ = p.StandardError.ReadToEndAsync();
             while (await p.StandardOutput.ReadLineAsync() is { } line)

@@ -15,7 +15,8 @@ public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg, out int width, out in
 /// health (status, last error, fps). Its faults change only its own status.
 /// </summary>
 public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
-    IGrayFrameSink, IGrayFrameProvider, Recording.IRecordedCamera // gray frames for motion, recording
+    IGrayFrameSink, IGrayFrameProvider, Recording.IRecordedCamera, // gray frames for motion, recording
+    IPacketSink // the stream's own packets (ffmpeg stream cameras)
 {
     private readonly IFrameSource _source;
     private readonly EventBus _bus;
@@ -47,7 +48,13 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
             options.BufferSeconds is { } s ? TimeSpan.FromSeconds(s) : null, options.MaxBufferBytes));
         _motionEnabled = options.Motion.Enabled;
         _motionThreshold = options.Motion.Threshold;
+        // USB cameras are left out: their ffmpeg input is often raw video, which the ring cannot cut
+        if (source is StreamSource { InputKind: not StreamInputKind.Usb })
+            Packets = new PacketRing(TimeSpan.FromSeconds(options.BufferSeconds ?? PacketRing.DefaultSeconds), options.MaxBufferBytes);
     }
+
+    /// <summary>The ring of the stream's own video packets (RTSP and HTTP video cameras), else null.</summary>
+    public PacketRing? Packets { get; }
 
     public string Slug => Options.Slug;
     public CameraOptions Options { get; }

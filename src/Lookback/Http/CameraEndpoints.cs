@@ -27,7 +27,27 @@ public static class CameraEndpoints
         [property: JsonPropertyName("detected_kind")] string DetectedKind,
         [property: JsonPropertyName("live")] LiveView Live,
         [property: JsonPropertyName("last_error_at")] DateTimeOffset? LastErrorAt = null,
-        [property: JsonPropertyName("previous_error")] string? PreviousError = null);
+        [property: JsonPropertyName("previous_error")] string? PreviousError = null,
+        [property: JsonPropertyName("packets"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PacketRingInfo? Packets = null);
+
+    /// <summary>Stream cameras: the ring of the stream's own packets; <c>note</c> says why moments use the JPEG frames instead.</summary>
+    public sealed record PacketRingInfo(
+        [property: JsonPropertyName("codec")] string? Codec,
+        [property: JsonPropertyName("packets")] int Packets,
+        [property: JsonPropertyName("bytes")] long Bytes,
+        [property: JsonPropertyName("max_bytes")] long MaxBytes,
+        [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
+        [property: JsonPropertyName("note"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note);
+
+    public static PacketRingInfo? DescribePackets(ICamera c)
+    {
+        if (c is not Sources.Streaming.IPacketSink { Packets: { } p }) return null;
+        var packets = p.Snapshot();
+        var span = packets.Count > 1 ? Math.Round((packets[^1].Time - packets[0].Time).TotalSeconds, 2) : 0;
+        var codec = packets.Count > 0 ? packets[^1].Codec.ToString().ToLowerInvariant() : null;
+        return new PacketRingInfo(codec, packets.Count, p.Bytes, p.MaxBytes, span, p.Unusable);
+    }
+
 
     public static CameraInfo Describe(ICamera c, string? publicUrl = null)
     {
@@ -36,7 +56,7 @@ public static class CameraEndpoints
         return new CameraInfo(c.Slug, c.Options.Title, c.Options.Kind.ToString().ToLowerInvariant(),
             c.Status.ToString().ToLowerInvariant(), c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
             c.MotionEnabled, c.MotionThreshold, c.DetectedKind.ToString().ToLowerInvariant(),
-            LiveView.For(c.Options, c.DetectedKind, publicUrl), c.LastErrorAt, c.PreviousError);
+            LiveView.For(c.Options, c.DetectedKind, publicUrl), c.LastErrorAt, c.PreviousError, DescribePackets(c));
     }
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)

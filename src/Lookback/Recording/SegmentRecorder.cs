@@ -80,11 +80,7 @@ public sealed partial class SegmentRecorder : IStreamRecording, IAsyncDisposable
         return
         [
             "-map", "0:v:0", "-c", "copy",
-            // B-frames: ffmpeg's RTSP demuxer leaves the first keyframe of a run without a pts (its dts is filled in by
-            // ffmpeg from the frame rate), and the MPEG-TS muxer refuses a first packet without both ("first pts and dts
-            // value must be set"). Give a packet with no pts its dts: only that first frame of a run is touched, and
-            // without B-frames pts = dts anyway.
-            "-bsf:v", @"setts=pts=if(eq(PTS\,NOPTS)\,DTS\,PTS)",
+            "-bsf:v", StreamArgs.FillPtsFilter, // B-frames: see there
             "-f", "hls",
             "-hls_time", _options.SegmentSeconds.ToString("0.###", CultureInfo.InvariantCulture),
             "-hls_list_size", "10", "-hls_segment_type", "mpegts",

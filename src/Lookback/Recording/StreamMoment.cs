@@ -125,7 +125,8 @@ public static class StreamMoment
         return f.Length >= 2 && int.TryParse(f[0], out var w) && int.TryParse(f[1], out var h) ? (w, h) : (0, 0);
     }
 
-    private static async Task<(int W, int H, int? Frames)> ProbeOutputAsync(string file, CancellationToken ct)
+    /// <summary>Width, height and frame count of a rendered MP4's video.</summary>
+    public static async Task<(int W, int H, int? Frames)> ProbeOutputAsync(string file, CancellationToken ct)
     {
         var t = await ProbeAsync(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_frames", "-of", "csv=p=0", file], ct).ConfigureAwait(false);
         var f = t.Trim().Split(',');

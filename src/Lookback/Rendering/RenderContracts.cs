@@ -68,6 +68,14 @@ public sealed record RenderResult
     public string? SnapshotMedia => Kind == "snapshot" ? Media : null;
     /// <summary>GIF made smaller than asked to stay within the byte budget, e.g. "width 480→320 to fit 10485760 bytes" (null otherwise).</summary>
     [JsonPropertyName("reduced"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Reduced { get; init; }
+    /// <summary>Stream cameras: true when the window had a break (ffmpeg restart, outage) or reached past what is buffered;
+    /// <see cref="Start"/>/<see cref="End"/> are then the longest unbroken run covered. Absent when there was none.</summary>
+    [JsonPropertyName("gap"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? Gap { get; init; }
+    /// <summary>Moments remuxed from the stream's packets: how many ms before the asked start they begin (the keyframe at or before it).</summary>
+    [JsonPropertyName("lead_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? LeadMs { get; init; }
+    /// <summary>Where the video came from when not the JPEG ring: <c>packets</c> (the stream's own packets in RAM).</summary>
+    [JsonPropertyName("source"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Source { get; init; }
+    public const string SourcePackets = "packets";
     /// <summary>Busy: seconds after which to retry.</summary>
     [JsonPropertyName("retry_after"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? RetryAfter { get; init; }
     /// <summary>Local file path (never serialized).</summary>

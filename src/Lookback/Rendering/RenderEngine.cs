@@ -90,6 +90,11 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private async Task<RenderResult> GifAsync(RenderPlan plan, CancellationToken ct)
     {
+        if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
+        {
+            var pg = await WritePacketGifAsync(plan, cut, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
+            return Ok(plan, pg.File, pg.Frames, pg.Width, pg.Height, pg.Start, pg.End) with { Gap = cut.Gap ? true : null, Source = RenderResult.SourcePackets };
+        }
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var g = await WriteGifAsync(plan, window, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
@@ -98,6 +103,8 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private async Task<RenderResult> Mp4Async(RenderPlan plan, CancellationToken ct)
     {
+        if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
+            return await PacketRender.Mp4Async(plan, cut, store, ffmpeg, "mp4", _timeout, ct).ConfigureAwait(false);
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var m = await WriteMp4Async(plan, window, "mp4", ct).ConfigureAwait(false);
@@ -106,11 +113,14 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private async Task<RenderResult> MomentAsync(RenderPlan plan, CancellationToken ct)
     {
-        // cameras that record their stream: cut the moment from the segments (falls back to the ring when
-        // the recording does not cover the window)
+        // cameras that record their stream: cut the moment from the segments (frame-accurate start; falls back to the
+        // packets, then the JPEG ring, when the recording does not cover the window)
         if (plan.Camera is Recording.IRecordedCamera { Recorder: { } recorder }
             && await Recording.StreamMoment.RenderAsync(plan, recorder, store, ffmpeg, _timeout, ct).ConfigureAwait(false) is { } cut)
             return cut;
+        // stream cameras: remux the stream's own packets from RAM
+        if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } packetCut)
+            return await PacketMomentAsync(plan, packetCut, ct).ConfigureAwait(false);
         using var window = plan.Camera.Ring.Window(plan.From, plan.To);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         // The MP4 and the GIF are encoded at once (two ffmpeg processes) from the same held window.
@@ -128,12 +138,47 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     private sealed record Written(StoredMedia File, int Frames, int Width, int Height, DateTimeOffset Start, DateTimeOffset End,
         string? Reduced = null);
 
+    /// <summary>The packet-ring cut for the plan, when the camera keeps packets and the request can be served from them.</summary>
+    private static Task<PacketCut?>? PacketCutFor(RenderPlan plan, CancellationToken ct)
+    {
+        if (PacketRender.UsableRing(plan.Camera) is not { } ring) return null;
+        // cctv-gif-buffer intervals (every buffered JPEG) and drawn timestamps stay on the JPEG frames
+        if (plan.Request.FrameInterval is not null || plan.Camera.Options.Timestamp) return null;
+        return PacketRender.CutAsync(plan, ring, ct);
+    }
+
+    /// <summary>A moment from the packet ring: the MP4 remuxed, and the GIF beside it from frames decoded out of the same cut.</summary>
+    private async Task<RenderResult> PacketMomentAsync(RenderPlan plan, PacketCut cut, CancellationToken ct)
+    {
+        var mp4 = PacketRender.Mp4Async(plan, cut, store, ffmpeg, "moment", _timeout, ct);
+        var gif = WritePacketGifAsync(plan, cut, plan.Fps ?? plan.Camera.Options.Gif.Fps, 1, plan.MomentGifWidth, "moment", ct);
+        await Task.WhenAll(mp4, gif).ConfigureAwait(false);
+        var g = gif.Result;
+        return mp4.Result with { GifUrl = store.Url(g.File.RelativePath), GifMedia = store.Media(g.File.RelativePath), GifPath = g.File.FullPath };
+    }
+
+    private async Task<Written> WritePacketGifAsync(RenderPlan plan, PacketCut cut, double fps, double speed, int width, string kind,
+        CancellationToken ct)
+    {
+        var (frames, first, last) = await PacketRender.FramesAsync(cut, plan.From, plan.To, fps, width, ffmpeg, _timeout,
+            plan.Camera.Options.MaxFrameBytes, ct).ConfigureAwait(false);
+        var (sw, sh) = Sources.JpegValidator.TryGetSize(frames[^1].Span, out var fw, out var fh) ? (fw, fh) : (0, 0);
+        return await EncodeGifAsync(plan, frames, first, last, sw, sh, fps, speed, width, kind, ct).ConfigureAwait(false);
+    }
+
     private async Task<Written> WriteGifAsync(RenderPlan plan, FrameWindow window, double fps, double speed, int width,
         string kind, CancellationToken ct)
     {
         var (sw, sh) = SourceSize(window[^1]);
-        var ow = sw > 0 ? Math.Min(width, sw) : width;
         var (frames, first, last) = Pick(plan, window, fps, lead: plan.Request.LeadFrame);
+        return await EncodeGifAsync(plan, frames, first, last, sw, sh, fps, speed, width, kind, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The GIF encode step: JPEG frames (from the JPEG ring or decoded from the packet ring) → GIF file.</summary>
+    private async Task<Written> EncodeGifAsync(RenderPlan plan, List<ReadOnlyMemory<byte>> frames, DateTimeOffset first, DateTimeOffset last,
+        int sw, int sh, double fps, double speed, int width, string kind, CancellationToken ct)
+    {
+        var ow = sw > 0 ? Math.Min(width, sw) : width;
         var asked = new GifJob(frames, fps * speed, ow, FfmpegArgs.ScaledHeight(sw, sh, ow));
         var made = asked;
         var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "gif",

@@ -153,6 +153,13 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
         var ring = plan.Camera.Ring;
         var limit = (plan.To - _time.GetUtcNow()) + RenderLimits.MomentWaitSlack;
         if (limit <= TimeSpan.Zero) return;
+        // stream cameras: the stream's own packets arrive at its full rate, the JPEG frames only every interval
+        if (PacketRender.UsableRing(plan.Camera) is { } packets)
+        {
+            if (!await packets.WaitForAsync(plan.To, limit, ct).ConfigureAwait(false))
+                _logger?.LogWarning("Moment on {Camera}: no packet after {To:O} within the wait; rendering what arrived", plan.Camera.Slug, plan.To);
+            return;
+        }
         using var timeout = new CancellationTokenSource(limit, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try

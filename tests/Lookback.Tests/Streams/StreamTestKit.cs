@@ -20,7 +20,7 @@ public sealed class RtspTestServer : IAsyncDisposable
     public static string ScriptPath([CallerFilePath] string self = "") => Path.Combine(Path.GetDirectoryName(self)!, "rtsp_server.py");
 
     public static async Task<RtspTestServer> StartAsync(int port = 0, string codec = "h264", string size = "320x240", int fps = 15,
-        string? user = null, string? password = null, int bframes = 0, int gop = 0)
+        string? user = null, string? password = null, int bframes = 0, int gop = 0, string? pattern = null, int bitrate = 0)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3")
         {
@@ -31,6 +31,8 @@ public sealed class RtspTestServer : IAsyncDisposable
         if (user is not null) { psi.ArgumentList.Add("--user"); psi.ArgumentList.Add(user); psi.ArgumentList.Add("--password"); psi.ArgumentList.Add(password ?? ""); }
         if (bframes > 0) { psi.ArgumentList.Add("--bframes"); psi.ArgumentList.Add(bframes.ToString()); }
         if (gop > 0) { psi.ArgumentList.Add("--gop"); psi.ArgumentList.Add(gop.ToString()); }
+        if (pattern is not null) { psi.ArgumentList.Add("--pattern"); psi.ArgumentList.Add(pattern); }
+        if (bitrate > 0) { psi.ArgumentList.Add("--bitrate"); psi.ArgumentList.Add(bitrate.ToString()); }
         var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Test RTSP camera for Lookback: GStreamer's RTSP server on 127.0.0.1.
 
-  rtsp_server.py [--port N] [--codec h264|h265] [--size 320x240] [--fps 15] [--gop 15] [--bframes 0]
-                 [--no-overlay] [--user U --password P] [--path /cam]
+  rtsp_server.py [--port N] [--codec h264|h265|mjpeg] [--size 320x240] [--fps 15] [--gop 15] [--bframes 0]
+                 [--pattern ball] [--bitrate KBITS] [--no-overlay] [--user U --password P] [--path /cam]
 
 Encodes a live test pattern (moving ball, is-live: frames at the real rate for as long as the server runs) with
 x264enc/x265enc, one shared media for all clients. --bframes N gives H.264 with B-frames (like some cameras).
@@ -22,7 +22,9 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--codec", choices=["h264", "h265"], default="h264")
+    ap.add_argument("--codec", choices=["h264", "h265", "mjpeg"], default="h264")
+    ap.add_argument("--pattern", default="ball", help="videotestsrc pattern (snow: noise, needs the bitrate)")
+    ap.add_argument("--bitrate", type=int, default=0, help="H.264 bitrate in kbit/s (0: x264enc's default)")
     ap.add_argument("--size", default="320x240")
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--gop", type=int, default=0, help="keyframe interval in frames (default: fps)")
@@ -41,18 +43,22 @@ def main():
     server.set_service(str(a.port))
 
     factory = GstRtspServer.RTSPMediaFactory()
-    if a.codec == "h265":
+    rate = f" bitrate={a.bitrate}" if a.bitrate > 0 else ""
+    if a.codec == "mjpeg":
+        enc = "videoconvert ! video/x-raw,format=I420 ! jpegenc quality=80 ! rtpjpegpay"  # RTP/JPEG: 4:2:0
+    elif a.codec == "h265":
         enc = f"x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} ! h265parse config-interval=-1 ! rtph265pay"
     elif a.bframes > 0:
         # zerolatency turns B-frames off: keep its other parts (no lookahead, no sync-lookahead) by hand
         enc = (f"x264enc speed-preset=ultrafast key-int-max={gop} bframes={a.bframes} b-adapt=false rc-lookahead=0 "
                f"sync-lookahead=0 ! video/x-h264,profile=main ! h264parse config-interval=-1 ! rtph264pay")
     else:
-        enc = f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bframes=0 ! h264parse config-interval=-1 ! rtph264pay"
+        enc = f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bframes=0{rate} ! h264parse config-interval=-1 ! rtph264pay"
     overlay = "" if a.no_overlay else "timeoverlay ! "
+    pay = "pt=26" if a.codec == "mjpeg" else "pt=96 config-interval=-1"  # JPEG has its static payload type
     factory.set_launch(
-        f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={w},height={h},framerate={a.fps}/1 ! "
-        f"{overlay}{enc} name=pay0 pt=96 config-interval=-1 )")
+        f"( videotestsrc is-live=true pattern={a.pattern} ! video/x-raw,width={w},height={h},framerate={a.fps}/1 ! "
+        f"{overlay}{enc} name=pay0 {pay} )")
     factory.set_shared(True)
 
     if a.user:

@@ -21,3 +21,12 @@ public interface IStreamRecording
     void OnRunStarted(DateTimeOffset at);
     void OnRunEnded(DateTimeOffset at);
 }
+
+/// <summary>
+/// Optional face of an <see cref="IFrameSink"/>: a camera that keeps its stream's own video packets. When the sink has
+/// a ring, the camera's ffmpeg also writes the stream-copied video, and its access units go into that ring.
+/// </summary>
+public interface IPacketSink
+{
+    Lookback.Buffer.PacketRing? Packets { get; }
+}

@@ -10,7 +10,7 @@ public enum StreamInputKind { Rtsp, HttpVideo, Usb }
 /// Pure building of the per-camera ffmpeg command line (no I/O, unit-tested): one input, and up to three outputs from
 /// the one decode: (a) JPEG frames for the ring at <c>interval</c> on stdout, (b) small gray frames for motion at
 /// <c>motion.fps</c> as YUV4MPEG (self-describing: width and height in its header) to a loopback TCP listener,
-/// (c) stream-copied HLS segments when recording.
+/// (c) stream-copied HLS segments when recording, (d) the stream-copied video as MPEG-TS for the packet ring.
 /// </summary>
 public static class StreamArgs
 {
@@ -108,13 +108,33 @@ public static class StreamArgs
         "-pix_fmt", "gray", "-f", "yuv4mpegpipe", "-flush_packets", "1", url,
     ];
 
+    /// <summary>
+    /// B-frames: ffmpeg's RTSP demuxer leaves the first keyframe of a run without a pts (its dts is filled in by ffmpeg
+    /// from the frame rate), and the MPEG-TS muxer refuses a first packet without both ("first pts and dts value must be
+    /// set"). This bitstream filter gives a packet with no pts its dts: only that first frame of a run is touched, and
+    /// without B-frames pts = dts anyway.
+    /// </summary>
+    public const string FillPtsFilter = @"setts=pts=if(eq(PTS\,NOPTS)\,DTS\,PTS)";
+
+    /// <summary>
+    /// (d) The stream's own video packets, stream-copied (no re-encode), as MPEG-TS to <paramref name="url"/> for the
+    /// packet ring. <c>dump_extra</c> repeats the parameter sets (SPS/PPS/VPS) in front of every keyframe, so that every
+    /// GOP kept decodes on its own even when the camera sends them only once (in the SDP).
+    /// </summary>
+    public static List<string> PacketOutput(string url) =>
+    [
+        "-map", "0:v:0", "-c:v", "copy", "-bsf:v", FillPtsFilter + ",dump_extra=freq=keyframe",
+        "-f", "mpegts", "-flush_packets", "1", url,
+    ];
+
     /// <summary>The whole command line.</summary>
     public static List<string> Build(CameraOptions o, StreamInputKind kind, string transport, string? grayUrl,
-        IReadOnlyList<string>? recordingOutput)
+        IReadOnlyList<string>? recordingOutput, string? packetUrl = null)
     {
         var a = Input(o, kind, transport);
         a.AddRange(JpegOutput(o.Interval));
         if (grayUrl is not null) a.AddRange(GrayOutput(Math.Clamp(o.Motion.Fps, 0.1, 30), grayUrl));
+        if (packetUrl is not null) a.AddRange(PacketOutput(packetUrl));
         if (recordingOutput is not null) a.AddRange(recordingOutput);
         return a;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Lookback.Buffer;
 using Lookback.Config;
 
 namespace Lookback.Sources.Streaming;
@@ -10,7 +11,8 @@ namespace Lookback.Sources.Streaming;
 /// An ffmpeg-read camera (RTSP/RTSPS, HTTP video streams, USB /dev/videoN): ONE ffmpeg per camera decodes the
 /// stream once and writes (a) JPEG frames at <c>interval</c> to stdout → the ring, (b) small gray frames at
 /// <c>motion.fps</c> to a loopback TCP listener → <see cref="IGrayFrameSink"/> (when the sink is one), (c) stream-copied
-/// HLS segments when the camera records.
+/// HLS segments when the camera records, (d) the stream-copied video as MPEG-TS to another loopback listener →
+/// <see cref="TsDemuxer"/> → the sink's <see cref="PacketRing"/> (when the sink is an <see cref="IPacketSink"/>).
 /// </summary>
 /// <remarks>
 /// Gray frames travel over <c>tcp://127.0.0.1:PORT</c> (a listener opened per run, one connection accepted) rather
@@ -30,8 +32,9 @@ public sealed class StreamSource : IFrameSource
     private readonly string _ffmpeg;
     private readonly string _safeUrl;
     private readonly string _secretUrl;
-    private long _framesDelivered, _grayDelivered;
+    private long _framesDelivered, _grayDelivered, _packetsDelivered;
     private volatile int _pid;
+    private static int s_packetRuns;
 
     public StreamSource(CameraOptions options, StreamInputKind kind, IStreamRecording? recording = null,
         TimeProvider? time = null, Backoff? backoff = null, string ffmpeg = "ffmpeg")
@@ -51,6 +54,7 @@ public sealed class StreamSource : IFrameSource
     public IStreamRecording? Recording => _recording;
     public long FramesDelivered => Interlocked.Read(ref _framesDelivered);
     public long GrayFramesDelivered => Interlocked.Read(ref _grayDelivered);
+    public long PacketsDelivered => Interlocked.Read(ref _packetsDelivered);
     /// <summary>Process id of the running ffmpeg (0 when none): for tests and the benchmark.</summary>
     public int ProcessId => _pid;
     /// <summary>Runs started so far.</summary>
@@ -90,20 +94,17 @@ public sealed class StreamSource : IFrameSource
     private async Task<string> RunOnceAsync(IFrameSink sink, CancellationToken ct)
     {
         var gray = sink as IGrayFrameSink;
-        TcpListener? listener = null;
-        if (gray is not null && _options.Motion.Enabled)
-        {
-            listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start(1);
-        }
+        var ring = _kind == StreamInputKind.Usb ? null : (sink as IPacketSink)?.Packets; // USB: often raw video
+        TcpListener? listener = null, packetListener = null;
+        if (gray is not null && _options.Motion.Enabled) listener = Listen();
+        if (ring is not null) packetListener = Listen();
         try
         {
-            var grayUrl = listener is null ? null : $"tcp://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
             List<string> args;
             string? cwd = null;
             try
             {
-                args = StreamArgs.Build(_options, _kind, _options.Transport, grayUrl, _recording?.OutputArgs());
+                args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener));
                 cwd = _recording?.WorkingDirectory;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -128,6 +129,7 @@ public sealed class StreamSource : IFrameSource
             var stderrTask = PumpStderrAsync(p.StandardError.BaseStream, tail);
             var jpegTask = ReadJpegsAsync(p.StandardOutput.BaseStream, sink, Alive, run.Token);
             var grayTask = listener is null ? Task.CompletedTask : ReadGrayAsync(listener, gray!, sink, Alive, run.Token);
+            var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, run.Token);
             var exitTask = p.WaitForExitAsync(CancellationToken.None);
 
             var stallLimit = TimeSpan.FromSeconds(Math.Max(1, _options.Timeout) + (listener is null ? _options.Interval : 0));
@@ -154,7 +156,8 @@ public sealed class StreamSource : IFrameSource
                 run.Cancel();
                 try { await exitTask.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false); } catch (TimeoutException) { }
                 try { listener?.Stop(); } catch (SocketException) { }
-                await Task.WhenAll(Quiet(stderrTask), Quiet(jpegTask), Quiet(grayTask)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)
+                try { packetListener?.Stop(); } catch (SocketException) { }
+                await Task.WhenAll(Quiet(stderrTask), Quiet(jpegTask), Quiet(grayTask), Quiet(packetTask)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)
                     .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
                 _pid = 0;
                 _recording?.OnRunEnded(_time.GetUtcNow());
@@ -169,6 +172,63 @@ public sealed class StreamSource : IFrameSource
         finally
         {
             try { listener?.Stop(); } catch (SocketException) { }
+            try { packetListener?.Stop(); } catch (SocketException) { }
+        }
+    }
+
+    private static TcpListener Listen()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start(1);
+        return l;
+    }
+
+    private static string? UrlOf(TcpListener? l) => l is null ? null : $"tcp://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}";
+
+    /// <summary>
+    /// Reads the stream-copied MPEG-TS of one run into the packet ring. Each run (and each timestamp discontinuity) is a
+    /// new ring run; a codec the ring cannot cut or a stream without timestamps marks the ring unusable (the camera's
+    /// moments then come from the JPEG ring) instead of failing the camera.
+    /// </summary>
+    private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, CancellationToken ct)
+    {
+        using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
+        listener.Stop();
+        await using var stream = client.GetStream();
+        var demux = new TsDemuxer(_options.MaxFrameBytes);
+        var clock = new PacketClock();
+        var run = Interlocked.Increment(ref s_packetRuns);
+        var units = new List<TsAccessUnit>();
+        var buf = new byte[64 * 1024];
+        while (true)
+        {
+            var n = await stream.ReadAsync(buf, ct).ConfigureAwait(false);
+            if (n == 0) return;
+            units.Clear();
+            demux.Push(buf.AsSpan(0, n), units);
+            var now = _time.GetUtcNow();
+            if (demux.Codec == StreamCodec.Other)
+            {
+                ring.Unusable = $"the packet ring cannot cut this stream's video (MPEG-TS stream type 0x{demux.StreamType:x2}; " +
+                                "only H.264 and H.265): moments and GIFs use the JPEG frames";
+                continue;
+            }
+            foreach (var u in units)
+            {
+                if (u.Dts is not { } ts || demux.Header is not { } header)
+                {
+                    if (demux.UntimedUnits >= 10)
+                        ring.Unusable = "the stream's packets carry no timestamps: moments and GIFs use the JPEG frames";
+                    continue;
+                }
+                var (offset, jump) = clock.Map(ts, now);
+                if (jump) run = Interlocked.Increment(ref s_packetRuns);
+                if (ring.Append(new StreamPacket(u.Pes, clock.Anchor, offset, u.Key, run, header, demux.Codec, demux.VideoPid)))
+                {
+                    Interlocked.Increment(ref _packetsDelivered);
+                    ring.Unusable = null;
+                }
+            }
         }
     }
 
