@@ -55,7 +55,7 @@ RUN set -eu; \
     rm -rf /var/lib/apt/lists/*
 
 # A 16 MB gen0 budget: the default (sized from the CPU cache) let the GC keep ~90 MB committed and growing in the
-# soak benchmark (tests/Lookback.Bench soak); with it RSS stays flat at ~165 MB for 4 cameras plus junk MQTT traffic.
+# soak benchmark (tests/Lookback.Bench soak); with it RSS levelled off at 165–190 MB for 4 cameras plus junk MQTT traffic.
 ENV DOTNET_GCgen0size=0x1000000
 
 COPY --from=build /out/ /opt/lookback/
