@@ -187,7 +187,8 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             }
             var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
             var recorder = new MotionEventRecorder(cam.Slug, events, media,
-                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog);
+                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog,
+                cam.Ring, new EventFrameLimits(cam.Options.Motion.FramesFps));
             var monitor = new MotionMonitor(cam, recorder, time, camLog);
             _monitors.Add(monitor);
             monitor.Start();
