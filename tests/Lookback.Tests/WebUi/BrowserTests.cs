@@ -296,6 +296,27 @@ public sealed class BrowserTests(UiFixture ui)
     }
 
     [Fact]
+    public async Task Rough_edges_unknown_camera_older_events_and_the_moment_limit()
+    {
+        var page = await ui.NewPageAsync();
+        await page.GotoAsync(Url("#/camera/nosuchcam"));
+        await Expect(page.Locator("#no-camera")).ToContainTextAsync("No such camera");
+        await Expect(page.Locator("#viewer")).ToHaveCountAsync(0);          // no picture, no LIVE pill, no buttons
+        await Expect(page.Locator(".pill.live")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#do-snapshot")).ToHaveCountAsync(0);
+
+        // the moment's "before" limit is the API's, not a second number in the UI
+        await page.GotoAsync(Url("#/camera/garden"));
+        await Expect(page.Locator("#moment-before")).ToHaveAttributeAsync("max", RenderLimits.MaxBefore.ToString(CultureInfo.InvariantCulture));
+
+        // fewer events than a page: no "Older events" button
+        await page.GotoAsync(Url("#/events/garden"));
+        await Expect(page.Locator("p.empty")).ToHaveTextAsync("No events yet. Motion events and captures appear here."); // loaded
+        await Expect(page.Locator("#more")).ToBeHiddenAsync();
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task Events_page_pages_back_with_before()
     {
         var store = ui.App.Services.GetRequiredService<EventStore>();

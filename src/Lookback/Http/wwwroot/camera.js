@@ -45,8 +45,10 @@ export function mount(root, slug) {
   const results = h('div', { class: 'results', id: 'results' });
   const gifSeconds = h('select', { id: 'gif-seconds', title: 'GIF length' },
     h('option', { value: '' }, 'default'), [5, 10, 20, 30, 60].map(s => h('option', { value: s }, `${s} s`)));
-  const before = h('input', { type: 'number', min: 0, max: 120, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
-  const after = h('input', { type: 'number', min: 0, max: 60, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
+  // the limits are the API's (api/limits): stated once, in RenderLimits
+  const before = h('input', { type: 'number', min: 0, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
+  const after = h('input', { type: 'number', min: 0, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
+  api('api/limits').then(l => { before.max = l.moment_before_max; after.max = l.moment_after_max; }).catch(() => {});
   const actions = h('div', { class: 'actions' },
     h('div', { class: 'row' }, h('button', { class: 'primary', id: 'do-snapshot', onclick: () => capture('snapshot') }, icon(ICONS.camera), 'Snapshot'),
       h('span', { class: 'muted' }, 'newest frame')),
@@ -390,8 +392,12 @@ export function mount(root, slug) {
     if (!list) return;
     const cam = list.find(c => c.name === slug);
     if (!cam) {
-      title.textContent = slug;
-      info.replaceChildren(h('dt', {}, 'Error'), h('dd', { class: 'error-text' }, `unknown camera '${slug}'`));
+      // no picture, no LIVE pill, no capture buttons: just say so
+      stopLive();
+      document.title = 'No such camera · Lookback';
+      root.replaceChildren(h('div', { class: 'empty', id: 'no-camera' },
+        h('h1', {}, 'No such camera'),
+        h('p', { class: 'muted' }, `There is no camera '${slug}'. `, h('a', { href: '#/' }, 'Back to the cameras'))));
       return;
     }
     S.camera = cam;
