@@ -2,7 +2,7 @@
 // time (play/pause at the frames' own pace), and snapshot / GIF / moment captures.
 import {
   ApiError, ICONS, api, badge, camPath, cameras, errorText, fmtAgo, fmtBytes, fmtClock, fmtNum, fmtSeconds, h, icon,
-  playLive, relativeMedia,
+  playLive, relativeMedia, wheelSteps,
 } from './util.js';
 
 export const name = 'camera';
@@ -11,7 +11,6 @@ const CACHE_MAX = 200;      // decoded-on-demand JPEG blobs kept (object URLs)
 const PARALLEL = 4;         // frame downloads in flight
 const PREFETCH = 8;         // frames fetched ahead in the direction of travel
 const POLL_MS = 2000;       // frame list refresh while the page is open
-const NOTCH_PX = 40;        // wheel pixels that make one step (a mouse notch is ~100)
 
 export function mount(root, slug) {
   // ---------- DOM ----------
@@ -355,15 +354,10 @@ export function mount(root, slug) {
   }
 
   // ---------- input ----------
-  let acc = 0;
+  const wheel = { acc: 0 };
   viewer.addEventListener('wheel', e => {
     e.preventDefault();
-    const raw = e.deltaY || e.deltaX;
-    const d = e.deltaMode === 1 ? raw * NOTCH_PX : e.deltaMode === 2 ? raw * 10 * NOTCH_PX : raw;
-    let steps = 0;
-    // A mouse notch (53..120 px) is one frame; Chrome may coalesce a fast spin into one event of several notches.
-    if (Math.abs(d) >= NOTCH_PX) { steps = Math.sign(d) * Math.max(1, Math.round(Math.abs(d) / 100)); acc = 0; }
-    else if (Math.abs(acc += d) >= NOTCH_PX) { steps = Math.sign(acc); acc = 0; } // touchpads: every NOTCH_PX
+    const steps = wheelSteps(e, wheel);
     if (steps) step(steps * (e.shiftKey ? 10 : 1));                          // up (negative) = back in time
   }, { passive: false });
   viewer.addEventListener('mouseenter', () => {                              // likely to scroll: have the newest few ready

@@ -1,8 +1,7 @@
 // A stored event's frames (api/events/{id}/frames): real-time play at the frames' own pace, one frame per mouse-wheel
 // notch (up = back in time), ←/→, and a scrubber; each frame's time and JPEG comment are shown under it.
-import { ApiError, api, errorText, fmtClock, h } from './util.js';
+import { ApiError, api, errorText, fmtClock, h, wheelSteps } from './util.js';
 
-const NOTCH_PX = 40;   // as on the camera page: a mouse notch (~100 px) is one frame, touchpads every 40 px
 const CACHE_MAX = 64;
 
 export function framePlayer(ev) {
@@ -17,7 +16,8 @@ export function framePlayer(ev) {
   const el = h('div', { class: 'frameplayer' }, view,
     h('div', { class: 'bar' }, playBtn, scrub, time, pos), comment);
 
-  let frames = [], idx = 0, playing = false, timer = null, acc = 0, disposed = false, shown = -1;
+  let frames = [], idx = 0, playing = false, timer = null, disposed = false, shown = -1;
+  const wheel = { acc: 0 };
   const cache = new Map();
 
   function load(n) {
@@ -79,11 +79,7 @@ export function framePlayer(ev) {
   scrub.addEventListener('input', () => { pause(); show(Number(scrub.value)); });
   view.addEventListener('wheel', e => {
     e.preventDefault();
-    const raw = e.deltaY || e.deltaX;
-    const d = e.deltaMode === 1 ? raw * NOTCH_PX : e.deltaMode === 2 ? raw * 10 * NOTCH_PX : raw;
-    let steps = 0;
-    if (Math.abs(d) >= NOTCH_PX) { steps = Math.sign(d) * Math.max(1, Math.round(Math.abs(d) / 100)); acc = 0; }
-    else if (Math.abs(acc += d) >= NOTCH_PX) { steps = Math.sign(acc); acc = 0; }
+    const steps = wheelSteps(e, wheel);
     if (steps) { pause(); show(idx + steps * (e.shiftKey ? 10 : 1), Math.sign(steps)); }
   }, { passive: false });
   view.addEventListener('keydown', e => {
