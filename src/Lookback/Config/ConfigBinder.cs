@@ -31,7 +31,7 @@ internal sealed partial class ConfigBinder(bool addon)
     ];
     private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"];
     private static readonly string[] EventSources = ["motion", "files"];
-    private static readonly string[] MotionKeys = ["enabled", "fps", "threshold", "min_area", "off_delay", "pre_capture", "post_capture", "max_event_seconds", "mask", "zones"];
+    private static readonly string[] MotionKeys = ["enabled", "fps", "threshold", "min_area", "off_delay", "pre_capture", "post_capture", "max_event_seconds", "frames_fps", "mask", "zones"];
     private static readonly string[] GifKeys = ["seconds", "fps", "width"];
     private static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
     private static readonly string[] ZoneItemKeys = ["name", "polygon"];
@@ -714,6 +714,7 @@ internal sealed partial class ConfigBinder(bool addon)
             PreCapture = s.Num("pre_capture", d.PreCapture, Between(0, 60)),
             PostCapture = s.Num("post_capture", d.PostCapture, Between(0, 60)),
             MaxEventSeconds = s.Num("max_event_seconds", d.MaxEventSeconds, Between(0, 86400)),
+            FramesFps = s.Num("frames_fps", d.FramesFps, Between(0, 30)),
             Mask = BindMask(s["mask"], s.P("mask")),
             Zones = BindZones(s["zones"], s.P("zones")),
         };

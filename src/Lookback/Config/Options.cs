@@ -150,6 +150,8 @@ public sealed record MotionOptions
     public double PostCapture { get; init; } = 3;
     /// <summary>Longest motion event, seconds: continuous motion is split into consecutive events (0: no limit).</summary>
     public double MaxEventSeconds { get; init; } = 120;
+    /// <summary>Frames a second each event keeps for its replay (<c>/api/events/{id}/frames</c>); 0: keep none.</summary>
+    public double FramesFps { get; init; } = 10;
     /// <summary>Ignored areas: polygons of (x, y) points in 0..1.</summary>
     public IReadOnlyList<Polygon> Mask { get; init; } = [];
     public IReadOnlyDictionary<string, Polygon> Zones { get; init; } = new Dictionary<string, Polygon>();

@@ -13,12 +13,28 @@ namespace Lookback.Events;
 /// [start − pre_capture, end + post_capture] through the render queue, then MotionEventCompleted with their URLs.
 /// The GIF is rendered as soon as post_capture has passed without new motion, so that it is usually ready when
 /// off_delay ends the event; if motion comes back, that early GIF is thrown away.
+/// With a <paramref name="ring"/>, each event also keeps its frames [WindowStart, WindowEnd] (see
+/// <see cref="EventFrameWriter"/>), copied from the ring on every tick while the event and its post_capture last, so an
+/// event longer than the ring still has all of them.
 /// Called from the camera's analysis loop only (not thread-safe), except the background finishing tasks.
 /// </summary>
 public sealed class MotionEventRecorder(string camera, EventStore? store, MediaStore media,
-    IRenderService render, EventBus bus, TimeProvider time, ILogger log)
+    IRenderService render, EventBus bus, TimeProvider time, ILogger log,
+    FrameRing? ring = null, EventFrameLimits? frameLimits = null)
 {
     private sealed record EarlyGif(DateTimeOffset End, Task<RenderResult> Task);
+
+    /// <summary>An event whose frames are being copied: until <see cref="Until"/> (its WindowEnd, once it ended).</summary>
+    private sealed class FrameCollector(EventFrameWriter writer, DateTimeOffset from)
+    {
+        public readonly EventFrameWriter Writer = writer;
+        public DateTimeOffset From = from;
+        public DateTimeOffset? Until;
+        public readonly TaskCompletionSource<(string Frames, string Index)?> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly List<FrameCollector> _collectors = [];
+    private FrameCollector? _collecting;
 
     private byte[]? _peakJpeg;
     private double _peakScore = -1;
@@ -38,6 +54,7 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
             {
                 case MotionEventStarted:
                     _peakScore = -1; _peakJpeg = null; _early = null;
+                    StartFrames(e);
                     Store(e, null);
                     bus.Publish(new MotionChanged(camera, true, e.Start, e.PeakScore, e.Zones, e.EventId));
                     break;
@@ -46,7 +63,8 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
                     break;
                 case MotionEventEnded:
                     bus.Publish(new MotionChanged(camera, false, e.EndedAt ?? e.End, e.PeakScore, e.Zones, e.EventId));
-                    var task = FinishAsync(e, _peakJpeg, _peakTime, _early);
+                    var frames = EndFrames(e);
+                    var task = FinishAsync(e, _peakJpeg, _peakTime, _early, frames);
                     lock (_finishing) { _finishing.RemoveAll(t => t.IsCompleted); _finishing.Add(task); }
                     _peakJpeg = null; _early = null;
                     break;
@@ -66,10 +84,69 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
     /// <summary>Starts the GIF early once post_capture has passed since the last motion of the ongoing event.</summary>
     public void OnTick(MotionEvent? current, DateTimeOffset now)
     {
+        CollectFrames(now);
         if (current is null || now < current.WindowEnd) return;
         if (_early is { } old && old.End == current.End) return;
         if (_early is { } stale) Discard(stale);
         _early = new EarlyGif(current.End, RenderGif(current));
+    }
+
+    private void StartFrames(MotionEvent e)
+    {
+        _collecting = null;
+        if (ring is null || frameLimits is not { Enabled: true } limits) return;
+        _collecting = new FrameCollector(new EventFrameWriter(media, camera, e.Start, limits), e.WindowStart);
+        _collectors.Add(_collecting);
+    }
+
+    private Task<(string Frames, string Index)?> EndFrames(MotionEvent e)
+    {
+        if (_collecting is not { } c) return Task.FromResult<(string, string)?>(null);
+        _collecting = null;
+        c.Until = e.WindowEnd;
+        return c.Done.Task;
+    }
+
+    /// <summary>Copies the ring's new frames into every collecting event; completes those whose window has passed.</summary>
+    private void CollectFrames(DateTimeOffset now)
+    {
+        if (ring is null) return;
+        for (var i = _collectors.Count - 1; i >= 0; i--)
+        {
+            var c = _collectors[i];
+            try
+            {
+                using (var w = ring.Window(c.From, c.Until ?? DateTimeOffset.MaxValue))
+                    foreach (var f in w)
+                    {
+                        c.Writer.Append(f.Jpeg.Span, f.Time);
+                        c.From = f.Time.AddTicks(1);
+                    }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning("Camera {Camera}: could not keep the frames of a motion event: {Error}", camera, ex.Message);
+                c.Writer.Dispose();
+                c.Done.TrySetResult(null);
+                _collectors.RemoveAt(i);
+                continue;
+            }
+            // done once the window has passed (a frame may come a little late: one more second of slack)
+            if (c.Until is { } until && (c.From > until || now >= until.AddSeconds(1)))
+            {
+                _collectors.RemoveAt(i);
+                var done = c.Done;
+                _ = c.Writer.CompleteAsync(CancellationToken.None).ContinueWith(t =>
+                {
+                    if (t.IsCompletedSuccessfully) done.TrySetResult(t.Result);
+                    else
+                    {
+                        log.LogWarning("Camera {Camera}: could not store the frames of a motion event: {Error}", camera, t.Exception?.GetBaseException().Message);
+                        done.TrySetResult(null);
+                    }
+                }, TaskScheduler.Default);
+            }
+        }
     }
 
     private Task<RenderResult> RenderGif(MotionEvent e)
@@ -89,7 +166,8 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
         if (t.IsCompletedSuccessfully && t.Result.Path is { } p) TryDelete(p);
     }, TaskScheduler.Default);
 
-    private async Task FinishAsync(MotionEvent e, byte[]? peak, DateTimeOffset peakTime, EarlyGif? early)
+    private async Task FinishAsync(MotionEvent e, byte[]? peak, DateTimeOffset peakTime, EarlyGif? early,
+        Task<(string Frames, string Index)?> frames)
     {
         MediaRef? snapshot = null, gif = null;
         var errors = new List<string>();
@@ -121,6 +199,16 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
         var files = new Dictionary<string, string>();
         if (snapshot is not null) files["snapshot"] = snapshot.RelativePath;
         if (gif is not null) files["gif"] = gif.RelativePath;
+        try
+        {
+            // the analysis loop completes it once post_capture has passed; bounded in case that loop stopped
+            if (await frames.WaitAsync(Max(e.WindowEnd - time.GetUtcNow(), TimeSpan.Zero) + TimeSpan.FromSeconds(10), time).ConfigureAwait(false) is { } fr)
+            {
+                files[EventFrames.FramesKey] = fr.Frames;
+                files[EventFrames.IndexKey] = fr.Index;
+            }
+        }
+        catch (TimeoutException) { errors.Add("frames: not completed in time"); }
         Store(e, files);
         bus.Publish(new MotionEventCompleted(camera, e.EventId, e.Start, e.End, e.PeakScore, e.Zones, snapshot, gif,
             errors.Count == 0 ? null : string.Join("; ", errors)));
@@ -145,6 +233,8 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
             log.LogWarning("Camera {Camera}: could not store motion event {Event}: {Error}", camera, e.EventId, ex.Message);
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static void TryDelete(string path) { try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
 }

@@ -212,7 +212,8 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             }
             var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
             var recorder = new MotionEventRecorder(cam.Slug, events, media,
-                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog);
+                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog,
+                cam.Ring, new EventFrameLimits(cam.Options.Motion.FramesFps));
             // motion_url: a small stream or snapshot for motion only (its own HTTP client, shared by such cameras)
             var feed = cam.Options.MotionUrl is null ? null
                 : new MotionFeed(cam.Options, _motionHttp ??= Sources.SourceFactory.CreateHttpClient(), time, camLog);

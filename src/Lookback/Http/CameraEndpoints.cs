@@ -111,6 +111,8 @@ public static class CameraEndpoints
         var seq = 0L;
         try
         {
+            // headers at once: a folder camera may have no frame until its next upload, and the viewer must not hang
+            await response.StartAsync(ct);
             while (!ct.IsCancellationRequested)
             {
                 using (var latest = camera.Ring.Latest())

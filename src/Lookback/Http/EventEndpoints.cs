@@ -6,8 +6,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Lookback.Http;
 
-/// <summary>GET /api/events?camera=&amp;limit=&amp;before=&amp;after= — stored events, newest first, with the URLs of their files.
-/// A bad parameter answers 400 naming it.</summary>
+/// <summary>
+/// GET /api/events?camera=&amp;limit=&amp;before=&amp;after= — stored events, newest first, with the URLs of their files
+/// (a bad parameter answers 400 naming it);
+/// GET /api/events/{id} — one of them; GET /api/events/{id}/frames — the event's stored frames (oldest first, with
+/// their times and JPEG comments) and GET /api/events/{id}/frames/{n}.jpg — one of them.
+/// </summary>
 public static class EventEndpoints
 {
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
@@ -23,12 +27,49 @@ public static class EventEndpoints
             if (limit is < 1 or > 1000) return HttpErrors.BadRequest("limit: must be between 1 and 1000");
             if (camera is not null && cams.Find(camera) is null) return HttpErrors.UnknownCamera(camera);
             var events = store.Query(camera, limit, before, after);
-            return Results.Json(events.Select(ev => new
-            {
-                ev.Id, ev.Camera, ev.Type, ev.Start, ev.End, ev.Score, PeakAt = ev.PeakAt, ev.Boxes, ev.Zones, ev.Metadata,
-                Files = ev.Files.ToDictionary(f => f.Key, f => new { url = media.Url(f.Value), media = media.Media(f.Value), path = "media/" + f.Value }),
-            }), new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
+            return Results.Json(events.Select(ev => Describe(ev, media)), Snake);
+        });
+
+        app.MapGet("/api/events/{id}", (string id, EventStore store, MediaStore media) =>
+            store.Get(id) is { } ev ? Results.Json(Describe(ev, media), Snake) : UnknownEvent(id));
+
+        app.MapGet("/api/events/{id}/frames", (string id, HttpContext ctx, EventStore store, MediaStore media) =>
+        {
+            if (store.Get(id) is not { } ev) return UnknownEvent(id);
+            if (EventFrames.Index(media, ev) is not { } frames) return NoFrames(ev);
+            ctx.Response.Headers.CacheControl = "private, max-age=60";
+            return Results.Json(frames.Select(f => new { n = f.N, time = f.Time, bytes = f.Bytes, comment = f.Comment }));
+        });
+
+        app.MapGet("/api/events/{id}/frames/{file}", (string id, string file, HttpContext ctx, EventStore store, MediaStore media) =>
+        {
+            if (!file.EndsWith(".jpg", StringComparison.Ordinal)
+                || !int.TryParse(file.AsSpan(0, file.Length - 4), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                return HttpErrors.BadRequest($"n: must be a frame number followed by .jpg (got '{(file.Length > 40 ? file[..40] + "…" : file)}')");
+            if (store.Get(id) is not { } ev) return UnknownEvent(id);
+            if (EventFrames.Index(media, ev) is not { } frames) return NoFrames(ev);
+            if (n >= frames.Count) return HttpErrors.NotFound($"event '{id}' has {frames.Count} frame(s): no frame {n}");
+            if (EventFrames.Read(media, ev, frames[n]) is not { } jpeg) return HttpErrors.NotFound($"the frames file of event '{id}' is gone");
+            ctx.Response.Headers.CacheControl = "private, max-age=3600"; // stored frames never change
+            ctx.Response.Headers["X-Frame-Time"] = frames[n].Time.ToString("O", CultureInfo.InvariantCulture);
+            return Results.File(jpeg, "image/jpeg");
         });
         return app;
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Snake =
+        new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+
+    private static IResult UnknownEvent(string id) => HttpErrors.NotFound($"no event '{(id.Length > 80 ? id[..80] + "…" : id)}'");
+
+    private static IResult NoFrames(StoredEvent ev) => HttpErrors.NotFound(ev.End is null
+        ? $"event '{ev.Id}' is still going on: its frames are stored when it ends"
+        : $"event '{ev.Id}' has no stored frames (motion.frames_fps 0, or removed by retention)");
+
+    /// <summary>An event as the API shows it: its files with their URL, media path and path relative to the UI.</summary>
+    private static object Describe(StoredEvent ev, MediaStore media) => new
+    {
+        ev.Id, ev.Camera, ev.Type, ev.Start, ev.End, ev.Score, PeakAt = ev.PeakAt, ev.Boxes, ev.Zones, ev.Metadata,
+        Files = ev.Files.ToDictionary(f => f.Key, f => new { url = media.Url(f.Value), media = media.Media(f.Value), path = "media/" + f.Value }),
+    };
 }

@@ -12,6 +12,14 @@ public static class RenderEndpoints
 {
     public static IEndpointRouteBuilder MapRenderEndpoints(this IEndpointRouteBuilder app)
     {
+        // the render limits the API enforces, for the web UI's inputs (one limit, stated once: RenderLimits)
+        app.MapGet("/api/limits", () => Results.Json(new Dictionary<string, double>
+        {
+            ["render_seconds_max"] = RenderLimits.MaxSeconds,
+            ["moment_before_max"] = RenderLimits.MaxBefore,
+            ["moment_after_max"] = RenderLimits.MaxAfter,
+        }));
+
         app.MapGet("/api/cameras/{cam}/gif", (string cam, HttpContext ctx, ICameraDirectory cams, IRenderService render) =>
         {
             var q = new QueryReader(ctx.Request.Query);

@@ -47,7 +47,8 @@ public sealed class FileEventRecorderTests : IDisposable
         var t0 = new DateTimeOffset(2026, 1, 5, 17, 30, 12, TimeSpan.Zero);
         var first = WithSegments(Jpeg(), Comment("Motion alarm ch1"), Exif("2026:01:05 18:30:12"));
         bus.Publish(File(t0, "a.jpg", first));
-        bus.Publish(File(t0.AddSeconds(0.2), "b.jpg", Jpeg(shade: 50)));
+        var second = Jpeg(shade: 50);
+        bus.Publish(File(t0.AddSeconds(0.2), "b.jpg", second));
         bus.Publish(File(t0.AddSeconds(0.4), "c.jpg", Jpeg(shade: 90)));
         await WaitUntilAsync(() => { lock (completed) return completed.Count == 1; }, "the first event to complete");
         bus.Publish(File(t0.AddSeconds(60), "d.jpg", Jpeg(shade: 120)));
@@ -86,5 +87,12 @@ public sealed class FileEventRecorderTests : IDisposable
         Assert.Equal(e1.Snapshot.RelativePath, s1.Files["snapshot"]);
         Assert.Equal(e1.Gif!.RelativePath, s1.Files["gif"]);
         Assert.False(stored.Single(e => e.Id != id1).Metadata.ContainsKey("comment"));
+
+        // the burst's files are its replay frames, each with its time and JPEG comment
+        var frames = EventFrames.Index(media, s1)!;
+        Assert.Equal([t0, t0.AddSeconds(0.2), t0.AddSeconds(0.4)], frames.Select(f => f.Time));
+        Assert.Equal(["Motion alarm ch1", null, null], frames.Select(f => f.Comment));
+        Assert.Equal(second, EventFrames.Read(media, s1, frames[1]));
+        Assert.Single(EventFrames.Index(media, stored.Single(e => e.Id != id1))!);
     }
 }

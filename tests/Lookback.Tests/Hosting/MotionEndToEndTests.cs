@@ -127,5 +127,26 @@ public sealed class MotionEndToEndTests
         }
         for (int i = 1; i < done.Length; i++) Assert.True(done[i].Start >= done[i - 1].End, "events overlap");
         Assert.True(cam.Ring.NewestTime > done[^1].End, "the split events closed while the motion went on");
+
+        // each event kept its frames [start − pre_capture, end + post_capture], served one by one
+        foreach (var e in done)
+        {
+            using var list = JsonDocument.Parse(await h.Http.GetStringAsync($"/api/events/{e.EventId}/frames"));
+            var frames = list.RootElement.EnumerateArray().ToArray();
+            Assert.True(frames.Length >= 8, $"event {e.EventId}: {frames.Length} frames for ~3 s at 5 fps");
+            var times = frames.Select(f => f.GetProperty("time").GetDateTimeOffset()).ToArray();
+            Assert.Equal(times.Order(), times);
+            Assert.True(times[0] >= e.Start.AddSeconds(-0.5) && times[^1] <= e.End.AddSeconds(0.5), "frames outside the event's window");
+            var last = frames.Length - 1;
+            var r = await h.Http.GetAsync($"/api/events/{e.EventId}/frames/{last}.jpg");
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            var jpeg = await r.Content.ReadAsByteArrayAsync();
+            Assert.Equal(frames[last].GetProperty("bytes").GetInt32(), jpeg.Length);
+            Assert.True(jpeg[0] == 0xFF && jpeg[1] == 0xD8 && jpeg[^2] == 0xFF && jpeg[^1] == 0xD9, "not a whole JPEG");
+            Assert.Equal(times[last], DateTimeOffset.Parse(r.Headers.GetValues("X-Frame-Time").Single(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await h.Http.GetAsync($"/api/events/{done[0].EventId}/frames/100000.jpg")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await h.Http.GetAsync($"/api/events/{done[0].EventId}/frames/x.jpg")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await h.Http.GetAsync("/api/events/nope/frames")).StatusCode);
     }
 }

@@ -243,6 +243,82 @@ public sealed class BrowserTests(UiFixture ui)
     }
 
     [Fact]
+    public async Task Event_player_steps_back_through_the_stored_frames_one_per_wheel_notch()
+    {
+        var sp = ui.App.Services;
+        var media = sp.GetRequiredService<MediaStore>();
+        var ring = ui.App.Cameras.All.Single(c => c.Slug == "garden").Ring;
+        await UiFixture.WaitUntil(() => ring.Count >= 14, TimeSpan.FromSeconds(30), "14 garden frames");
+        // the event's frames as the motion recorder stores them: ring frames through an EventFrameWriter
+        var start = DateTimeOffset.UtcNow;
+        var writer = new EventFrameWriter(media, "garden", start, new EventFrameLimits(Fps: 30));
+        using (var w = ring.Window(DateTimeOffset.MinValue, DateTimeOffset.MaxValue))
+        {
+            start = w[0].Time;
+            foreach (var f in w) writer.Append(f.Jpeg.Span, f.Time, $"frame at {f.Time:HH:mm:ss.fff}");
+        }
+        var count = writer.Count;
+        Assert.True(count >= 12, $"{count} frames stored");
+        var stored = (await writer.CompleteAsync(CancellationToken.None))!.Value;
+        var id = "uiframes-" + Guid.NewGuid().ToString("N")[..8];
+        sp.GetRequiredService<EventStore>().Upsert(new StoredEvent
+        {
+            Id = id, Camera = "garden", Start = start.AddYears(1), End = start.AddYears(1).AddSeconds(2), Score = 0.3, // newest on the page
+            Files = new Dictionary<string, string> { [EventFrames.FramesKey] = stored.Frames, [EventFrames.IndexKey] = stored.Index },
+        });
+        var index = EventFrames.Index(media, sp.GetRequiredService<EventStore>().Get(id)!)!;
+
+        var page = await ui.NewPageAsync();
+        await page.GotoAsync(Url("#/events"));
+        await page.Locator($".event[data-id={id}]").ClickAsync();
+        var img = page.Locator("#player #frameview img.frame");
+        var last = count - 1;
+        await Expect(img).ToHaveAttributeAsync("data-n", last.ToString(CultureInfo.InvariantCulture));   // opens at the newest
+        await page.Locator("#frameview").HoverAsync();
+        for (var k = 1; k <= 10; k++)
+        {
+            await page.Mouse.WheelAsync(0, -100);                                          // one notch up: one frame back
+            var n = last - k;
+            await Expect(img).ToHaveAttributeAsync("data-n", n.ToString(CultureInfo.InvariantCulture));
+            var shownTime = double.Parse((await img.GetAttributeAsync("data-time"))!, CultureInfo.InvariantCulture);
+            Assert.Equal(index[n].Time.ToUnixTimeMilliseconds(), shownTime);
+            var local = index[n].Time.ToLocalTime();
+            await Expect(page.Locator("#frame-time")).ToContainTextAsync(local.ToString("HH:mm:ss", CultureInfo.InvariantCulture));
+            await Expect(page.Locator("#frame-comment")).ToHaveTextAsync($"frame at {index[n].Time:HH:mm:ss.fff}");
+        }
+        await Expect(page.Locator("#frame-pos")).ToHaveTextAsync($"frame {last - 10 + 1}/{count}");
+        await ui.ScreenshotAsync(page, "event-frames");
+
+        // the scrubber jumps; play runs to the newest frame in real time
+        await page.Locator("#frame-scrub").FillAsync("0");
+        await Expect(img).ToHaveAttributeAsync("data-n", "0");
+        await page.Locator("#frame-play").ClickAsync();
+        await Expect(img).ToHaveAttributeAsync("data-n", last.ToString(CultureInfo.InvariantCulture), new() { Timeout = 60_000 });
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Rough_edges_unknown_camera_older_events_and_the_moment_limit()
+    {
+        var page = await ui.NewPageAsync();
+        await page.GotoAsync(Url("#/camera/nosuchcam"));
+        await Expect(page.Locator("#no-camera")).ToContainTextAsync("No such camera");
+        await Expect(page.Locator("#viewer")).ToHaveCountAsync(0);          // no picture, no LIVE pill, no buttons
+        await Expect(page.Locator(".pill.live")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#do-snapshot")).ToHaveCountAsync(0);
+
+        // the moment's "before" limit is the API's, not a second number in the UI
+        await page.GotoAsync(Url("#/camera/garden"));
+        await Expect(page.Locator("#moment-before")).ToHaveAttributeAsync("max", RenderLimits.MaxBefore.ToString(CultureInfo.InvariantCulture));
+
+        // fewer events than a page: no "Older events" button
+        await page.GotoAsync(Url("#/events/garden"));
+        await Expect(page.Locator("p.empty")).ToHaveTextAsync("No events yet. Motion events and captures appear here."); // loaded
+        await Expect(page.Locator("#more")).ToBeHiddenAsync();
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task Events_page_pages_back_with_before()
     {
         var store = ui.App.Services.GetRequiredService<EventStore>();

@@ -2,7 +2,7 @@
 // time (play/pause at the frames' own pace), and snapshot / GIF / moment captures.
 import {
   ApiError, ICONS, api, badge, camPath, cameras, errorText, fmtAgo, fmtBytes, fmtClock, fmtNum, fmtSeconds, h, icon,
-  playLive, relativeMedia,
+  playLive, relativeMedia, wheelSteps,
 } from './util.js';
 
 export const name = 'camera';
@@ -11,7 +11,6 @@ const CACHE_MAX = 200;      // decoded-on-demand JPEG blobs kept (object URLs)
 const PARALLEL = 4;         // frame downloads in flight
 const PREFETCH = 8;         // frames fetched ahead in the direction of travel
 const POLL_MS = 2000;       // frame list refresh while the page is open
-const NOTCH_PX = 40;        // wheel pixels that make one step (a mouse notch is ~100)
 
 export function mount(root, slug) {
   // ---------- DOM ----------
@@ -45,8 +44,10 @@ export function mount(root, slug) {
   const results = h('div', { class: 'results', id: 'results' });
   const gifSeconds = h('select', { id: 'gif-seconds', title: 'GIF length' },
     h('option', { value: '' }, 'default'), [5, 10, 20, 30, 60].map(s => h('option', { value: s }, `${s} s`)));
-  const before = h('input', { type: 'number', min: 0, max: 120, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
-  const after = h('input', { type: 'number', min: 0, max: 60, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
+  // the limits are the API's (api/limits): stated once, in RenderLimits
+  const before = h('input', { type: 'number', min: 0, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
+  const after = h('input', { type: 'number', min: 0, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
+  api('api/limits').then(l => { before.max = l.moment_before_max; after.max = l.moment_after_max; }).catch(() => {});
   const actions = h('div', { class: 'actions' },
     h('div', { class: 'row' }, h('button', { class: 'primary', id: 'do-snapshot', onclick: () => capture('snapshot') }, icon(ICONS.camera), 'Snapshot'),
       h('span', { class: 'muted' }, 'newest frame')),
@@ -353,15 +354,10 @@ export function mount(root, slug) {
   }
 
   // ---------- input ----------
-  let acc = 0;
+  const wheel = { acc: 0 };
   viewer.addEventListener('wheel', e => {
     e.preventDefault();
-    const raw = e.deltaY || e.deltaX;
-    const d = e.deltaMode === 1 ? raw * NOTCH_PX : e.deltaMode === 2 ? raw * 10 * NOTCH_PX : raw;
-    let steps = 0;
-    // A mouse notch (53..120 px) is one frame; Chrome may coalesce a fast spin into one event of several notches.
-    if (Math.abs(d) >= NOTCH_PX) { steps = Math.sign(d) * Math.max(1, Math.round(Math.abs(d) / 100)); acc = 0; }
-    else if (Math.abs(acc += d) >= NOTCH_PX) { steps = Math.sign(acc); acc = 0; } // touchpads: every NOTCH_PX
+    const steps = wheelSteps(e, wheel);
     if (steps) step(steps * (e.shiftKey ? 10 : 1));                          // up (negative) = back in time
   }, { passive: false });
   viewer.addEventListener('mouseenter', () => {                              // likely to scroll: have the newest few ready
@@ -390,8 +386,12 @@ export function mount(root, slug) {
     if (!list) return;
     const cam = list.find(c => c.name === slug);
     if (!cam) {
-      title.textContent = slug;
-      info.replaceChildren(h('dt', {}, 'Error'), h('dd', { class: 'error-text' }, `unknown camera '${slug}'`));
+      // no picture, no LIVE pill, no capture buttons: just say so
+      stopLive();
+      document.title = 'No such camera · Lookback';
+      root.replaceChildren(h('div', { class: 'empty', id: 'no-camera' },
+        h('h1', {}, 'No such camera'),
+        h('p', { class: 'muted' }, `There is no camera '${slug}'. `, h('a', { href: '#/' }, 'Back to the cameras'))));
       return;
     }
     S.camera = cam;

@@ -1,5 +1,6 @@
 // Events: newest first from api/events, filtered by camera, paged with `before`; a click plays the event.
 import { ICONS, api, cameras, fmtDateTime, fmtNum, fmtSeconds, h, icon } from './util.js';
+import { framePlayer } from './eventframes.js';
 
 export const name = 'events';
 const PAGE = 24;
@@ -23,6 +24,8 @@ export function mount(root, camera = '') {
       if (![...select.options].some(o => o.value === c.name)) select.append(h('option', { value: c.name }, c.title));
     }
     select.value = camera;
+    // cards drawn before the camera list came show the slug: give them the camera's name now
+    for (const el of root.querySelectorAll('.cam[data-camera]')) el.textContent = titles.get(el.dataset.camera) ?? el.dataset.camera;
   });
 
   let oldest = null, loading = false, disposed = false;
@@ -59,25 +62,27 @@ export function mount(root, camera = '') {
     return h('button', { class: 'event', dataset: { id: ev.id, camera: ev.camera }, onclick: () => openPlayer(ev) },
       thumb,
       h('div', { class: 'body' },
-        h('div', { class: 'line' }, h('span', { class: 'cam' }, titles.get(ev.camera) ?? ev.camera), h('span', { class: 'muted num' }, fmtDateTime(start))),
-        h('div', { class: 'line muted' }, h('span', { dataset: { field: 'score' } }, `score ${fmtNum(ev.score, 2)}`),
-          h('span', {}, Object.keys(ev.files ?? {}).filter(k => k !== 'snapshot').join(' · ') || 'snapshot only')),
+        h('div', { class: 'line' }, h('span', { class: 'cam', dataset: { camera: ev.camera } }, titles.get(ev.camera) ?? ev.camera), h('span', { class: 'muted num' }, fmtDateTime(start))),
+        h('div', { class: 'line muted' }, scoreText(ev) ? h('span', { dataset: { field: 'score' } }, scoreText(ev)) : null,
+          h('span', {}, Object.keys(ev.files ?? {}).filter(k => k !== 'snapshot' && k !== 'frames_index').join(' · ') || 'snapshot only')),
         ev.zones?.length ? h('div', { class: 'zones' }, ev.zones.map(z => h('span', { class: 'chip' }, z))) : null));
   }
 
   // ---------- player ----------
-  let dialog = null;
+  let dialog = null, frames = null;
   function openPlayer(ev) {
     dialog?.remove();
     const files = ev.files ?? {};
-    const kinds = Object.keys(files).sort((a, b) => rank(a) - rank(b));
+    const kinds = Object.keys(files).filter(k => k !== 'frames_index').sort((a, b) => rank(a) - rank(b));
     const stage = h('div', { class: 'stage' });
     const tabs = h('div', { class: 'tabs' });
     const start = Date.parse(ev.start);
     function showFile(k) {
       const f = files[k];
       const isVideo = /\.mp4$/i.test(f.path);
-      stage.replaceChildren(isVideo
+      frames?.dispose(); frames = null;
+      if (k === 'frames' && files.frames_index) stage.replaceChildren(frames = framePlayer(ev));
+      else stage.replaceChildren(isVideo
         ? h('video', { src: f.path, controls: true, autoplay: true, muted: true, loop: true, playsInline: true })
         : h('img', { src: f.path, alt: `${ev.camera} ${k}` }));
       for (const b of tabs.children) b.classList.toggle('on', b.dataset.kind === k);
@@ -86,16 +91,18 @@ export function mount(root, camera = '') {
     const link = h('a', { target: '_blank', rel: 'noopener' });
     for (const k of kinds) tabs.append(h('button', { dataset: { kind: k }, onclick: () => showFile(k) }, k));
     const idx = shown.indexOf(ev);
-    dialog = h('dialog', { class: 'player', id: 'player', onclose: () => dialog?.remove() },
+    const meta = Object.entries(ev.metadata ?? {}).filter(([k]) => k !== 'files');
+    dialog = h('dialog', { class: 'player', id: 'player', onclose: () => { frames?.dispose(); frames = null; dialog?.remove(); } },
       stage,
       h('div', { class: 'bar' },
         h('b', {}, titles.get(ev.camera) ?? ev.camera), h('span', { class: 'muted' }, fmtDateTime(start)),
-        h('span', { class: 'muted' }, `score ${fmtNum(ev.score, 2)}`),
+        scoreText(ev) ? h('span', { class: 'muted' }, scoreText(ev)) : null,
         ev.zones?.length ? h('span', {}, ev.zones.map(z => h('span', { class: 'chip' }, z))) : null,
         h('span', { class: 'grow' }), tabs,
         h('button', { class: 'icon', title: 'Newer event', disabled: idx <= 0, onclick: () => openPlayer(shown[idx - 1]) }, '‹'),
         h('button', { class: 'icon', title: 'Older event', disabled: idx < 0 || idx >= shown.length - 1, onclick: () => openPlayer(shown[idx + 1]) }, '›'),
         h('button', { class: 'icon', title: 'Close', onclick: () => dialog.close() }, icon(ICONS.close))),
+      meta.length ? h('dl', { class: 'bar meta muted', id: 'event-meta' }, meta.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])) : null,
       h('div', { class: 'bar muted' }, link));
     dialog.addEventListener('click', e => { if (e.target === dialog) dialog.close(); });
     root.append(dialog);
@@ -103,8 +110,10 @@ export function mount(root, camera = '') {
     if (kinds.length) showFile(kinds[0]);
     else stage.append(h('p', { class: 'empty muted' }, 'This event has no files.'));
   }
-  const rank = k => ({ gif: 0, clip: 1, mp4: 1, moment: 1, snapshot: 5 })[k] ?? 3;
+  const rank = k => ({ frames: -1, gif: 0, clip: 1, mp4: 1, moment: 1, snapshot: 5 })[k] ?? 3;
+  // file events are not scored (no analysis): no "score 0.00" for them
+  const scoreText = ev => ev.type === 'file' ? null : `score ${fmtNum(ev.score, 2)}`;
 
   loadPage();
-  return () => { disposed = true; unsubscribe(); dialog?.remove(); };
+  return () => { disposed = true; unsubscribe(); frames?.dispose(); dialog?.remove(); };
 }

@@ -171,3 +171,15 @@ export function playLive(img, cam, { mode = 'mjpeg', width = null, onFrame = nul
     if (objectUrl) URL.revokeObjectURL(objectUrl);
   };
 }
+
+/** Wheel pixels that make one step (a mouse notch is ~100). */
+export const NOTCH_PX = 40;
+/** Frames to step for a wheel event (negative = up = back in time): a mouse notch (53..120 px) is one frame, and
+ * Chrome may coalesce a fast spin into one event of several; touchpads step every NOTCH_PX, summed in `state.acc`. */
+export function wheelSteps(e, state) {
+  const raw = e.deltaY || e.deltaX;
+  const d = e.deltaMode === 1 ? raw * NOTCH_PX : e.deltaMode === 2 ? raw * 10 * NOTCH_PX : raw;
+  if (Math.abs(d) >= NOTCH_PX) { state.acc = 0; return Math.sign(d) * Math.max(1, Math.round(Math.abs(d) / 100)); }
+  if (Math.abs(state.acc += d) >= NOTCH_PX) { const s = Math.sign(state.acc); state.acc = 0; return s; }
+  return 0;
+}

@@ -39,6 +39,7 @@ public sealed class FileEventRecorder : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly TimeSpan _gap;
+    private readonly EventFrameLimits _frameLimits;
     private readonly Channel<FolderFileIngested> _files = Channel.CreateUnbounded<FolderFileIngested>(new() { SingleReader = true });
     private readonly IDisposable _subscription;
     private readonly CancellationTokenSource _cts = new();
@@ -54,6 +55,8 @@ public sealed class FileEventRecorder : IAsyncDisposable
         public int Files;
         public Task<MediaRef?> Snapshot = Task.FromResult<MediaRef?>(null);
         public required Dictionary<string, string> Metadata;
+        /// <summary>The burst's files as its replay frames (null: frames_fps 0).</summary>
+        public EventFrameWriter? Frames;
     }
 
     private Burst? _current;
@@ -63,6 +66,7 @@ public sealed class FileEventRecorder : IAsyncDisposable
     {
         _camera = camera; _store = store; _media = media; _render = render; _bus = bus; _time = time; _log = log;
         _gap = TimeSpan.FromSeconds(Math.Max(0, options.Motion.OffDelay));
+        _frameLimits = new EventFrameLimits(options.Motion.FramesFps);
         _subscription = bus.Subscribe<FolderFileIngested>(f => { if (f.Camera == _camera) _files.Writer.TryWrite(f); });
         _loop = Task.Run(() => RunAsync(_cts.Token));
     }
@@ -104,6 +108,7 @@ public sealed class FileEventRecorder : IAsyncDisposable
             b.End = f.Time > b.End ? f.Time : b.End;
             b.LastArrival = now;
             b.Files++;
+            AppendFrame(b, f);
             return;
         }
         if (_current is { } old) End(old);
@@ -119,10 +124,24 @@ public sealed class FileEventRecorder : IAsyncDisposable
             Id = MotionEventTracker.MakeEventId(f.Time, _camera), Start = f.Time, End = f.Time, LastArrival = now, Files = 1,
             Metadata = meta,
         };
+        if (_frameLimits.Enabled) burst.Frames = new EventFrameWriter(_media, _camera, f.Time, _frameLimits);
+        AppendFrame(burst, f);
         _current = burst;
         burst.Snapshot = WriteSnapshotAsync(burst, f);
         Track(burst.Snapshot);
         _bus.Publish(new MotionChanged(_camera, true, f.Time, 0, [], burst.Id));
+    }
+
+    private void AppendFrame(Burst b, FolderFileIngested f)
+    {
+        if (b.Frames is null) return;
+        try { b.Frames.Append(f.Jpeg, f.Time, f.Metadata.Comment); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("Camera {Camera}: could not keep the frames of event {Event}: {Error}", _camera, b.Id, ex.Message);
+            b.Frames.Dispose();
+            b.Frames = null;
+        }
     }
 
     private async Task<MediaRef?> WriteSnapshotAsync(Burst b, FolderFileIngested f)
@@ -167,16 +186,24 @@ public sealed class FileEventRecorder : IAsyncDisposable
             }
             catch (Exception ex) { error = (error is null ? "" : error + "; ") + $"gif: {ex.Message}"; }
         }
-        Store(b, end, snapshot, gif, files);
+        (string Frames, string Index)? frames = null;
+        if (b.Frames is { } fw)
+        {
+            try { frames = await fw.CompleteAsync(CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception ex) { error = (error is null ? "" : error + "; ") + $"frames: {ex.Message}"; }
+        }
+        Store(b, end, snapshot, gif, files, frames);
         _bus.Publish(new MotionEventCompleted(_camera, b.Id, start, end, 0, [], snapshot, gif, error));
     }
 
-    private void Store(Burst b, DateTimeOffset? end, MediaRef? snapshot, MediaRef? gif, int? files = null)
+    private void Store(Burst b, DateTimeOffset? end, MediaRef? snapshot, MediaRef? gif, int? files = null,
+        (string Frames, string Index)? frames = null)
     {
         if (_store is null) return;
         var fileMap = new Dictionary<string, string>();
         if (snapshot is not null) fileMap["snapshot"] = snapshot.RelativePath;
         if (gif is not null) fileMap["gif"] = gif.RelativePath;
+        if (frames is { } fr) { fileMap[EventFrames.FramesKey] = fr.Frames; fileMap[EventFrames.IndexKey] = fr.Index; }
         var meta = new Dictionary<string, string>(b.Metadata);
         if (files is { } n) meta["files"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
