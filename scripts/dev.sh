@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg libturbojpeg0 fonts-dejavu-core)
 test_pkgs=(mosquitto python3-jsonschema python3-yaml python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x chromium)
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x chromium nodejs npm)
 
 need_install() {
   local missing=()
