@@ -28,6 +28,7 @@ public sealed class UploadService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _feeder.Dispose();
-        await _worker.DisposeAsync();
+        await _worker.DisposeAsync(); // idempotent: the runtime disposes it at stop, the container again
+
     }
 }
