@@ -284,4 +284,47 @@ public sealed class S3UploadTests : IDisposable
         var whole = status.RootElement.GetRawText() + metrics + h.LogText;
         Assert.DoesNotContain(target.SecretKey, whole);
     }
+
+    [Fact]
+    public async Task A_webhook_gets_the_raw_file_with_key_headers_and_is_retried_after_an_error_answer()
+    {
+        var port = Mosquitto.FreePort();
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/in/");
+        listener.Start();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<(string? Key, string? Auth, byte[] Body)>();
+        var answers = 0;
+        var serve = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                System.Net.HttpListenerContext ctx;
+                try { ctx = await listener.GetContextAsync(); } catch (Exception) { return; }
+                using var ms = new MemoryStream();
+                await ctx.Request.InputStream.CopyToAsync(ms);
+                // the first answer is an error: the job must stay and be sent again
+                if (Interlocked.Increment(ref answers) == 1) ctx.Response.StatusCode = 503;
+                else received.Enqueue((ctx.Request.Headers["X-Lookback-Key"], ctx.Request.Headers["Authorization"], ms.ToArray()));
+                ctx.Response.Close();
+            }
+        });
+        var target = new UploadTargetOptions
+        {
+            Name = "hook", Type = UploadType.Webhook, Endpoint = $"http://127.0.0.1:{port}/in/", SecretKey = "hook-t0ken-secret",
+            Media = UploadMedia.Events, Timeout = 10,
+        };
+        await using (var up = Service(target))
+        {
+            up.Start();
+            var (_, gif) = Event(5);
+            await Wait.UntilAsync(() => up.Queue.Uploaded == 2, TimeSpan.FromSeconds(30), "two webhook deliveries");
+            Assert.Equal(1, up.Queue.Failures);
+            var g = Assert.Single(received, r => r.Key == $"front/{Today}/ev5.gif");
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_media, gif)), g.Body);
+            Assert.Equal("Bearer hook-t0ken-secret", g.Auth);
+            Assert.DoesNotContain(target.SecretKey, LogText);
+        }
+        listener.Stop();
+        await serve;
+    }
 }
