@@ -15,7 +15,7 @@ internal sealed partial class ConfigBinder(bool addon)
     /// <summary>Line of <c>storage.path</c> (the file system check after binding names it).</summary>
     public int? StoragePathLine { get; private set; }
 
-    private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server", "timelapse"];
+    private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server", "timelapse", "upload"];
     private static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "ca_file", "tls_insecure", "topic_prefix", "discovery_prefix", "client_id"];
     private static readonly string[] HttpKeys = ["listen", "port", "public_url", "api_token"];
     private static readonly string[] ServerKeys = ["web"];
@@ -30,6 +30,10 @@ internal sealed partial class ConfigBinder(bool addon)
         "motion_url",
     ];
     private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"];
+    private static readonly string[] UploadKeys = ["type", "endpoint", "bucket", "region", "access_key", "secret_key", "path", "media", "cameras", "timeout"];
+    private static readonly string[] UploadTypes = ["s3", "webhook"];
+    private static readonly string[] UploadMediaNames = ["events", "moments", "recordings", "timelapses"];
+    private static readonly string[] PathFields = ["camera", "date", "file"];
     private static readonly string[] EventSources = ["motion", "files"];
     private static readonly string[] MotionKeys = ["enabled", "fps", "threshold", "min_area", "off_delay", "pre_capture", "post_capture", "max_event_seconds", "frames_fps", "mask", "zones"];
     private static readonly string[] GifKeys = ["seconds", "fps", "width"];
@@ -365,6 +369,8 @@ internal sealed partial class ConfigBinder(bool addon)
         options = options with { Triggers = BindTriggers(root, cameras) };
         // the daily timelapse section
         if (root.Sub("timelapse", TimelapseKeys) is { } timelapse) options = options with { Timelapse = BindTimelapse(timelapse) };
+        // offsite copies
+        if (root.Sub("upload", null) is { } upload) options = options with { Upload = BindUpload(upload, cameras) };
         return options;
     }
 
@@ -887,4 +893,68 @@ internal sealed partial class ConfigBinder(bool addon)
         ScalarKind.Plain when v.AsBool is { } b => b ? "true" : "false",
         _ => v.Text,
     };
+
+    private List<UploadTargetOptions> BindUpload(Section root, List<CameraOptions> cameras)
+    {
+        var result = new List<UploadTargetOptions>();
+        foreach (var (name, keyNode, node) in root.Entries)
+        {
+            var path = root.P(name);
+            if (!IsSlug(name)) { Error(path, keyNode, "target names must match [a-z0-9_]+"); continue; }
+            if (Map(node, path, UploadKeys) is not { } s) continue;
+            var type = s.Enum("type", UploadTypes) is "webhook" ? UploadType.Webhook : UploadType.S3;
+            if (s["type"] is null) Error(s.P("type"), s.KeyNode("type") ?? keyNode, "is required (s3 or webhook)");
+
+            var endpoint = s.Str("endpoint");
+            if (endpoint is null) Error(s.P("endpoint"), s.KeyNode("endpoint") ?? keyNode, "is required");
+            else if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                Error(s.P("endpoint"), s["endpoint"], "must be an absolute http:// or https:// URL");
+            else if (u.UserInfo.Length > 0)
+                Error(s.P("endpoint"), s["endpoint"], "must not carry credentials (use access_key/secret_key)");
+
+            var secret = s.Str("secret_key") ?? "";
+            if (secret.Length > 0) Secrets.Add(secret);
+            var accessKey = s.Str("access_key") ?? "";
+            var bucket = s.Str("bucket") ?? "";
+            if (type == UploadType.S3)
+            {
+                if (bucket.Trim().Length == 0) Error(s.P("bucket"), s.KeyNode("bucket") ?? keyNode, "is required for s3");
+                if (accessKey.Length == 0) Error(s.P("access_key"), s.KeyNode("access_key") ?? keyNode, "is required for s3");
+                if (secret.Length == 0) Error(s.P("secret_key"), s.KeyNode("secret_key") ?? keyNode, "is required for s3");
+            }
+
+            var template = s.Str("path") ?? "{camera}/{date}/{file}";
+            if (Upload.UploadKey.Problem(template) is { } problem) Error(s.P("path"), s["path"], problem);
+
+            var media = UploadMedia.None;
+            var mediaNode = s["media"];
+            if (mediaNode is null) media = UploadMedia.Events | UploadMedia.Moments;
+            else if (mediaNode is not CSeq list || list.Items.Count == 0)
+                Error(s.P("media"), mediaNode, "must be a list of events|moments|recordings|timelapses");
+            else
+                for (var i = 0; i < list.Items.Count; i++)
+                    if (Enum(list.Items[i], Index(s.P("media"), i), UploadMediaNames) is { } m)
+                        media |= System.Enum.Parse<UploadMedia>(m, ignoreCase: true);
+
+            var slugs = new List<string>();
+            var camerasNode = s["cameras"];
+            if (camerasNode is CSeq cams)
+                for (var i = 0; i < cams.Items.Count; i++)
+                {
+                    var p = Index(s.P("cameras"), i);
+                    if (Str(cams.Items[i], p) is not { } slug) continue;
+                    if (cameras.All(c => c.Slug != slug)) Error(p, cams.Items[i], $"unknown camera '{slug}'");
+                    else if (!slugs.Contains(slug)) slugs.Add(slug);
+                }
+            else if (camerasNode is not null) Error(s.P("cameras"), camerasNode, "must be a list of camera slugs");
+
+            result.Add(new UploadTargetOptions
+            {
+                Name = name, Type = type, Endpoint = endpoint ?? "", Bucket = bucket, Region = s.Str("region") ?? "us-east-1",
+                AccessKey = accessKey, SecretKey = secret, Path = template, Media = media, Cameras = slugs,
+                Timeout = s.Num("timeout", 60, Between(1, 3600)),
+            });
+        }
+        return result;
+    }
 }

@@ -13,6 +13,35 @@ public sealed record LookbackOptions
     public IReadOnlyList<TriggerOptions> Triggers { get; init; } = [];
     /// <summary>Daily timelapse: section <c>timelapse:</c>.</summary>
     public TimelapseOptions Timelapse { get; init; } = new();
+    /// <summary>Offsite copies: section <c>upload:</c>, one entry per target (see Upload/).</summary>
+    public IReadOnlyList<UploadTargetOptions> Upload { get; init; } = [];
+}
+
+public enum UploadType { S3, Webhook }
+
+/// <summary>What goes out to an upload target.</summary>
+[Flags]
+public enum UploadMedia { None = 0, Events = 1, Moments = 2, Recordings = 4, Timelapses = 8 }
+
+/// <summary>One <c>upload:</c> target. <see cref="SecretKey"/> is a secret: never logged, never in the API.</summary>
+public sealed record UploadTargetOptions
+{
+    /// <summary>[a-z0-9_]+, the key under upload.</summary>
+    public required string Name { get; init; }
+    public UploadType Type { get; init; } = UploadType.S3;
+    /// <summary>S3: the service URL (path-style addressing); webhook: the URL the file is POSTed to.</summary>
+    public required string Endpoint { get; init; }
+    public string Bucket { get; init; } = "";
+    public string Region { get; init; } = "us-east-1";
+    public string AccessKey { get; init; } = "";
+    public string SecretKey { get; init; } = "";
+    /// <summary>Object key template: {camera}, {date} (yyyy-MM-dd), {file} (the file name).</summary>
+    public string Path { get; init; } = "{camera}/{date}/{file}";
+    public UploadMedia Media { get; init; } = UploadMedia.Events | UploadMedia.Moments;
+    /// <summary>Camera slugs; empty: all cameras.</summary>
+    public IReadOnlyList<string> Cameras { get; init; } = [];
+    /// <summary>Per-request timeout, seconds.</summary>
+    public double Timeout { get; init; } = 60;
 }
 
 /// <summary>

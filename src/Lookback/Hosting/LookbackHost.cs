@@ -136,6 +136,9 @@ public static class LookbackHost
         services.AddSingleton(sp => new Timelapse.TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
             new Timelapse.TimelapseEncoder(new Timelapse.TimelapseStore(options.Storage.Path), options.Timelapse),
             options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Timelapse.TimelapseService>>()));
+        // offsite copies (upload: targets) through the durable queue under storage/.state/uploads
+        services.AddSingleton(sp => new Upload.UploadService(options, sp.GetRequiredService<MediaStore>().Root,
+            sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService<LookbackRuntime>();
 
         var web = builder.Build();
@@ -223,7 +226,10 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         }
         sp.GetRequiredService<Timelapse.TimelapseService>().Start();
         _cts = new CancellationTokenSource();
-        var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>());
+        var uploads = sp.GetRequiredService<Upload.UploadService>();
+        uploads.Start();
+        var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>(),
+            () => uploads.Queue.PendingFiles());
         _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StartAsync(ct);
         log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
@@ -254,6 +260,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         _motionHttp?.Dispose();
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
         if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }
+        await sp.GetRequiredService<Upload.UploadService>().DisposeAsync(); // pending jobs stay on disk for the next start
     }
 }
 

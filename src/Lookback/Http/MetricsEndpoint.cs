@@ -13,12 +13,12 @@ public static class MetricsEndpoint
 {
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render) =>
-            Results.Text(Render(cams, render), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render, Upload.UploadService uploads) =>
+            Results.Text(Render(cams, render, uploads.Queue), "text/plain; version=0.0.4; charset=utf-8"));
         return app;
     }
 
-    public static string Render(CameraRegistry cams, RenderQueue render)
+    public static string Render(CameraRegistry cams, RenderQueue render, Upload.UploadQueue? uploads = null)
     {
         var sb = new StringBuilder();
         void Family(string name, string type, string help) => sb.Append("# HELP ").Append(name).Append(' ').Append(help)
@@ -47,6 +47,20 @@ public static class MetricsEndpoint
         w.Flush();
         Family("lookback_render_queue", "gauge", "Renders waiting or running.");
         sb.Append("lookback_render_queue ").Append(render.Queued + render.Running + render.WaitingMoments).Append('\n');
+        if (uploads is not null)
+        {
+            void One(string name, string type, string help, double value)
+            {
+                Family(name, type, help);
+                sb.Append(name).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            }
+            One("lookback_uploads_pending", "gauge", "Upload jobs waiting for their target to acknowledge them.", uploads.Pending);
+            One("lookback_uploads_pending_bytes", "gauge", "Bytes of the files waiting to be uploaded.", uploads.PendingBytes);
+            One("lookback_uploads_total", "counter", "Files the targets acknowledged.", uploads.Uploaded);
+            One("lookback_uploads_bytes_total", "counter", "Bytes the targets acknowledged.", uploads.UploadedBytes);
+            One("lookback_uploads_failed_total", "counter", "Failed upload attempts (each retried later).", uploads.Failures);
+            One("lookback_uploads_dropped_total", "counter", "Upload jobs dropped because the queue was full.", uploads.Dropped);
+        }
         return sb.ToString();
     }
 }

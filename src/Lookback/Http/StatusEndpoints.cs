@@ -50,9 +50,25 @@ public static class StatusEndpoints
         [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt,
         [property: JsonPropertyName("now")] DateTimeOffset Now,
         [property: JsonPropertyName("cameras")] IReadOnlyList<CameraStatusInfo> Cameras,
-        [property: JsonPropertyName("render")] RenderStatusInfo Render);
+        [property: JsonPropertyName("render")] RenderStatusInfo Render,
+        [property: JsonPropertyName("upload")] UploadStatusInfo Upload);
 
-    public static StatusInfo Describe(CameraRegistry cams, RenderQueue render)
+    /// <summary>The offsite upload backlog (all targets).</summary>
+    public sealed record UploadStatusInfo(
+        [property: JsonPropertyName("targets")] int Targets,
+        [property: JsonPropertyName("pending")] int Pending,
+        [property: JsonPropertyName("pending_bytes")] long PendingBytes,
+        [property: JsonPropertyName("uploaded")] long Uploaded,
+        [property: JsonPropertyName("uploaded_bytes")] long UploadedBytes,
+        [property: JsonPropertyName("failed_attempts")] long FailedAttempts,
+        [property: JsonPropertyName("dropped")] long Dropped,
+        [property: JsonPropertyName("targets_failing")] int TargetsFailing);
+
+    public static UploadStatusInfo DescribeUploads(int targets, Upload.UploadService u) =>
+        new(targets, u.Queue.Pending, u.Queue.PendingBytes, u.Queue.Uploaded, u.Queue.UploadedBytes, u.Queue.Failures,
+            u.Queue.Dropped, u.TargetsFailing);
+
+    public static StatusInfo Describe(CameraRegistry cams, RenderQueue render, UploadStatusInfo upload)
     {
         var cameras = cams.All.Select(c =>
         {
@@ -63,15 +79,17 @@ public static class StatusEndpoints
         var counters = render.Metrics.Snapshot().Select(r => new RenderCounterInfo(r.Camera, r.Kind, r.Ok, r.Error, r.Busy,
             r.Ok + r.Error == 0 ? null : Math.Round((double)r.TotalMs / (r.Ok + r.Error), 1))).ToList();
         return new StatusInfo(Program.Version, Started, DateTimeOffset.UtcNow, cameras,
-            new RenderStatusInfo(render.Workers, render.Capacity, render.Queued, render.Running, render.WaitingMoments, counters));
+            new RenderStatusInfo(render.Workers, render.Capacity, render.Queued, render.Running, render.WaitingMoments, counters),
+            upload);
     }
 
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/status", (HttpContext ctx, CameraRegistry cams, RenderQueue render) =>
+        app.MapGet("/api/status", (HttpContext ctx, CameraRegistry cams, RenderQueue render, Upload.UploadService uploads,
+            Config.LookbackOptions options) =>
         {
             ctx.Response.Headers.CacheControl = "no-store";
-            return Results.Json(Describe(cams, render));
+            return Results.Json(Describe(cams, render, DescribeUploads(options.Upload.Count, uploads)));
         });
         return app;
     }

@@ -9,13 +9,17 @@ public sealed record RetentionReport(int FilesDeleted, long BytesDeleted, int Ev
 /// <summary>
 /// Keeps storage within <c>retain_days</c> and <c>max_bytes</c>: removes the oldest media files first (renders,
 /// event snapshots and GIFs, and any later recordings and timelapses under the media root), together with the event
-/// rows that name them. Hidden folders (outbox, state, database) are never touched.
+/// rows that name them. Hidden folders (outbox, state, database) are never touched. Files in
+/// <paramref name="pinned"/> (relative paths; uploads still pending) are never deleted, even over max_bytes.
 /// </summary>
-public sealed class Retention(StorageOptions options, string root, EventStore? events, TimeProvider time, ILogger? log = null)
+public sealed class Retention(StorageOptions options, string root, EventStore? events, TimeProvider time, ILogger? log = null,
+    Func<IReadOnlySet<string>>? pinned = null)
 {
     public RetentionReport Sweep()
     {
         var now = time.GetUtcNow();
+        var keep = pinned?.Invoke() ?? new HashSet<string>();
+        bool Kept(string full) => keep.Count > 0 && keep.Contains(Path.GetRelativePath(root, full).Replace('\\', '/'));
         int deleted = 0, eventsDeleted = 0;
         long freed = 0;
         var cutoff = options.RetainDays > 0 ? now.AddDays(-options.RetainDays) : (DateTimeOffset?)null;
@@ -23,7 +27,7 @@ public sealed class Retention(StorageOptions options, string root, EventStore? e
         {
             var (count, named) = events.DeleteOlderThan(c);
             eventsDeleted += count;
-            foreach (var r in named) TryDelete(Path.Combine(root, r));
+            foreach (var r in named) if (!keep.Contains(r)) TryDelete(Path.Combine(root, r));
         }
         var files = MediaFiles().OrderBy(f => f.LastWriteTimeUtc).ToList();
         var total = files.Sum(f => f.Length);
@@ -33,7 +37,7 @@ public sealed class Retention(StorageOptions options, string root, EventStore? e
             var tooOld = cutoff is { } cut && f.LastWriteTimeUtc < cut.UtcDateTime;
             var tooBig = total - freed > options.MaxBytes;
             if (!tooOld && !tooBig) break; // files are oldest first: nothing after this one qualifies by age either
-            if (!TryDelete(f.FullName)) continue;
+            if (Kept(f.FullName) || !TryDelete(f.FullName)) continue;
             deleted++;
             freed += f.Length;
             if (events is not null)

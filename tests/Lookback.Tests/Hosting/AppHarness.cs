@@ -28,13 +28,14 @@ public sealed class AppHarness : IAsyncDisposable
 
     public static async Task<AppHarness> StartAsync(IReadOnlyList<CameraOptions> cameras, MqttOptions? mqtt = null,
         HostSettings? settings = null, IReadOnlyList<TriggerOptions>? triggers = null, string nodeId = "lookback",
-        Func<LookbackOptions, LookbackOptions>? configure = null, string? storage = null)
+        Func<LookbackOptions, LookbackOptions>? configure = null, string? storage = null,
+        IReadOnlyList<UploadTargetOptions>? upload = null)
     {
         storage ??= Directory.CreateTempSubdirectory("lookback-e2e-").FullName;
         var log = new StringWriter();
         var options = new LookbackOptions
         {
-            NodeId = nodeId, LogLevel = "debug", Cameras = cameras, Mqtt = mqtt, Triggers = triggers ?? [],
+            NodeId = nodeId, LogLevel = "debug", Cameras = cameras, Mqtt = mqtt, Triggers = triggers ?? [], Upload = upload ?? [],
             Http = new HttpOptions { Listen = "127.0.0.1", Port = 0, PublicUrl = "http://127.0.0.1:1" },
             Storage = new StorageOptions { Path = storage, MediaUrl = "/media/local/lookback" },
         };
