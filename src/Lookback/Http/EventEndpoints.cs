@@ -1,3 +1,4 @@
+using System.Globalization;
 using Lookback.Cameras;
 using Lookback.Storage;
 using Microsoft.AspNetCore.Builder;
