@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg libturbojpeg0 fonts-dejavu-core)
 test_pkgs=(mosquitto opencv-doc python3-jsonschema python3-yaml python3-jinja2 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-tools procps chromium nodejs npm)
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-tools procps chromium nodejs)
 image_pkgs=(podman runc debootstrap debian-archive-keyring mosquitto mosquitto-clients iproute2 python3-yaml ffmpeg curl
             qemu-user-static binfmt-support)
 
@@ -33,6 +33,8 @@ case "$cmd" in
     ;;
   test)
     need_install "${runtime_pkgs[@]}" "${test_pkgs[@]}"
+    # npm: Debian's package where the machine's Node.js does not bring its own (NodeSource's nodejs includes npm and conflicts with it)
+    command -v npm >/dev/null || need_install npm
     bash scripts/check-test-deps.sh # every program, GStreamer element and Python module the tests use, by package
     dotnet build Lookback.sln -c Release -nologo -clp:ErrorsOnly
     log=$(mktemp)

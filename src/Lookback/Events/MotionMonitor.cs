@@ -133,6 +133,8 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                         log.LogDebug("Camera {Camera}: frame skipped by motion analysis: {Error}", camera.Slug, ex.Message);
                     }
                 }
+                // with motion off no frame is read: mark them seen, or the next wait returns at once (a busy loop)
+                else if (grayProvider is null) lastSequence = ring.NewestSequence;
                 recorder.OnNotices(tracker.Tick(now));
                 recorder.OnTick(tracker.Current, now);
             }
