@@ -21,6 +21,7 @@ done
 # GStreamer elements of the test RTSP camera (tests/Lookback.Tests/Streams/rtsp_server.py).
 elements=(
   "videotestsrc:gstreamer1.0-plugins-base" "timeoverlay:gstreamer1.0-x" "capsfilter:libgstreamer1.0-0"
+  "videoconvert:gstreamer1.0-plugins-base" "jpegenc:gstreamer1.0-plugins-good" "rtpjpegpay:gstreamer1.0-plugins-good"
   "x264enc:gstreamer1.0-plugins-ugly" "x265enc:gstreamer1.0-plugins-bad" "h264parse:gstreamer1.0-plugins-bad"
   "h265parse:gstreamer1.0-plugins-bad" "rtph264pay:gstreamer1.0-plugins-good" "rtph265pay:gstreamer1.0-plugins-good"
 )
