@@ -92,11 +92,21 @@ public sealed class FrameRing : IDisposable
     }
 
     /// <summary>Frames with from &lt;= Time &lt;= to, oldest first, retained until the window is disposed.</summary>
-    public FrameWindow Window(DateTimeOffset from, DateTimeOffset to)
+    public FrameWindow Window(DateTimeOffset from, DateTimeOffset to) => Window(from, to, TimeSpan.Zero);
+
+    /// <summary>
+    /// As <see cref="Window(DateTimeOffset, DateTimeOffset)"/>, plus the frame on screen at <paramref name="from"/>: the newest
+    /// frame before it, when it is at most <paramref name="lookBehind"/> older (a late frame at the window's start does not
+    /// shorten a render).
+    /// </summary>
+    public FrameWindow Window(DateTimeOffset from, DateTimeOffset to, TimeSpan lookBehind)
     {
         lock (_gate)
         {
             var lo = LowerBound(from.UtcTicks);
+            var mask0 = _slots.Length - 1;
+            if (lo > 0 && (lo == _count || _ticks[(_head + lo) & mask0] > from.UtcTicks)
+                && from.UtcTicks - _ticks[(_head + lo - 1) & mask0] <= lookBehind.Ticks) lo--;
             var hi = to.UtcTicks == long.MaxValue ? _count : LowerBound(to.UtcTicks + 1);
             if (hi <= lo) return new FrameWindow([], referenced: true);
             var frames = new Frame[hi - lo];

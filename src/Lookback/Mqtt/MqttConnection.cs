@@ -308,10 +308,11 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
         }
         try
         {
-            await _client.PublishAsync(NodeMessage("online"), timeout.Token).ConfigureAwait(false);
+            // Subscriptions first: "online" then means "answering commands" to whoever waits for it.
             string[] subs;
             lock (_gate) subs = [.. _subscriptions];
             if (subs.Length > 0) await SubscribeCoreAsync(subs, timeout.Token).ConfigureAwait(false);
+            await _client.PublishAsync(NodeMessage("online"), timeout.Token).ConfigureAwait(false);
         }
         catch
         {

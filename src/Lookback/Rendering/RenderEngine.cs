@@ -88,6 +88,13 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         return Ok(plan, file, 1, ow, oh, frame.Time, frame.Time);
     }
 
+    /// <summary>
+    /// The ring's frames for the plan, with the frame on screen at its start (up to 1 s older) so that a late first frame
+    /// does not drop the GIF's first output frame; the cctv-gif-buffer `interval` mode takes the window's own frames.
+    /// </summary>
+    private static FrameWindow RenderWindow(RenderPlan plan) =>
+        plan.Camera.Ring.Window(plan.From, plan.To, plan.Request.FrameInterval is null ? TimeSpan.FromSeconds(1) : TimeSpan.Zero);
+
     private async Task<RenderResult> GifAsync(RenderPlan plan, CancellationToken ct)
     {
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
@@ -95,7 +102,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
             var pg = await WritePacketGifAsync(plan, cut, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
             return Ok(plan, pg.File, pg.Frames, pg.Width, pg.Height, pg.Start, pg.End) with { Gap = cut.Gap ? true : null, Source = RenderResult.SourcePackets };
         }
-        using var window = plan.Camera.Ring.Window(plan.From, plan.To);
+        using var window = RenderWindow(plan);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var g = await WriteGifAsync(plan, window, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
         return Ok(plan, g.File, g.Frames, g.Width, g.Height, g.Start, g.End) with { Reduced = g.Reduced };
@@ -105,7 +112,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     {
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
             return await PacketRender.Mp4Async(plan, cut, store, ffmpeg, "mp4", _timeout, ct).ConfigureAwait(false);
-        using var window = plan.Camera.Ring.Window(plan.From, plan.To);
+        using var window = RenderWindow(plan);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var m = await WriteMp4Async(plan, window, "mp4", ct).ConfigureAwait(false);
         return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End);
@@ -121,7 +128,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         // stream cameras: remux the stream's own packets from RAM
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } packetCut)
             return await PacketMomentAsync(plan, packetCut, ct).ConfigureAwait(false);
-        using var window = plan.Camera.Ring.Window(plan.From, plan.To);
+        using var window = RenderWindow(plan);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         // The MP4 and the GIF are encoded at once (two ffmpeg processes) from the same held window.
         var mp4 = WriteMp4Async(plan, window, "moment", ct);

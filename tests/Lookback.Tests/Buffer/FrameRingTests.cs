@@ -72,6 +72,23 @@ public class FrameRingTests
     }
 
     [Fact]
+    public void Window_with_look_behind_adds_the_frame_on_screen_at_its_start_only_when_recent_enough()
+    {
+        using var ring = new FrameRing(new RingLimits(50, null, long.MaxValue));
+        for (var i = 0; i < 10; i++) ring.Append(new[] { (byte)i }, T0.AddSeconds(i));
+        using (var w = ring.Window(T0.AddSeconds(4.5), T0.AddSeconds(6), TimeSpan.FromSeconds(1)))
+            Assert.Equal([4, 5, 6], w.Select(f => (int)f.Jpeg.Span[0]));
+        using (var exact = ring.Window(T0.AddSeconds(4), T0.AddSeconds(6), TimeSpan.FromSeconds(1)))
+            Assert.Equal([4, 5, 6], exact.Select(f => (int)f.Jpeg.Span[0]));   // a frame at the start: nothing older
+        using (var old = ring.Window(T0.AddSeconds(4.5), T0.AddSeconds(6), TimeSpan.FromSeconds(0.4)))
+            Assert.Equal([5, 6], old.Select(f => (int)f.Jpeg.Span[0]));      // the one before is too old
+        using (var after = ring.Window(T0.AddSeconds(9.5), T0.AddSeconds(12), TimeSpan.FromSeconds(1)))
+            Assert.Equal([9], after.Select(f => (int)f.Jpeg.Span[0]));       // past the newest frame
+        using (var before = ring.Window(T0.AddSeconds(-3), T0.AddSeconds(1), TimeSpan.FromSeconds(1)))
+            Assert.Equal([0, 1], before.Select(f => (int)f.Jpeg.Span[0]));   // nothing before the oldest
+    }
+
+    [Fact]
     public void Window_can_be_empty_or_everything()
     {
         using var ring = new FrameRing(Unbounded);

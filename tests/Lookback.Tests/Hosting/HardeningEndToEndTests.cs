@@ -22,6 +22,7 @@ public sealed class HardeningEndToEndTests(MosquittoFixture broker) : IClassFixt
         await using var obs = await Observer.ConnectAsync(Port, "hard1/#", "reply1/#");
         await using var h = await AppHarness.StartAsync([AppHarness.Camera("front", server.SnapshotUrl)], mqtt: Mqtt("hard1"), nodeId: "hard1");
         await AppHarness.WaitUntilAsync(() => h.App.Cameras.Find("front")!.Ring.Count > 0, TimeSpan.FromSeconds(20), "a frame");
+        obs.WaitFor("hard1/nodes/hard1", s => s.Text == "online", TimeSpan.FromSeconds(20)); // subscribed: commands are answered
 
         var junk = new List<(string Topic, byte[] Payload)>
         {
