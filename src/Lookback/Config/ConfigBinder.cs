@@ -145,6 +145,13 @@ internal sealed partial class ConfigBinder(bool addon)
         /// <summary>One of the declared values (lower case), or null when absent or not allowed (an error then).</summary>
         public string? Enum(string key) => _b.Enum(this[key], P(key), Spec(key).Values!);
 
+        /// <summary>The declared value as <typeparamref name="T"/>; the declared default when absent or not allowed.</summary>
+        public T Enum<T>(string key) where T : struct, System.Enum =>
+            Enum(key) is { } v ? System.Enum.Parse<T>(v, ignoreCase: true) : Default<T>(key);
+
+        /// <summary>The declared default (the record's initial value).</summary>
+        public T Default<T>(string key) => (T)Spec(key).Default!;
+
         public Section? Sub(string key, OptionSection options, IReadOnlyList<string>? known = null) =>
             this[key] is { } n ? _b.Map(n, P(key), options, known) : null;
 
@@ -563,10 +570,9 @@ internal sealed partial class ConfigBinder(bool addon)
         var password = s.Str("password");
         Secrets.Add(password ?? "");
 
-        var kindText = s.Enum("kind");
-        var kind = kindText is null ? CameraKind.Auto : System.Enum.Parse<CameraKind>(kindText, ignoreCase: true);
+        var kind = s.Enum<CameraKind>("kind");
         var authText = s.Enum("auth");
-        var auth = authText is null ? AuthKind.None : System.Enum.Parse<AuthKind>(authText, ignoreCase: true);
+        var auth = authText is null ? s.Default<AuthKind>("auth") : System.Enum.Parse<AuthKind>(authText, ignoreCase: true);
 
         string url = "";
         if (s.Str("url") is not { } rawUrl)
@@ -615,7 +621,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Motion = s.Sub("motion", MotionSection) is { } motion ? BindMotion(motion) : new MotionOptions(),
             Gif = s.Sub("gif", GifSection) is { } gif ? BindGif(gif) : new GifOptions(),
             // ffmpeg stream cameras
-            Transport = s.Enum("transport") ?? "tcp",
+            Transport = s.Enum("transport") ?? s.Default<string>("transport"),
             Record = s.Bool("record"),
             SegmentSeconds = s.Num("segment_seconds"),
         };
@@ -838,13 +844,12 @@ internal sealed partial class ConfigBinder(bool addon)
                 }
             }
 
-            var action = s.Enum("action");
             result.Add(new TriggerOptions
             {
                 Topic = topic ?? "",
                 Match = match,
                 Cameras = slugs,
-                Action = action is null ? RenderKind.Gif : System.Enum.Parse<RenderKind>(action, ignoreCase: true),
+                Action = s.Enum<RenderKind>("action"),
                 Doorbell = s.Bool("doorbell"),
             });
         }
@@ -867,7 +872,7 @@ internal sealed partial class ConfigBinder(bool addon)
             var path = root.P(name);
             if (!IsSlug(name)) { Error(path, keyNode, "target names must match [a-z0-9_]+"); continue; }
             if (Map(node, path, UploadSection) is not { } s) continue;
-            var type = s.Enum("type") is "webhook" ? UploadType.Webhook : UploadType.S3;
+            var type = s.Enum<UploadType>("type");
             if (s["type"] is null) Error(s.P("type"), s.KeyNode("type") ?? keyNode, "is required (s3 or webhook)");
 
             var endpoint = s.Str("endpoint");
@@ -888,12 +893,12 @@ internal sealed partial class ConfigBinder(bool addon)
                 if (secret.Length == 0) Error(s.P("secret_key"), s.KeyNode("secret_key") ?? keyNode, "is required for s3");
             }
 
-            var template = s.Str("path") ?? "{camera}/{date}/{file}";
+            var template = s.Str("path") ?? s.Default<string>("path");
             if (Upload.UploadKey.Problem(template) is { } problem) Error(s.P("path"), s["path"], problem);
 
             var media = UploadMedia.None;
             var mediaNode = s["media"];
-            if (mediaNode is null) media = UploadMedia.Events | UploadMedia.Moments;
+            if (mediaNode is null) media = s.Default<UploadMedia>("media");
             else if (mediaNode is not CSeq list || list.Items.Count == 0)
                 Error(s.P("media"), mediaNode, "must be a list of events|moments|recordings|timelapses");
             else
@@ -915,7 +920,7 @@ internal sealed partial class ConfigBinder(bool addon)
 
             result.Add(new UploadTargetOptions
             {
-                Name = name, Type = type, Endpoint = endpoint ?? "", Bucket = bucket, Region = s.Str("region") ?? "us-east-1",
+                Name = name, Type = type, Endpoint = endpoint ?? "", Bucket = bucket, Region = s.Str("region") ?? s.Default<string>("region"),
                 AccessKey = accessKey, SecretKey = secret, Path = template, Media = media, Cameras = slugs,
                 Timeout = s.Num("timeout"),
             });
