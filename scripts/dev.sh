@@ -3,6 +3,7 @@
 #   bash scripts/dev.sh demo [--port N]   run Lookback with built-in demo cameras and an embedded MQTT broker
 #   bash scripts/dev.sh test              run the whole test suite (what CI runs)
 #   bash scripts/dev.sh bench [NAME...]   run benchmarks (Release)
+#   bash scripts/dev.sh options           rewrite config.yaml's options/schema, translations/en.yaml and DOCS.md's option tables from Config/Options.cs
 #   bash scripts/dev.sh image-test [--arch amd64|aarch64]   build the add-on image with podman and run it as the Supervisor would
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +59,12 @@ print(f"{counts['Passed']} passed, {counts['Failed']} failed, {counts['Skipped']
 PY
     exit "$rc"
     ;;
+  options)
+    # the blocks come from the [Option] declarations; OptionTableFileTests compares them, and writes them when asked
+    dotnet build tests/Lookback.Tests -nologo -clp:ErrorsOnly
+    LOOKBACK_WRITE_OPTIONS=1 dotnet test tests/Lookback.Tests --no-build -nologo --filter "FullyQualifiedName~OptionTableFileTests.Write_the_files_when_asked"
+    git --no-pager diff --stat -- config.yaml translations/en.yaml DOCS.md
+    ;;
   bench)
     need_install "${runtime_pkgs[@]}" mosquitto
     exec dotnet run --project tests/Lookback.Bench -c Release -- "$@"
@@ -67,5 +74,5 @@ PY
     exec bash scripts/image-test.sh "$@"
     ;;
   *)
-    sed -n '2,7p' "$0" >&2; exit 2 ;;
+    sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac

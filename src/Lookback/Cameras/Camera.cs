@@ -81,8 +81,8 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
     public int MotionThreshold
     {
         get => _motionThreshold;
-        set => _motionThreshold = value is >= 1 and <= 255 ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), "motion threshold must be 1..255");
+        set => _motionThreshold = MotionOptions.ThresholdRange.Contains(value) ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), "motion threshold must be " + MotionOptions.ThresholdRange.Describe());
     }
 
     public void Start()

@@ -36,7 +36,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
             if (store.Get(o.Slug) is { } saved)
             {
                 if (saved.MotionEnabled is { } en) cam.MotionEnabled = en;
-                if (saved.MotionThreshold is >= 1 and <= 255) cam.MotionThreshold = saved.MotionThreshold.Value;
+                if (saved.MotionThreshold is { } th && MotionOptions.ThresholdRange.Contains(th)) cam.MotionThreshold = th;
             }
             cams.Add(cam);
         }

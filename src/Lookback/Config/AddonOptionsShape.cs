@@ -24,28 +24,27 @@ namespace Lookback.Config;
 /// </remarks>
 internal sealed class AddonOptionsShape
 {
-    /// <summary>The keys of config.yaml's <c>schema:</c>, per level (tests compare them with the file).</summary>
-    internal static readonly string[] RootKeys =
-        ["node_id", "log_level", "mqtt", "topic_prefix", "discovery_prefix", "public_url", "api_token", "retain_days", "max_bytes", "cameras", "triggers"];
-    internal static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls"];
-    internal static readonly string[] CameraKeys =
-    [
-        "slug", "name", "area", "url", "kind", "interval", "store", "buffer_seconds", "auth", "username", "password",
-        "motion_enabled", "motion_fps", "motion_threshold", "motion_min_area", "motion_off_delay", "motion_pre_capture",
-        "motion_post_capture", "motion_max_event_seconds", "motion_mask", "motion_zones", "gif_seconds", "gif_fps", "gif_width",
-        "transport", "record", "segment_seconds", "time_pattern", "events_from", "timelapse",
-        "motion_url",
-    ];
-    internal static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
+    /// <summary>The keys of config.yaml's <c>schema:</c>, per level (from the declarations in Options.cs; tests compare them with the file).</summary>
+    internal static readonly string[] RootKeys = Fields("");
+    internal static readonly string[] MqttKeys = Fields("mqtt");
+    internal static readonly string[] CameraKeys = Fields("cameras[]");
+    internal static readonly string[] TriggerKeys = Fields("triggers[]");
 
-    private static readonly (string Flat, string Section, string Key)[] RootMoves =
-    [
-        ("topic_prefix", "mqtt", "topic_prefix"), ("discovery_prefix", "mqtt", "discovery_prefix"),
-        ("public_url", "http", "public_url"), ("api_token", "http", "api_token"), ("retain_days", "storage", "retain_days"), ("max_bytes", "storage", "max_bytes"),
-    ];
+    /// <summary>Root fields bound in a section: <c>topic_prefix</c> → <c>mqtt.topic_prefix</c>, <c>retain_days</c> → <c>storage.retain_days</c>.</summary>
+    private static readonly IReadOnlyList<(string Flat, string Section, string Key)> RootMoves = OptionTable.AddonMoves("", OptionTable.Root);
 
-    /// <summary>Flattened camera key prefixes and the nested section each one goes to.</summary>
-    private static readonly (string Prefix, string Section)[] CameraSections = [("motion_", "motion"), ("gif_", "gif")];
+    /// <summary>Camera fields bound in a sub-section: <c>motion_threshold</c> → <c>motion.threshold</c>, <c>gif_width</c> → <c>gif.width</c>.</summary>
+    private static readonly Dictionary<string, (string Section, string Key)> CameraMoves =
+        OptionTable.AddonMoves("cameras[]", OptionTable.Section<CameraOptions>()).ToDictionary(m => m.Flat, m => (m.Section, m.Key));
+
+    /// <summary>Prefixes of the flattened camera sub-sections (<c>motion_</c>, <c>gif_</c>): other keys with them are unknown.</summary>
+    private static readonly string[] CameraPrefixes =
+        [.. OptionTable.Section<CameraOptions>().Options.Select(o => o.Child?.AddonPrefix).OfType<string>()];
+
+    private static readonly string MaskField = OptionTable.Get<MotionOptions>(nameof(MotionOptions.Mask)).AddonName!;
+    private static readonly string ZonesField = OptionTable.Get<MotionOptions>(nameof(MotionOptions.Zones)).AddonName!;
+
+    private static string[] Fields(string level) => [.. OptionTable.AddonFields(level).Select(o => o.AddonName!)];
 
     private readonly List<ConfigError> _errors = [];
     /// <summary>Canonical path → add-on path. Whole: every path below maps to the add-on field itself (a parsed string).</summary>
@@ -115,15 +114,15 @@ internal sealed class AddonOptionsShape
 
     private void RewriteCamera(CMap camera, string path)
     {
-        var mask = Parse(camera, path, "motion_mask", text =>
+        var mask = Parse(camera, path, MaskField, text =>
         {
             if (!AddonOptionStrings.TryParsePolygons(text, out var polygons, out var error)) return (null, error);
-            return (Polygons(polygons, LineOf(camera, "motion_mask")), null);
+            return (Polygons(polygons, LineOf(camera, MaskField)), null);
         });
-        var zones = Parse(camera, path, "motion_zones", text =>
+        var zones = Parse(camera, path, ZonesField, text =>
         {
             if (!AddonOptionStrings.TryParseZones(text, out var parsed, out var error)) return (null, error);
-            var line = LineOf(camera, "motion_zones");
+            var line = LineOf(camera, ZonesField);
             var map = new CMap(line);
             foreach (var (name, polygon) in parsed) map.Entries.Add(new(Str(line, name), Polygon(polygon, line)));
             return (map, null);
@@ -132,19 +131,16 @@ internal sealed class AddonOptionsShape
         foreach (var (k, _) in camera.Entries.ToList())
         {
             if (k is not CScalar key) continue;
-            foreach (var (prefix, section) in CameraSections)
+            if (CameraMoves.TryGetValue(key.Text, out var move))
             {
-                if (!key.Text.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                if (!CameraKeys.Contains(key.Text))
-                {
-                    var hint = ConfigBinder.Suggest(key.Text, CameraKeys);
-                    Error(Join(path, key.Text), key, hint is null ? "unknown key" : $"unknown key, did you mean '{hint}'?");
-                    camera.Entries.RemoveAll(e => e.Key == key);
-                    break;
-                }
-                var whole = key.Text == "motion_mask" && mask || key.Text == "motion_zones" && zones;
-                Move(camera, path, key.Text, section, key.Text[prefix.Length..], whole);
-                break;
+                var whole = key.Text == MaskField && mask || key.Text == ZonesField && zones;
+                Move(camera, path, key.Text, move.Section, move.Key, whole);
+            }
+            else if (!CameraKeys.Contains(key.Text) && CameraPrefixes.Any(p => key.Text.StartsWith(p, StringComparison.Ordinal)))
+            {
+                var hint = ConfigBinder.Suggest(key.Text, CameraKeys);
+                Error(Join(path, key.Text), key, hint is null ? "unknown key" : $"unknown key, did you mean '{hint}'?");
+                camera.Entries.RemoveAll(e => e.Key == key);
             }
         }
     }

@@ -15,45 +15,30 @@ internal sealed partial class ConfigBinder(bool addon)
     /// <summary>Line of <c>storage.path</c> (the file system check after binding names it).</summary>
     public int? StoragePathLine { get; private set; }
 
-    private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server", "timelapse", "upload"];
-    private static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "ca_file", "tls_insecure", "topic_prefix", "discovery_prefix", "client_id"];
-    private static readonly string[] HttpKeys = ["listen", "port", "public_url", "api_token"];
+    // The keys of each mapping, its defaults, ranges and allowed values come from the options records' declarations
+    // (OptionTable). Only the legacy server.web spelling and the zone list items are not options of their own.
+    private static readonly OptionSection RootSection = OptionTable.Root;
+    private static readonly OptionSection MqttSection = OptionTable.Section<MqttOptions>();
+    private static readonly OptionSection HttpSection = OptionTable.Section<HttpOptions>();
+    private static readonly OptionSection StorageSection = OptionTable.Section<StorageOptions>();
+    private static readonly OptionSection CameraSection = OptionTable.Section<CameraOptions>();
+    private static readonly OptionSection MotionSection = OptionTable.Section<MotionOptions>();
+    private static readonly OptionSection GifSection = OptionTable.Section<GifOptions>();
+    private static readonly OptionSection TriggerSection = OptionTable.Section<TriggerOptions>();
+    private static readonly OptionSection TimelapseSection = OptionTable.Section<TimelapseOptions>();
+    private static readonly OptionSection UploadSection = OptionTable.Section<UploadTargetOptions>();
+
+    /// <summary>Root keys: the options and the legacy <c>server:</c> (<c>server.web.port/listen</c>, an alias of <c>http</c>).</summary>
+    private static readonly string[] RootKeys = [.. RootSection.Keys, "server"];
     private static readonly string[] ServerKeys = ["web"];
     private static readonly string[] WebKeys = ["port", "listen"];
-    private static readonly string[] StorageKeys = ["path", "media_url", "retain_days", "max_bytes"];
-    private static readonly string[] CameraKeys =
-    [
-        "name", "area", "url", "kind", "interval", "store", "buffer_seconds", "max_buffer_bytes", "auth", "username", "password",
-        "timeout", "max_frame_bytes", "timestamp", "motion", "gif",
-        "time_pattern", "events_from", "timelapse",
-        "transport", "record", "segment_seconds", // ffmpeg stream cameras
-        "motion_url",
-    ];
-    private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"];
-    private static readonly string[] UploadKeys = ["type", "endpoint", "bucket", "region", "access_key", "secret_key", "path", "media", "cameras", "timeout"];
-    private static readonly string[] UploadTypes = ["s3", "webhook"];
-    private static readonly string[] UploadMediaNames = ["events", "moments", "recordings", "timelapses"];
-    private static readonly string[] PathFields = ["camera", "date", "file"];
-    private static readonly string[] EventSources = ["motion", "files"];
-    private static readonly string[] MotionKeys = ["enabled", "fps", "threshold", "min_area", "off_delay", "pre_capture", "post_capture", "max_event_seconds", "frames_fps", "mask", "zones"];
-    private static readonly string[] GifKeys = ["seconds", "fps", "width"];
-    private static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
+    /// <summary>A camera in the mapping form (the key is its slug) and in the list form (with <c>slug</c>).</summary>
+    private static readonly string[] CameraMapKeys = [.. CameraSection.Keys.Where(k => k != "slug")];
+    private static readonly string[] CameraListKeys = [.. CameraSection.Keys];
     private static readonly string[] ZoneItemKeys = ["name", "polygon"];
-
-    private static readonly string[] LogLevels = ["trace", "debug", "info", "warning", "error"];
-    private static readonly string[] Kinds = ["auto", "snapshot", "mjpeg", "rtsp", "usb", "folder"];
-    private static readonly string[] Auths = ["basic", "digest"];
-    private static readonly string[] Transports = ["tcp", "udp"];
-    private static readonly string[] Actions = ["gif", "moment", "snapshot", "mp4"];
 
     [GeneratedRegex("^[a-z0-9_]+$")]
     private static partial Regex SlugRegex();
-
-    [GeneratedRegex(@"^/dev/(video\d+|v4l/.+)$")]
-    private static partial Regex DeviceRegex();
-
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.\-]*://")]
-    private static partial Regex SchemeRegex();
 
     [GeneratedRegex(@"^(?<n>\d+(?:\.\d+)?|\.\d+)\s*(?<u>[kmgt]i?b?|[kmgt]|b)?$", RegexOptions.IgnoreCase)]
     private static partial Regex SizeRegex();
@@ -85,6 +70,11 @@ internal sealed partial class ConfigBinder(bool addon)
         private readonly Dictionary<string, (CNode Key, CNode Value)> _entries = new(StringComparer.Ordinal);
         public string Path { get; }
         public CNode Node { get; }
+        /// <summary>The declared options of this mapping (defaults, ranges, allowed values); null for free mappings.</summary>
+        private readonly OptionSection? _options;
+
+        public Section(ConfigBinder b, CMap map, string path, OptionSection options, IReadOnlyList<string>? known = null)
+            : this(b, map, path, known ?? options.Keys) => _options = options;
 
         public Section(ConfigBinder b, CMap map, string path, IReadOnlyList<string>? known)
         {
@@ -133,19 +123,37 @@ internal sealed partial class ConfigBinder(bool addon)
 
         public string P(string key) => Join(Path, key);
 
-        public double Num(string key, double fallback, Func<double, string?>? check = null) =>
-            _b.Num(this[key], P(key), check) ?? fallback;
+        private OptionSpec Spec(string key) => (_options ?? throw new InvalidOperationException($"{Path} has no declared options"))[key];
 
-        public int Int(string key, int fallback, Func<long, string?>? check = null) =>
-            _b.Int(this[key], P(key), check) ?? fallback;
+        /// <summary>The number, checked against its declared range; the declared default when absent.</summary>
+        public double Num(string key) => NumOrNull(key) ?? Convert.ToDouble(Spec(key).Default, CultureInfo.InvariantCulture);
 
-        public bool Bool(string key, bool fallback) => _b.Bool(this[key], P(key)) ?? fallback;
+        /// <summary>The number checked against its declared range; null when absent (an optional number).</summary>
+        public double? NumOrNull(string key) => _b.Num(this[key], P(key), Spec(key).Range.Problem);
+
+        /// <summary>The whole number checked against its declared range; the declared default when absent.</summary>
+        public int Int(string key) => _b.Int(this[key], P(key), Spec(key).Range.Problem) ?? (int)Spec(key).Default!;
+
+        public bool Bool(string key) => _b.Bool(this[key], P(key)) ?? (bool)Spec(key).Default!;
 
         public string? Str(string key) => _b.Str(this[key], P(key));
 
-        public long Size(string key, long fallback, long max = long.MaxValue) => _b.Size(this[key], P(key), max) ?? fallback;
+        /// <summary>A byte size (at most the declared maximum); the declared default when absent.</summary>
+        public long Size(string key) =>
+            _b.Size(this[key], P(key), (long)(Spec(key).Range.Max ?? long.MaxValue)) ?? Convert.ToInt64(Spec(key).Default, CultureInfo.InvariantCulture);
 
-        public string? Enum(string key, string[] values) => _b.Enum(this[key], P(key), values);
+        /// <summary>One of the declared values (lower case), or null when absent or not allowed (an error then).</summary>
+        public string? Enum(string key) => _b.Enum(this[key], P(key), Spec(key).Values!);
+
+        /// <summary>The declared value as <typeparamref name="T"/>; the declared default when absent or not allowed.</summary>
+        public T Enum<T>(string key) where T : struct, System.Enum =>
+            Enum(key) is { } v ? System.Enum.Parse<T>(v, ignoreCase: true) : Default<T>(key);
+
+        /// <summary>The declared default (the record's initial value).</summary>
+        public T Default<T>(string key) => (T)Spec(key).Default!;
+
+        public Section? Sub(string key, OptionSection options, IReadOnlyList<string>? known = null) =>
+            this[key] is { } n ? _b.Map(n, P(key), options, known) : null;
 
         public Section? Sub(string key, IReadOnlyList<string>? known) =>
             this[key] is { } n ? _b.Map(n, P(key), known) : null;
@@ -156,6 +164,13 @@ internal sealed partial class ConfigBinder(bool addon)
     private Section? Map(CNode node, string path, IReadOnlyList<string>? known)
     {
         if (node is CMap map) return new Section(this, map, path, known);
+        Error(path, node, "must be a mapping of keys to values");
+        return null;
+    }
+
+    private Section? Map(CNode node, string path, OptionSection options, IReadOnlyList<string>? known = null)
+    {
+        if (node is CMap map) return new Section(this, map, path, options, known);
         Error(path, node, "must be a mapping of keys to values");
         return null;
     }
@@ -207,7 +222,7 @@ internal sealed partial class ConfigBinder(bool addon)
         return d;
     }
 
-    private int? Int(CNode? node, string path, Func<long, string?>? check = null)
+    private int? Int(CNode? node, string path, Func<double, string?>? check = null)
     {
         if (node is null) return null;
         if (node is not CScalar { AsNumber: { } d })
@@ -220,7 +235,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Error(path, node, "must be a whole number");
             return null;
         }
-        if (check?.Invoke((long)d) is { } problem)
+        if (check?.Invoke(d) is { } problem)
         {
             Error(path, node, problem);
             return null;
@@ -245,7 +260,7 @@ internal sealed partial class ConfigBinder(bool addon)
         return null;
     }
 
-    private string? Enum(CNode? node, string path, string[] values)
+    private string? Enum(CNode? node, string path, IReadOnlyList<string> values)
     {
         if (node is null) return null;
         if (node is CScalar s && values.Contains(s.Text.ToLowerInvariant())) return s.Text.ToLowerInvariant();
@@ -306,14 +321,7 @@ internal sealed partial class ConfigBinder(bool addon)
 
     // ---------------------------------------------------------------- checks
 
-    private static Func<double, string?> Positive => v => v > 0 ? null : "must be greater than 0";
-    private static Func<double, string?> NotNegative => v => v >= 0 ? null : "must be 0 or more";
-    private static Func<double, string?> Between(double lo, double hi) => v => v >= lo && v <= hi ? null : $"must be between {F(lo)} and {F(hi)}";
-    private static Func<long, string?> IntBetween(long lo, long hi) => v => v >= lo && v <= hi ? null : $"must be between {lo} and {hi}";
-    private static Func<long, string?> AtLeast(long lo) => v => v >= lo ? null : $"must be at least {lo}";
-    private static Func<double, string?> Fps => v => v > 0 && v <= 30 ? null : "must be greater than 0 and at most 30";
-
-    private static string F(double d) => d.ToString(CultureInfo.InvariantCulture);
+    private static readonly Func<double, string?> ZeroToOne = NumberRange.Between(0, 1).Problem;
 
     /// <summary>MQTT topic syntax; wildcards allowed only when <paramref name="filter"/>. Null when valid.</summary>
     internal static string? TopicProblem(string topic, bool filter)
@@ -348,7 +356,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Error("cameras", null, "at least one camera is required");
             return null;
         }
-        var root = Map(rootNode, "", RootKeys);
+        var root = Map(rootNode, "", RootSection, RootKeys);
         if (root is null) return null;
 
         var options = new LookbackOptions();
@@ -358,19 +366,19 @@ internal sealed partial class ConfigBinder(bool addon)
             if (IsSlug(nodeId)) options = options with { NodeId = nodeId };
             else Error("node_id", root["node_id"], "must match [a-z0-9_]+");
         }
-        if (root.Enum("log_level", LogLevels) is { } level) options = options with { LogLevel = level };
+        if (root.Enum("log_level") is { } level) options = options with { LogLevel = level };
 
-        if (root.Sub("mqtt", MqttKeys) is { } mqtt) options = options with { Mqtt = BindMqtt(mqtt) };
+        if (root.Sub("mqtt", MqttSection) is { } mqtt) options = options with { Mqtt = BindMqtt(mqtt) };
         options = options with { Http = BindHttp(root) };
-        if (root.Sub("storage", StorageKeys) is { } storage) options = options with { Storage = BindStorage(storage) };
+        if (root.Sub("storage", StorageSection) is { } storage) options = options with { Storage = BindStorage(storage) };
 
         var cameras = BindCameras(root);
         options = options with { Cameras = cameras };
         options = options with { Triggers = BindTriggers(root, cameras) };
         // the daily timelapse section
-        if (root.Sub("timelapse", TimelapseKeys) is { } timelapse) options = options with { Timelapse = BindTimelapse(timelapse) };
+        if (root.Sub("timelapse", TimelapseSection) is { } timelapse) options = options with { Timelapse = BindTimelapse(timelapse) };
         // offsite copies
-        if (root.Sub("upload", null) is { } upload) options = options with { Upload = BindUpload(upload, cameras) };
+        if (root.Sub("upload", (IReadOnlyList<string>?)null) is { } upload) options = options with { Upload = BindUpload(upload, cameras) };
         return options;
     }
 
@@ -384,12 +392,12 @@ internal sealed partial class ConfigBinder(bool addon)
         }
         o = o with
         {
-            Port = s.Int("port", o.Port, IntBetween(1, 65535)),
+            Port = s.Int("port"),
             Username = s.Str("username") ?? "",
             Password = s.Str("password") ?? "",
-            Tls = s.Bool("tls", false),
+            Tls = s.Bool("tls"),
             CaFile = s.Str("ca_file"),
-            TlsInsecure = s.Bool("tls_insecure", false),
+            TlsInsecure = s.Bool("tls_insecure"),
             ClientId = s.Str("client_id"),
         };
         Secrets.Add(o.Password);
@@ -409,9 +417,9 @@ internal sealed partial class ConfigBinder(bool addon)
     private HttpOptions BindHttp(Section root)
     {
         var http = new HttpOptions();
-        var httpSection = root.Sub("http", HttpKeys);
+        var httpSection = root.Sub("http", HttpSection);
         var server = root.Sub("server", ServerKeys);
-        var web = server?.Sub("web", WebKeys);
+        var web = server?.Sub("web", HttpSection, WebKeys);
 
         if (httpSection is not null && server is not null && server.Has("web"))
             Error("server.web", server.KeyNode("web"),
@@ -420,7 +428,7 @@ internal sealed partial class ConfigBinder(bool addon)
         foreach (var s in new[] { httpSection, web })
         {
             if (s is null) continue;
-            http = http with { Port = s.Int("port", http.Port, IntBetween(1, 65535)) };
+            http = http with { Port = s.Int("port") };
             if (s.Str("listen") is { } listen)
             {
                 if (listen.Trim().Length == 0) Error(s.P("listen"), s["listen"], "must not be empty");
@@ -430,7 +438,7 @@ internal sealed partial class ConfigBinder(bool addon)
         if (httpSection?.Str("public_url") is { } publicUrl)
         {
             if (Uri.TryCreate(publicUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
-                && SchemeRegex().IsMatch(publicUrl))
+                && CameraKindResolver.HasScheme(publicUrl))
                 http = http with { PublicUrl = publicUrl.TrimEnd('/') };
             else
                 Error(httpSection.P("public_url"), httpSection["public_url"], "must be an absolute http:// or https:// URL");
@@ -457,8 +465,8 @@ internal sealed partial class ConfigBinder(bool addon)
         return o with
         {
             MediaUrl = s.Str("media_url") is { Length: > 0 } media ? media : null,
-            RetainDays = s.Int("retain_days", o.RetainDays, AtLeast(0)),
-            MaxBytes = s.Size("max_bytes", o.MaxBytes),
+            RetainDays = s.Int("retain_days"),
+            MaxBytes = s.Size("max_bytes"),
         };
     }
 
@@ -515,7 +523,7 @@ internal sealed partial class ConfigBinder(bool addon)
                         Error(path, item, "must be a mapping of keys to values");
                         continue;
                     }
-                    var section = new Section(this, map, path, [.. CameraKeys, "slug"]);
+                    var section = new Section(this, map, path, CameraSection, CameraListKeys);
                     string? slug = null;
                     if (section.Str("slug") is { } given)
                     {
@@ -549,7 +557,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Error(Join(path, "url"), keyNode, "is required");
             return null;
         }
-        var section = Map(node, path, CameraKeys);
+        var section = Map(node, path, CameraSection, CameraMapKeys);
         return section is null ? null : BindCamera(section, slug, name, keyNode);
     }
 
@@ -562,10 +570,9 @@ internal sealed partial class ConfigBinder(bool addon)
         var password = s.Str("password");
         Secrets.Add(password ?? "");
 
-        var kindText = s.Enum("kind", Kinds);
-        var kind = kindText is null ? CameraKind.Auto : System.Enum.Parse<CameraKind>(kindText, ignoreCase: true);
-        var authText = s.Enum("auth", Auths);
-        var auth = authText is null ? AuthKind.None : System.Enum.Parse<AuthKind>(authText, ignoreCase: true);
+        var kind = s.Enum<CameraKind>("kind");
+        var authText = s.Enum("auth");
+        var auth = authText is null ? s.Default<AuthKind>("auth") : System.Enum.Parse<AuthKind>(authText, ignoreCase: true);
 
         string url = "";
         if (s.Str("url") is not { } rawUrl)
@@ -601,22 +608,22 @@ internal sealed partial class ConfigBinder(bool addon)
             Area = s.Str("area") is { } area && area.Trim().Length > 0 ? area.Trim() : null,
             Url = url,
             Kind = kind,
-            Interval = s.Num("interval", 1, Positive),
-            Store = s.Int("store", 30, AtLeast(1)),
-            BufferSeconds = Num(s["buffer_seconds"], s.P("buffer_seconds"), Positive),
-            MaxBufferBytes = s.Size("max_buffer_bytes", 64L * 1024 * 1024),
+            Interval = s.Num("interval"),
+            Store = s.Int("store"),
+            BufferSeconds = s.NumOrNull("buffer_seconds"),
+            MaxBufferBytes = s.Size("max_buffer_bytes"),
             Auth = auth,
             Username = username ?? "",
             Password = password ?? "",
-            Timeout = s.Num("timeout", 10, Positive),
-            MaxFrameBytes = (int)s.Size("max_frame_bytes", 8 * 1024 * 1024, int.MaxValue),
-            Timestamp = s.Bool("timestamp", false),
-            Motion = s.Sub("motion", MotionKeys) is { } motion ? BindMotion(motion) : new MotionOptions(),
-            Gif = s.Sub("gif", GifKeys) is { } gif ? BindGif(gif) : new GifOptions(),
+            Timeout = s.Num("timeout"),
+            MaxFrameBytes = (int)s.Size("max_frame_bytes"),
+            Timestamp = s.Bool("timestamp"),
+            Motion = s.Sub("motion", MotionSection) is { } motion ? BindMotion(motion) : new MotionOptions(),
+            Gif = s.Sub("gif", GifSection) is { } gif ? BindGif(gif) : new GifOptions(),
             // ffmpeg stream cameras
-            Transport = s.Enum("transport", Transports) ?? "tcp",
-            Record = s.Bool("record", false),
-            SegmentSeconds = s.Num("segment_seconds", 2, Between(1, 60)),
+            Transport = s.Enum("transport") ?? s.Default<string>("transport"),
+            Record = s.Bool("record"),
+            SegmentSeconds = s.Num("segment_seconds"),
         };
         if (s.Str("motion_url") is { } rawMotionUrl)
         {
@@ -630,7 +637,7 @@ internal sealed partial class ConfigBinder(bool addon)
                 Error(s.P("motion_url"), s["motion_url"], "is not for folder cameras");
             else camera = camera with { MotionUrl = motionUrl };
         }
-        if (camera.Record && url.Length > 0 && Sources.Streaming.StreamArgs.InputKindFor(camera) is null)
+        if (camera.Record && url.Length > 0 && !CameraKindResolver.IsStream(CameraKindResolver.Route(camera.Kind, camera.Url)))
             Error(s.P("record"), s["record"], "needs a stream camera (rtsp, usb, or an http(s) video URL such as .m3u8/.mp4)");
         return BindFolderKeys(s, camera);
     }
@@ -647,12 +654,12 @@ internal sealed partial class ConfigBinder(bool addon)
             else Error(s.P("time_pattern"), s["time_pattern"], problem!);
         }
         var from = isFolder ? EventsFrom.Files : EventsFrom.Motion;
-        if (s.Enum("events_from", EventSources) is { } e)
+        if (s.Enum("events_from") is { } e)
         {
             if (e == "files" && !isFolder) Error(s.P("events_from"), s["events_from"], "files is only for folder cameras (kind folder)");
             else from = e == "files" ? EventsFrom.Files : EventsFrom.Motion;
         }
-        return camera with { TimePattern = pattern, EventsFrom = from, Timelapse = s.Bool("timelapse", true) };
+        return camera with { TimePattern = pattern, EventsFrom = from, Timelapse = s.Bool("timelapse") };
     }
 
     private TimelapseOptions BindTimelapse(Section s)
@@ -660,67 +667,31 @@ internal sealed partial class ConfigBinder(bool addon)
         var d = new TimelapseOptions();
         return d with
         {
-            Enabled = s.Bool("enabled", d.Enabled),
-            Seconds = s.Num("seconds", d.Seconds, Between(1, 3600)),
-            Fps = s.Num("fps", d.Fps, Between(1, 60)),
-            Width = s.Int("width", d.Width, IntBetween(16, 3840)),
-            Interval = Num(s["interval"], s.P("interval"), Between(0.05, 86400)),
+            Enabled = s.Bool("enabled"),
+            Seconds = s.Num("seconds"),
+            Fps = s.Num("fps"),
+            Width = s.Int("width"),
+            Interval = s.NumOrNull("interval"),
         };
     }
 
-    /// <summary>Null when <paramref name="url"/> suits <paramref name="kind"/>; <paramref name="resolved"/> is the kind,
-    /// with Auto resolved where the URL decides it.</summary>
-    internal static string? CheckUrl(string url, CameraKind kind, out CameraKind resolved)
-    {
-        resolved = kind;
-        if (url.Length == 0) return "must not be empty";
-        var hasScheme = SchemeRegex().IsMatch(url);
-        var scheme = hasScheme ? url[..url.IndexOf(':')].ToLowerInvariant() : "";
-        var wellFormed = hasScheme && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Length > 0;
-        var isDevice = DeviceRegex().IsMatch(url);
-        const string any = "must be an absolute http://, https://, rtsp:// or rtsps:// URL, a /dev/videoN device or a directory path";
-
-        switch (kind)
-        {
-            case CameraKind.Snapshot or CameraKind.Mjpeg:
-                return wellFormed && scheme is "http" or "https" ? null : $"must be an absolute http:// or https:// URL for kind {kind.ToString().ToLowerInvariant()}";
-            case CameraKind.Rtsp:
-                return wellFormed && scheme is "rtsp" or "rtsps" ? null : "must be an rtsp:// or rtsps:// URL for kind rtsp";
-            case CameraKind.Usb:
-                return isDevice ? null : "must be a video device such as /dev/video0 for kind usb";
-            case CameraKind.Folder:
-                return !hasScheme && url.IndexOfAny(['\0', '?', '*']) < 0 ? null : "must be a directory path for kind folder";
-            default:
-                if (hasScheme)
-                {
-                    if (!wellFormed || scheme is not ("http" or "https" or "rtsp" or "rtsps")) return any;
-                    if (scheme is "rtsp" or "rtsps") resolved = CameraKind.Rtsp;
-                    return null;
-                }
-                if (isDevice) { resolved = CameraKind.Usb; return null; }
-                if (url.StartsWith('/') && !url.StartsWith("/dev/", StringComparison.Ordinal) && url.IndexOfAny(['\0', '?', '*']) < 0)
-                {
-                    resolved = CameraKind.Folder;
-                    return null;
-                }
-                return any;
-        }
-    }
+    /// <summary>See <see cref="CameraKindResolver.Check"/>.</summary>
+    internal static string? CheckUrl(string url, CameraKind kind, out CameraKind resolved) => CameraKindResolver.Check(url, kind, out resolved);
 
     private MotionOptions BindMotion(Section s)
     {
         var d = new MotionOptions();
         return d with
         {
-            Enabled = s.Bool("enabled", d.Enabled),
-            Fps = s.Num("fps", d.Fps, Fps),
-            Threshold = s.Int("threshold", d.Threshold, IntBetween(1, 255)),
-            MinArea = s.Num("min_area", d.MinArea, Between(0, 100)),
-            OffDelay = s.Num("off_delay", d.OffDelay, NotNegative),
-            PreCapture = s.Num("pre_capture", d.PreCapture, Between(0, 60)),
-            PostCapture = s.Num("post_capture", d.PostCapture, Between(0, 60)),
-            MaxEventSeconds = s.Num("max_event_seconds", d.MaxEventSeconds, Between(0, 86400)),
-            FramesFps = s.Num("frames_fps", d.FramesFps, Between(0, 30)),
+            Enabled = s.Bool("enabled"),
+            Fps = s.Num("fps"),
+            Threshold = s.Int("threshold"),
+            MinArea = s.Num("min_area"),
+            OffDelay = s.Num("off_delay"),
+            PreCapture = s.Num("pre_capture"),
+            PostCapture = s.Num("post_capture"),
+            MaxEventSeconds = s.Num("max_event_seconds"),
+            FramesFps = s.Num("frames_fps"),
             Mask = BindMask(s["mask"], s.P("mask")),
             Zones = BindZones(s["zones"], s.P("zones")),
         };
@@ -799,8 +770,8 @@ internal sealed partial class ConfigBinder(bool addon)
                 Error(p, seq.Items[i], "must be a point [x, y]");
                 continue;
             }
-            var x = Num(pair.Items[0], Index(p, 0), Between(0, 1));
-            var y = Num(pair.Items[1], Index(p, 1), Between(0, 1));
+            var x = Num(pair.Items[0], Index(p, 0), ZeroToOne);
+            var y = Num(pair.Items[1], Index(p, 1), ZeroToOne);
             if (x is not null && y is not null) points.Add(new PointF01(x.Value, y.Value));
         }
         if (seq.Items.Count < 3)
@@ -813,9 +784,9 @@ internal sealed partial class ConfigBinder(bool addon)
         var d = new GifOptions();
         return d with
         {
-            Seconds = s.Num("seconds", d.Seconds, Positive),
-            Fps = s.Num("fps", d.Fps, Fps),
-            Width = s.Int("width", d.Width, IntBetween(16, 3840)),
+            Seconds = s.Num("seconds"),
+            Fps = s.Num("fps"),
+            Width = s.Int("width"),
         };
     }
 
@@ -834,14 +805,14 @@ internal sealed partial class ConfigBinder(bool addon)
         for (var i = 0; i < seq.Items.Count; i++)
         {
             var path = Index("triggers", i);
-            if (Map(seq.Items[i], path, TriggerKeys) is not { } s) continue;
+            if (Map(seq.Items[i], path, TriggerSection) is not { } s) continue;
 
             var topic = s.Str("topic");
             if (topic is null) Error(s.P("topic"), s.KeyNode("topic") ?? s.Node, "is required");
             else if (TopicProblem(topic, filter: true) is { } problem) Error(s.P("topic"), s["topic"], problem);
 
             var match = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (s.Has("match") && s.Sub("match", null) is { } m)
+            if (s.Has("match") && s.Sub("match", (IReadOnlyList<string>?)null) is { } m)
                 foreach (var (field, _, value) in m.Entries)
                 {
                     if (value is CScalar v) match[field] = MatchText(v);
@@ -873,14 +844,13 @@ internal sealed partial class ConfigBinder(bool addon)
                 }
             }
 
-            var action = s.Enum("action", Actions);
             result.Add(new TriggerOptions
             {
                 Topic = topic ?? "",
                 Match = match,
                 Cameras = slugs,
-                Action = action is null ? RenderKind.Gif : System.Enum.Parse<RenderKind>(action, ignoreCase: true),
-                Doorbell = s.Bool("doorbell", false),
+                Action = s.Enum<RenderKind>("action"),
+                Doorbell = s.Bool("doorbell"),
             });
         }
         return result;
@@ -901,8 +871,8 @@ internal sealed partial class ConfigBinder(bool addon)
         {
             var path = root.P(name);
             if (!IsSlug(name)) { Error(path, keyNode, "target names must match [a-z0-9_]+"); continue; }
-            if (Map(node, path, UploadKeys) is not { } s) continue;
-            var type = s.Enum("type", UploadTypes) is "webhook" ? UploadType.Webhook : UploadType.S3;
+            if (Map(node, path, UploadSection) is not { } s) continue;
+            var type = s.Enum<UploadType>("type");
             if (s["type"] is null) Error(s.P("type"), s.KeyNode("type") ?? keyNode, "is required (s3 or webhook)");
 
             var endpoint = s.Str("endpoint");
@@ -923,17 +893,17 @@ internal sealed partial class ConfigBinder(bool addon)
                 if (secret.Length == 0) Error(s.P("secret_key"), s.KeyNode("secret_key") ?? keyNode, "is required for s3");
             }
 
-            var template = s.Str("path") ?? "{camera}/{date}/{file}";
+            var template = s.Str("path") ?? s.Default<string>("path");
             if (Upload.UploadKey.Problem(template) is { } problem) Error(s.P("path"), s["path"], problem);
 
             var media = UploadMedia.None;
             var mediaNode = s["media"];
-            if (mediaNode is null) media = UploadMedia.Events | UploadMedia.Moments;
+            if (mediaNode is null) media = s.Default<UploadMedia>("media");
             else if (mediaNode is not CSeq list || list.Items.Count == 0)
                 Error(s.P("media"), mediaNode, "must be a list of events|moments|recordings|timelapses");
             else
                 for (var i = 0; i < list.Items.Count; i++)
-                    if (Enum(list.Items[i], Index(s.P("media"), i), UploadMediaNames) is { } m)
+                    if (Enum(list.Items[i], Index(s.P("media"), i), UploadSection["media"].Values!) is { } m)
                         media |= System.Enum.Parse<UploadMedia>(m, ignoreCase: true);
 
             var slugs = new List<string>();
@@ -950,9 +920,9 @@ internal sealed partial class ConfigBinder(bool addon)
 
             result.Add(new UploadTargetOptions
             {
-                Name = name, Type = type, Endpoint = endpoint ?? "", Bucket = bucket, Region = s.Str("region") ?? "us-east-1",
+                Name = name, Type = type, Endpoint = endpoint ?? "", Bucket = bucket, Region = s.Str("region") ?? s.Default<string>("region"),
                 AccessKey = accessKey, SecretKey = secret, Path = template, Media = media, Cameras = slugs,
-                Timeout = s.Num("timeout", 60, Between(1, 3600)),
+                Timeout = s.Num("timeout"),
             });
         }
         return result;

@@ -62,9 +62,11 @@ public static class CommandParser
                     _ => Fail("payload: expected ON or OFF"),
                 };
             case "motion_threshold":
+                var range = MotionOptions.ThresholdRange;
+                var thresholds = $"{NumberRange.F(range.Min!.Value)}..{NumberRange.F(range.Max!.Value)}";
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var th) || double.IsNaN(th))
-                    return Fail("payload: motion threshold must be a number 1..255");
-                if (th < 1 || th > 255 || th != Math.Floor(th)) return Fail("payload: motion threshold must be a whole number 1..255");
+                    return Fail($"payload: motion threshold must be a number {thresholds}");
+                if (!range.Contains(th)) return Fail($"payload: motion threshold must be a whole number {thresholds}");
                 return new() { Camera = camera, Action = action, MotionThreshold = (int)th };
         }
         if (!Fields.TryGetValue(action, out var allowed)) return Fail($"action: unknown command '{action}'");
@@ -95,24 +97,25 @@ public static class CommandParser
             }
             req = req with { RequestId = rid };
             string? err = null;
-            double? Num(string name, double min, double max, bool whole = false)
+            // the ranges of RenderLimits, which RenderValidation applies to HTTP and trigger requests too
+            double? Num(string name, NumberRange range)
             {
                 if (err != null || Array.IndexOf(allowed, name) < 0 || !root.TryGetProperty(name, out var el) || el.ValueKind == JsonValueKind.Null) return null;
                 if (el.ValueKind != JsonValueKind.Number || !el.TryGetDouble(out var v) || double.IsInfinity(v))
                 { err = $"{name}: must be a number"; return null; }
-                if (whole && v != Math.Floor(v)) { err = $"{name}: must be a whole number"; return null; }
-                if (v < min || v > max) { err = $"{name}: must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}"; return null; }
+                if (range.Whole && v != Math.Floor(v)) { err = $"{name}: must be a whole number"; return null; }
+                if (!range.Contains(v)) { err = $"{name}: must be {range.Describe()}"; return null; }
                 return v;
             }
             req = kind switch
             {
-                RenderKind.Snapshot => req with { Width = (int?)Num("width", 16, 7680, whole: true) },
+                RenderKind.Snapshot => req with { Width = (int?)Num("width", RenderLimits.Width) },
                 RenderKind.Gif => req with
                 {
-                    Seconds = Num("seconds", 0.1, 600), Fps = Num("fps", 0.1, 30),
-                    Width = (int?)Num("width", 16, 3840, whole: true), Speed = Num("speed", 0.1, 20),
+                    Seconds = Num("seconds", RenderLimits.Seconds), Fps = Num("fps", RenderLimits.Fps),
+                    Width = (int?)Num("width", RenderLimits.Width), Speed = Num("speed", RenderLimits.Speed),
                 },
-                _ => req with { Before = Num("before", 0, 600), After = Num("after", 0, 600) },
+                _ => req with { Before = Num("before", RenderLimits.Before), After = Num("after", RenderLimits.After) },
             };
             if (kind != RenderKind.Snapshot && root.TryGetProperty("lead_frame", out var leadEl))
             {

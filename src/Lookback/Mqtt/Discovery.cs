@@ -91,7 +91,7 @@ public static class Discovery
                 ["platform"] = "number", ["name"] = "Motion threshold", ["unique_id"] = Uid("motion_threshold"),
                 ["command_topic"] = t.Command(c, "motion_threshold"), ["state_topic"] = t.State(c),
                 ["value_template"] = "{{ value_json.motion.threshold }}",
-                ["min"] = 1, ["max"] = 255, ["step"] = 1, ["mode"] = "box", ["entity_category"] = "config",
+                ["min"] = MotionOptions.ThresholdRange.Min, ["max"] = MotionOptions.ThresholdRange.Max, ["step"] = 1, ["mode"] = "box", ["entity_category"] = "config",
                 ["icon"] = "mdi:tune-vertical",
             },
             ["fps"] = Diagnostic(t, c, Uid("fps"), "Frame rate", "{{ value_json.fps }}", unit: "fps", precision: 1),

@@ -4,7 +4,8 @@ using Lookback.Config;
 
 namespace Lookback.Rendering;
 
-/// <summary>Limits every door shares (HTTP, MQTT, triggers, motion).</summary>
+/// <summary>Limits every door shares: HTTP and triggers (through <see cref="RenderValidation"/>), MQTT commands
+/// (<c>CommandParser</c>, which checks the same ranges before queueing), motion events, and <c>GET /api/limits</c>.</summary>
 public static class RenderLimits
 {
     public const double MaxSeconds = 300;
@@ -13,6 +14,15 @@ public static class RenderLimits
     public const double MinSpeed = 0.1, MaxSpeed = 20;
     public const double MaxBefore = 300, MaxAfter = 60;
     public const double MaxInterval = 60;
+
+    /// <summary>GIF length (a camera with a shorter buffer lowers the maximum: <see cref="SecondsFor"/>).</summary>
+    public static NumberRange Seconds => SecondsFor(MaxSeconds);
+    public static NumberRange SecondsFor(double max) => NumberRange.Over(0, max);
+    public static readonly NumberRange Fps = NumberRange.Over(0, MaxFps);
+    public static readonly NumberRange Width = NumberRange.WholeBetween(MinWidth, MaxWidth);
+    public static readonly NumberRange Speed = NumberRange.Between(MinSpeed, MaxSpeed);
+    public static readonly NumberRange Before = NumberRange.Between(0, MaxBefore);
+    public static readonly NumberRange After = NumberRange.Between(0, MaxAfter);
     /// <summary>Moment defaults when before/after are not given.</summary>
     public const double DefaultBefore = 5, DefaultAfter = 5;
     /// <summary>A moment waits at most after + this for its last frame.</summary>
@@ -46,6 +56,10 @@ public static class RenderValidation
 {
     private static string N(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
+    /// <summary>"width must be between 16 and 3840 (got 5000)", or null when the value is absent or allowed.</summary>
+    private static string? Outside(string field, double? value, NumberRange range) =>
+        value is { } v && !range.Contains(v) ? $"{field} must be {range.Describe()} (got {N(v)})" : null;
+
     public static (RenderPlan? Plan, string? Error) Validate(RenderRequest r, ICameraDirectory cameras, DateTimeOffset now)
     {
         var cam = cameras.Find(r.Camera);
@@ -53,22 +67,16 @@ public static class RenderValidation
         var opt = cam.Options;
         var at = r.RequestedAt ?? now;
 
-        if (r.Width is { } w && (w < RenderLimits.MinWidth || w > RenderLimits.MaxWidth))
-            return (null, $"width must be between {RenderLimits.MinWidth} and {RenderLimits.MaxWidth} (got {w})");
-        if (r.Speed is { } sp && (double.IsNaN(sp) || sp < RenderLimits.MinSpeed || sp > RenderLimits.MaxSpeed))
-            return (null, $"speed must be between {N(RenderLimits.MinSpeed)} and {N(RenderLimits.MaxSpeed)} (got {N(sp)})");
-        if (r.Fps is { } f && (double.IsNaN(f) || f <= 0 || f > RenderLimits.MaxFps))
-            return (null, $"fps must be greater than 0 and at most {N(RenderLimits.MaxFps)} (got {N(f)})");
+        if (Outside("width", r.Width, RenderLimits.Width) is { } widthError) return (null, widthError);
+        if (Outside("speed", r.Speed, RenderLimits.Speed) is { } speedError) return (null, speedError);
+        if (Outside("fps", r.Fps, RenderLimits.Fps) is { } fpsError) return (null, fpsError);
         if (r.FrameInterval is { } iv && (double.IsNaN(iv) || iv < 1 / RenderLimits.MaxFps - 1e-9 || iv > RenderLimits.MaxInterval))
             return (null, $"interval must be between {N(1 / RenderLimits.MaxFps)} and {N(RenderLimits.MaxInterval)} seconds (got {N(iv)})");
         var maxSeconds = RenderLimits.MaxSeconds;
         if (cam.Ring.Limits.MaxAge is { } age && age.TotalSeconds > 0) maxSeconds = Math.Min(maxSeconds, Math.Ceiling(age.TotalSeconds));
-        if (r.Seconds is { } s && (double.IsNaN(s) || s <= 0 || s > maxSeconds))
-            return (null, $"seconds must be greater than 0 and at most {N(maxSeconds)} (got {N(s)})");
-        if (r.Before is { } b && (double.IsNaN(b) || b < 0 || b > RenderLimits.MaxBefore))
-            return (null, $"before must be between 0 and {N(RenderLimits.MaxBefore)} (got {N(b)})");
-        if (r.After is { } a && (double.IsNaN(a) || a < 0 || a > RenderLimits.MaxAfter))
-            return (null, $"after must be between 0 and {N(RenderLimits.MaxAfter)} (got {N(a)})");
+        if (Outside("seconds", r.Seconds, RenderLimits.SecondsFor(maxSeconds)) is { } secondsError) return (null, secondsError);
+        if (Outside("before", r.Before, RenderLimits.Before) is { } beforeError) return (null, beforeError);
+        if (Outside("after", r.After, RenderLimits.After) is { } afterError) return (null, afterError);
 
         DateTimeOffset from, to;
         string windowText;

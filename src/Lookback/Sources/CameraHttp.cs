@@ -123,18 +123,6 @@ internal sealed class CameraHttp
         };
     }
 
-    /// <summary>True for content types that can hold a JPEG (or say nothing useful).</summary>
-    public static bool IsJpegLike(string? mediaType) =>
-        mediaType is null || mediaType.Length == 0
-        || mediaType.Equals("image/jpeg", StringComparison.OrdinalIgnoreCase)
-        || mediaType.Equals("image/jpg", StringComparison.OrdinalIgnoreCase)
-        || mediaType.Equals("image/pjpeg", StringComparison.OrdinalIgnoreCase)
-        || mediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase)
-        || mediaType.Equals("binary/octet-stream", StringComparison.OrdinalIgnoreCase);
-
-    public static bool IsMultipart(string? mediaType) =>
-        mediaType is not null && mediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>The full Content-Type header value (media type and parameters), or null.</summary>
     public static string? ContentTypeValue(HttpResponseMessage resp) => resp.Content.Headers.ContentType?.ToString();
 }

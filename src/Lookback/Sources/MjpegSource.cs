@@ -77,8 +77,8 @@ public sealed class MjpegSource : IFrameSource
         {
             using var resp = await _http.GetAsync(conn.Token).ConfigureAwait(false);
             var mediaType = resp.Content.Headers.ContentType?.MediaType;
-            if (!CameraHttp.IsMultipart(mediaType))
-                return _http.Message(CameraHttp.IsJpegLike(mediaType) && mediaType is not null
+            if (!CameraKindResolver.IsMultipart(mediaType))
+                return _http.Message(CameraKindResolver.IsJpegLike(mediaType) && mediaType is not null
                     ? $"not an MJPEG stream (content-type {mediaType}): use kind snapshot"
                     : $"not an MJPEG stream (content-type {mediaType ?? "missing"})");
             var boundary = MjpegParser.BoundaryFromContentType(CameraHttp.ContentTypeValue(resp));

@@ -64,9 +64,9 @@ public sealed class SnapshotSource : IFrameSource
         {
             using var resp = await _http.GetAsync(linked.Token).ConfigureAwait(false);
             var mediaType = resp.Content.Headers.ContentType?.MediaType;
-            if (CameraHttp.IsMultipart(mediaType))
+            if (CameraKindResolver.IsMultipart(mediaType))
                 return _http.Message($"got a stream ({mediaType}), not a snapshot: use kind mjpeg");
-            if (!CameraHttp.IsJpegLike(mediaType))
+            if (!CameraKindResolver.IsJpegLike(mediaType))
                 return _http.Message($"not a JPEG (content-type {mediaType})");
             var capturedAt = _time.GetUtcNow();
             var max = _http.MaxFrameBytes;

@@ -50,26 +50,15 @@ public static class SourceFactory
         // rtsp/rtsps, usb (/dev/videoN) and, under auto, http(s) video URLs (.m3u8, .mp4, .ts, .flv, …): one ffmpeg.
         if (StreamArgs.InputKindFor(options) is { } streamKind)
             return new StreamSource(options, streamKind, recording, time, backoff);
-        var kind = options.Kind;
-        if (kind == CameraKind.Auto)
+        var route = CameraKindResolver.Route(options.Kind, options.Url);
+        return route switch
         {
-            var scheme = Uri.TryCreate(options.Url, UriKind.Absolute, out var u) ? u.Scheme.ToLowerInvariant() : "";
-            kind = scheme switch
-            {
-                "http" or "https" => CameraKind.Auto,
-                "rtsp" or "rtsps" or "rtmp" => CameraKind.Rtsp,
-                "file" or "" => CameraKind.Folder,
-                _ => CameraKind.Auto,
-            };
-        }
-        return kind switch
-        {
-            CameraKind.Snapshot => new SnapshotSource(options, http, time, backoff),
-            CameraKind.Mjpeg => new MjpegSource(options, http, time, backoff),
-            CameraKind.Auto => new AutoSource(options, http, time, backoff),
+            CameraRoute.Snapshot => new SnapshotSource(options, http, time, backoff),
+            CameraRoute.Mjpeg => new MjpegSource(options, http, time, backoff),
+            CameraRoute.HttpProbe => new AutoSource(options, http, time, backoff),
             // a directory of uploaded JPEGs; CameraRegistry sets its state folder and event bus.
-            CameraKind.Folder => new Folder.FolderSource(options, time),
-            _ => throw new NotSupportedException($"{kind.ToString().ToLowerInvariant()} support comes in a later issue (camera {options.Slug})"),
+            CameraRoute.Folder => new Folder.FolderSource(options, time),
+            _ => throw new NotSupportedException($"{Redaction.Redact(options.Url)} cannot be read (camera {options.Slug})"),
         };
     }
 }
@@ -115,10 +104,9 @@ internal sealed class AutoSource(CameraOptions options, HttpClient client, TimeP
         {
             using var resp = await _http.GetAsync(linked.Token).ConfigureAwait(false);
             var mediaType = resp.Content.Headers.ContentType?.MediaType;
-            if (CameraHttp.IsMultipart(mediaType)) return (CameraKind.Mjpeg, null);
-            if (CameraHttp.IsJpegLike(mediaType)) return (CameraKind.Snapshot, null);
-            if (StreamArgs.IsVideoContentType(mediaType)) return (CameraKind.Rtsp, null); // ffmpeg stream
-            return (CameraKind.Auto, _http.Message($"not a JPEG or MJPEG stream (content-type {mediaType})"));
+            var kind = CameraKindResolver.FromContentType(mediaType); // Rtsp: a video type, read by ffmpeg
+            return kind != CameraKind.Auto ? (kind, null)
+                : (CameraKind.Auto, _http.Message($"not a JPEG or MJPEG stream (content-type {mediaType})"));
         }
         catch (Exception) when (ct.IsCancellationRequested) { throw new OperationCanceledException(ct); }
         catch (Exception) when (timeout.IsCancellationRequested) { return (CameraKind.Auto, _http.TimeoutMessage()); }
