@@ -61,8 +61,13 @@ public static class CameraEndpoints
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cameras", (ICameraDirectory cams, LookbackOptions o) =>
-            Results.Json(cams.All.Select(c => Describe(c, Storage.MediaStore.PublicBaseOf(o.Http)))));
+        app.MapGet("/api/cameras", (HttpContext ctx, ICameraDirectory cams, LookbackOptions o) =>
+            ctx.Request.Query["scope"].ToString() switch
+            {
+                "" or "node" => Results.Json(cams.All.Select(c => Describe(c, Storage.MediaStore.PublicBaseOf(o.Http)))),
+                "bus" => BusEndpoints.BusCameras(ctx, cams, o),
+                var s => HttpErrors.BadRequest($"scope: must be 'node' or 'bus' (got '{(s.Length > 20 ? s[..20] : s)}')"),
+            });
 
         app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o) =>
             cams.Find(cam) is { } c ? Results.Json(Describe(c, Storage.MediaStore.PublicBaseOf(o.Http))) : HttpErrors.UnknownCamera(cam));

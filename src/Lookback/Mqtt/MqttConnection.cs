@@ -116,6 +116,21 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
         }
     }
 
+    /// <summary>Drops a subscription registered with <see cref="SubscribeAsync"/> (at once when connected, and from the restored set).</summary>
+    public async Task UnsubscribeAsync(string filter, CancellationToken ct = default)
+    {
+        lock (_gate) if (!_subscriptions.Remove(filter)) return;
+        if (!IsConnected) return;
+        try
+        {
+            await _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _log.LogDebug(ex, "Unsubscribe {Filter} failed; not restored on reconnect", filter);
+        }
+    }
+
     public Task WaitConnectedAsync(CancellationToken ct)
     {
         Task t;
