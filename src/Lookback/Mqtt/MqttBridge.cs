@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
+using Lookback.Mqtt.Nodes;
 using Lookback.Rendering;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +24,6 @@ public sealed class MqttBridge : IAsyncDisposable
     private readonly ILogger _log;
     private readonly string _version;
     private readonly Func<ReadOnlyMemory<byte>, byte[]>? _fitter;
-    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _otherNodes = new();
     private readonly List<IDisposable> _subscriptions = [];
     private readonly List<Task> _loops = [];
     private CancellationTokenSource? _cts;
@@ -44,7 +43,14 @@ public sealed class MqttBridge : IAsyncDisposable
         Topics = new Topics(_mqtt.TopicPrefix, _mqtt.DiscoveryPrefix, options.NodeId);
         Connection = new MqttConnection(MqttConnectionSettings.From(_mqtt, options.NodeId), loggerFactory.CreateLogger<MqttConnection>());
         Retained = new RetainedState(loggerFactory.CreateLogger<RetainedState>());
+        Nodes = new NodeDirectory(_mqtt.TopicPrefix, options.NodeId, Nonce);
     }
+
+    /// <summary>Random per process start; in this node's announcement.</summary>
+    public string Nonce { get; } = NodeAnnouncement.NewNonce();
+    public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
+    /// <summary>Every node on the bus (fed by P/nodes/+ and P/nodes/+/cameras).</summary>
+    public NodeDirectory Nodes { get; }
 
     public Topics Topics { get; }
     public MqttConnection Connection { get; }
@@ -85,16 +91,17 @@ public sealed class MqttBridge : IAsyncDisposable
         // came between the read and the subscription would be lost (a camera left "offline" though online).
         _subscriptions.Add(_states.Attach(_bus));
         // An `auto` camera's kind is known after its first answer: the device model follows (unchanged payloads are not re-sent).
-        _subscriptions.Add(_bus.Subscribe<CameraStatusChanged>(e => { if (_cameras.Find(e.Camera) is { } c) PublishCameraDiscovery(c); }));
+        _subscriptions.Add(_bus.Subscribe<CameraStatusChanged>(e => { if (_cameras.Find(e.Camera) is { } c) { PublishCameraDiscovery(c); PublishAnnouncement(); } }));
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
         _states.PublishAll();
-        Retained.Set(Topics.NodeCameras, Discovery.CameraList(_cameras.All.Select(c => c.Slug)));
+        PublishAnnouncement();
 
         Connection.MessageReceived += OnMessage;
         Connection.Connected += OnConnected;
-        foreach (var s in _commands.Subscriptions.Concat(_triggers.Subscriptions).Append(Topics.HaStatus).Append(Topics.AllNodeCameras).Distinct())
+        // The node topics first: their retained values (who serves what) arrive before any command can.
+        foreach (var s in new[] { Topics.AllNodes, Topics.AllNodeCameras }.Concat(_commands.Subscriptions).Concat(_triggers.Subscriptions).Append(Topics.HaStatus).Distinct())
             await Connection.SubscribeAsync(s, ct).ConfigureAwait(false);
 
         var token = _cts.Token;
@@ -159,10 +166,17 @@ public sealed class MqttBridge : IAsyncDisposable
         Retained.Set(Topics.CameraDiscovery(c.Slug), Discovery.Serialize(config));
     }
 
-    /// <summary>Other instances remembered (their camera lists); junk node topics cannot grow the table beyond this.</summary>
-    public const int MaxOtherNodes = 64;
+    /// <summary>This node's announcement (P/nodes/N/cameras, retained).</summary>
+    public NodeAnnouncement Announcement() => new()
+    {
+        Node = _options.NodeId, Version = _version, Nonce = Nonce, Started = Started,
+        PublicUrl = Storage.MediaStore.PublicBaseOf(_options.Http),
+        Cameras = [.. _cameras.All.Select(c => new AnnouncedCamera(c.Slug, c.Options.Name, c.DetectedKind.ToString().ToLowerInvariant()))],
+    };
 
-    private bool OwnedByAnotherNode(string cam) => _otherNodes.Values.Any(l => l.Contains(cam));
+    private void PublishAnnouncement() => Retained.Set(Topics.NodeCameras, Announcement().ToJson());
+
+    private bool OwnedByAnotherNode(string cam) => Nodes.Nodes.Any(n => n.NodeId != Topics.NodeId && n.Announcement?.Find(cam) != null);
 
     private void OnMessage(IncomingMessage m)
     {
@@ -171,20 +185,17 @@ public sealed class MqttBridge : IAsyncDisposable
             if (Encoding.UTF8.GetString(m.Payload.Span).Trim() == "online") _ = RepublishAfterBirthAsync();
             return;
         }
-        if (Topics.TryParseNodeCameras(m.Topic, out var node))
+        if (Nodes.Apply(m.Topic, m.Payload.Span, out _))
         {
-            var list = Discovery.ParseCameraList(m.Payload.Span);
-            if (node == Topics.NodeId) RemoveCameras(list);
-            else if (list.Count == 0) _otherNodes.TryRemove(node, out _);
-            else if (_otherNodes.Count < MaxOtherNodes || _otherNodes.ContainsKey(node)) _otherNodes[node] = list;
-            else _log.LogDebug("MQTT: more than {Max} other nodes; camera list of {Node} ignored", MaxOtherNodes, LogText.Topic(node));
+            if (Topics.TryParseNodeCameras(m.Topic, out var node) && node == Topics.NodeId && Nodes.Find(node)?.Announcement is { } own)
+                RemoveCameras(own.Cameras.Select(c => c.Slug));
             return;
         }
         _commands!.TryHandle(m);
         _triggers!.TryHandle(m);
     }
 
-    private void RemoveCameras(IReadOnlyList<string> previous)
+    private void RemoveCameras(IEnumerable<string> previous)
     {
         foreach (var cam in Discovery.Removed(previous, _cameras.All.Select(c => c.Slug)))
         {
