@@ -20,7 +20,7 @@ namespace Lookback.Http;
 /// </summary>
 public static class BusEndpoints
 {
-    public sealed record NodeInfo(
+    public sealed record NodeJson(
         [property: JsonPropertyName("node")] string Node,
         [property: JsonPropertyName("online")] bool Online,
         [property: JsonPropertyName("self")] bool Self,
@@ -69,9 +69,9 @@ public static class BusEndpoints
         app.MapGet("/api/nodes", (HttpContext ctx, ICameraDirectory cams, LookbackOptions o) =>
         {
             ctx.Response.Headers.CacheControl = "no-store";
-            var self = SelfNode(cams, o);
-            var others = ctx.RequestServices.GetService<BusView>()?.State.Nodes().Where(n => !n.Self)
-                .Select(n => new NodeInfo(n.Node, n.Online, false, n.Version, n.PublicUrl, n.Started, n.LastSeen, [.. n.Cameras.Select(c => c.Slug)])) ?? [];
+            var self = SelfNode(ctx, cams, o);
+            var others = Others(ctx)?.Select(n => new NodeJson(n.NodeId, n.Online, false, n.Announcement?.Version,
+                n.Announcement?.PublicUrl, Iso(n.Announcement?.Started), n.LastSeen, [.. (n.Announcement?.Cameras ?? []).Select(c => c.Slug)])) ?? [];
             return Results.Json(others.Prepend(self));
         });
 
@@ -92,7 +92,7 @@ public static class BusEndpoints
             if (ctx.RequestServices.GetService<BusView>() is not { } bus || ctx.RequestServices.GetService<BusCommands>() is not { } commands)
                 return NoBus();
             if (bus.State.Camera(node, cam) is null) return NotAnnounced(node, cam);
-            if (!bus.State.Nodes().Any(n => n.Online && n.Cameras.Any(c => c.Slug == cam)))
+            if (bus.State.Nodes.ActiveNode(cam) is null)
                 return HttpErrors.Busy(ctx, $"node '{node}' is offline and no other online node serves camera '{cam}'", 10, 503);
             var args = CommandArgs(action, ctx.Request.Query, out var error);
             if (error is not null) return HttpErrors.BadRequest(error);
@@ -114,20 +114,29 @@ public static class BusEndpoints
     public static IResult BusCameras(HttpContext ctx, ICameraDirectory cams, LookbackOptions o)
     {
         ctx.Response.Headers.CacheControl = "no-store";
-        var self = SelfNode(cams, o);
+        var self = SelfNode(ctx, cams, o);
         var groups = new List<NodeGroup>
         {
             new(self.Node, true, true, self.Version, self.PublicUrl, self.LastSeen, [.. cams.All.Select(c => Local(o.NodeId, c))]),
         };
         if (ctx.RequestServices.GetService<BusView>() is { } bus)
-            foreach (var n in bus.State.Nodes().Where(n => !n.Self))
-                groups.Add(new NodeGroup(n.Node, n.Online, false, n.Version, n.PublicUrl, n.LastSeen,
-                    [.. (bus.State.Cameras(n.Node) ?? []).Select(c => Remote(c, n.PublicUrl))]));
+            foreach (var n in Others(ctx)!)
+                groups.Add(new NodeGroup(n.NodeId, n.Online, false, n.Announcement?.Version, n.Announcement?.PublicUrl, n.LastSeen,
+                    [.. (bus.State.Cameras(n.NodeId) ?? []).Select(c => Remote(c, n.Announcement?.PublicUrl))]));
         return Results.Json(groups);
     }
 
-    private static NodeInfo SelfNode(ICameraDirectory cams, LookbackOptions o) => new(o.NodeId, true, true, Program.Version,
-        Storage.MediaStore.PublicBaseOf(o.Http), null, DateTimeOffset.UtcNow, [.. cams.All.Select(c => c.Slug)]);
+    /// <summary>The other nodes of the bus (null without MQTT).</summary>
+    private static IEnumerable<NodeInfo>? Others(HttpContext ctx) =>
+        ctx.RequestServices.GetService<BusView>()?.State.Nodes.Nodes.Where(n => !IsSelf(ctx, n));
+
+    private static bool IsSelf(HttpContext ctx, NodeInfo n) => n.NodeId == ctx.RequestServices.GetRequiredService<LookbackOptions>().NodeId;
+
+    private static string? Iso(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static NodeJson SelfNode(HttpContext ctx, ICameraDirectory cams, LookbackOptions o) => new(o.NodeId, true, true, Program.Version,
+        Storage.MediaStore.PublicBaseOf(o.Http), Iso(ctx.RequestServices.GetService<MqttBridge>()?.Started), DateTimeOffset.UtcNow,
+        [.. cams.All.Select(c => c.Slug)]);
 
     private static BusCameraInfo Local(string node, ICamera c)
     {
@@ -144,7 +153,7 @@ public static class BusEndpoints
         var s = v.State;
         var baseUrl = publicUrl is { Length: > 0 } && Uri.TryCreate(publicUrl, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"
             ? publicUrl.TrimEnd('/') : null;
-        return new BusCameraInfo(v.Node, v.Camera.Slug, v.Camera.Name, v.Camera.Kind, v.Status, v.Reason, s?.Fps ?? 0, s?.LastFrameAt,
+        return new BusCameraInfo(v.Node, v.Camera.Slug, v.Camera.Title, v.Camera.Kind ?? "", v.Status, v.Reason, s?.Fps ?? 0, s?.LastFrameAt,
             s?.BufferedFrames ?? 0, s?.BufferedSeconds ?? 0, s?.LastError, s?.MotionEnabled, false,
             $"api/bus/{Uri.EscapeDataString(v.Node)}/{esc}/snapshot.jpg",
             baseUrl is null ? null : $"{baseUrl}/api/cameras/{esc}/mjpeg", baseUrl is null ? null : $"{baseUrl}/#/camera/{esc}");

@@ -103,6 +103,9 @@ public sealed class BusEndToEndTests
             Assert.True(na.GetProperty("online").GetBoolean());
             Assert.Equal(["entrance"], na.GetProperty("cameras").EnumerateArray().Select(c => c.GetString()));
             Assert.NotEqual(JsonValueKind.Null, na.GetProperty("last_seen").ValueKind);
+            Assert.Equal(a.App.Options.Http.PublicUrl, na.GetProperty("public_url").GetString());
+            Assert.Equal(a.App.Options.Http.PublicUrl + "/api/cameras/entrance/mjpeg", remote.GetProperty("live_url").GetString());
+            Assert.Equal("ENTRANCE", remote.GetProperty("title").GetString());
 
             // node_a's retained snapshot, served by node_b
             using (var snap = await b.Http.GetAsync("/api/bus/node_a/entrance/snapshot.jpg"))

@@ -2,12 +2,6 @@ using System.Text.Json;
 
 namespace Lookback.Mqtt.Nodes;
 
-/// <summary>One camera as a node announces it on <c>P/nodes/N/cameras</c>.</summary>
-public sealed record BusCamera(string Slug, string Name, string Kind, int FailoverPriority, bool Standby);
-
-/// <summary>What a node announces about itself (the retained <c>P/nodes/N/cameras</c>).</summary>
-public sealed record BusNodeInfo(string Node, string? Version, string? PublicUrl, string? Started, IReadOnlyList<BusCamera> Cameras);
-
 /// <summary>The retained <c>P/&lt;cam&gt;/state</c> fields the bus view shows.</summary>
 public sealed record BusCameraState(string? Status, double Fps, double BufferedSeconds, int BufferedFrames,
     string? LastFrameAt, string? LastError, bool? MotionEnabled)
@@ -40,26 +34,18 @@ public sealed record BusCameraState(string? Status, double Fps, double BufferedS
     private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
 }
 
-/// <summary>A node as the bus shows it.</summary>
-public sealed record BusNodeView(string Node, bool Online, bool Self, string? Version, string? PublicUrl, string? Started,
-    DateTimeOffset? LastSeen, IReadOnlyList<BusCamera> Cameras);
-
 /// <summary>A camera of a node as the bus shows it: its announcement, its node's liveness and its retained state.</summary>
-public sealed record BusCameraView(string Node, BusCamera Camera, string Status, string? Reason, BusCameraState? State,
+public sealed record BusCameraView(string Node, AnnouncedCamera Camera, string Status, string? Reason, BusCameraState? State,
     DateTimeOffset? SnapshotAt);
 
 /// <summary>
-/// Everything the bus tells about the other nodes, kept in bounded memory: which nodes exist (their retained
-/// announcement and online/offline), each camera's retained availability and state, and the newest retained
-/// snapshots of the cameras someone looked at (a small LRU). Pure: fed with messages, asked for views; no I/O.
-/// Thread-safe (the MQTT receive thread writes, HTTP requests read).
+/// What the bus tells about the cameras of every node, kept in bounded memory: each camera's retained availability
+/// and state, and the newest retained snapshots of the cameras someone looked at (a small LRU). The nodes themselves
+/// (announcements, online/offline, who serves a slug) come from the <see cref="NodeDirectory"/>. Pure: fed with
+/// messages, asked for views; no I/O. Thread-safe (the MQTT receive thread writes, HTTP requests read).
 /// </summary>
-public sealed class BusState(string selfNode, TimeProvider? time = null)
+public sealed class BusState(NodeDirectory nodes, TimeProvider? time = null)
 {
-    /// <summary>Nodes remembered; announcements of further nodes are ignored (junk topics cannot grow the table).</summary>
-    public const int MaxNodes = 256;
-    /// <summary>Cameras read from one announcement.</summary>
-    public const int MaxCamerasPerNode = 256;
     /// <summary>Cameras whose state/availability is kept.</summary>
     public const int MaxCameraStates = 4096;
     public const int MaxStateBytes = 8 * 1024;
@@ -69,17 +55,9 @@ public sealed class BusState(string selfNode, TimeProvider? time = null)
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly object _gate = new();
-    private readonly Dictionary<string, NodeEntry> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CamEntry> _cams = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (byte[] Jpeg, DateTimeOffset At)> _snapshots = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _snapshotOrder = new(); // most recently used last
-
-    private sealed class NodeEntry
-    {
-        public bool? Online;
-        public BusNodeInfo? Info;
-        public DateTimeOffset? LastSeen;
-    }
 
     private sealed class CamEntry
     {
@@ -87,50 +65,9 @@ public sealed class BusState(string selfNode, TimeProvider? time = null)
         public BusCameraState? State;
     }
 
-    public string SelfNode => selfNode;
-    public int NodeCount { get { lock (_gate) return _nodes.Count; } }
+    public NodeDirectory Nodes => nodes;
     public int CameraStateCount { get { lock (_gate) return _cams.Count; } }
     public int SnapshotCount { get { lock (_gate) return _snapshots.Count; } }
-
-    /// <summary><c>P/nodes/N</c>: <c>online</c> / <c>offline</c>; an empty (cleared) payload with no announcement forgets the node.</summary>
-    public void NodeStatus(string node, string payload)
-    {
-        var p = payload.Trim();
-        lock (_gate)
-        {
-            if (p.Length == 0)
-            {
-                if (_nodes.TryGetValue(node, out var n)) { n.Online = null; if (n.Info == null) _nodes.Remove(node); }
-                return;
-            }
-            if (Node(node) is not { } e) return;
-            e.Online = p == "online" ? true : p == "offline" ? false : e.Online;
-            e.LastSeen = _time.GetUtcNow();
-        }
-    }
-
-    /// <summary><c>P/nodes/N/cameras</c>: the node's announcement (null: cleared; the node is forgotten once it is also offline).</summary>
-    public void Announcement(string node, BusNodeInfo? info)
-    {
-        lock (_gate)
-        {
-            if (info == null)
-            {
-                if (_nodes.TryGetValue(node, out var n)) { n.Info = null; if (n.Online != true) _nodes.Remove(node); }
-                return;
-            }
-            if (Node(node) is not { } e) return;
-            e.Info = info with { Node = node, Cameras = [.. info.Cameras.Take(MaxCamerasPerNode)] };
-            e.LastSeen = _time.GetUtcNow();
-        }
-    }
-
-    /// <summary>Any other sign of life of a node (its <c>P/nodes/N/state</c>).</summary>
-    public void Seen(string node)
-    {
-        lock (_gate) if (_nodes.TryGetValue(node, out var e)) e.LastSeen = _time.GetUtcNow();
-    }
-
     /// <summary><c>P/&lt;cam&gt;/availability</c>.</summary>
     public void Availability(string cam, string payload)
     {
@@ -181,63 +118,36 @@ public sealed class BusState(string selfNode, TimeProvider? time = null)
     /// <summary>Cameras whose snapshot is kept (least recently used first): the lazy subscriber drops the others' subscriptions.</summary>
     public IReadOnlyList<string> SnapshotCameras() { lock (_gate) return [.. _snapshotOrder]; }
 
-    /// <summary>Every known node, this one included, sorted by id.</summary>
-    public IReadOnlyList<BusNodeView> Nodes()
-    {
-        lock (_gate)
-            return [.. _nodes.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => new BusNodeView(n.Key, n.Value.Online == true,
-                n.Key == selfNode, n.Value.Info?.Version, n.Value.Info?.PublicUrl, n.Value.Info?.Started, n.Value.LastSeen,
-                n.Value.Info?.Cameras ?? []))];
-    }
-
-    public BusNodeView? FindNode(string node) => Nodes().FirstOrDefault(n => n.Node == node);
-
     /// <summary>The cameras of one node with their status, or null when the node is unknown.</summary>
     public IReadOnlyList<BusCameraView>? Cameras(string node)
     {
-        lock (_gate)
-        {
-            if (!_nodes.TryGetValue(node, out var n)) return null;
-            return [.. (n.Info?.Cameras ?? []).Select(c => ViewLocked(node, n, c))];
-        }
+        if (nodes.Find(node) is not { } n) return null;
+        return [.. (n.Announcement?.Cameras ?? []).Select(c => View(n, c))];
     }
 
     /// <summary>One camera of one node, or null when that node does not announce it.</summary>
-    public BusCameraView? Camera(string node, string cam)
-    {
-        lock (_gate)
-        {
-            if (!_nodes.TryGetValue(node, out var n) || n.Info?.Cameras.FirstOrDefault(c => c.Slug == cam) is not { } c) return null;
-            return ViewLocked(node, n, c);
-        }
-    }
+    public BusCameraView? Camera(string node, string cam) =>
+        nodes.Find(node) is { Announcement: { } a } n && a.Find(cam) is { } c ? View(n, c) : null;
 
     /// <summary>
-    /// Status of a node's camera: <c>offline</c> when its node is offline; <c>standby</c> when the node announces it as a
-    /// spare and another online node serves the slug; otherwise the retained availability (then the state's status).
+    /// Status of a node's camera: <c>offline</c> when its node is not online; <c>standby</c> when another node is the
+    /// active one for the slug (<see cref="NodeDirectory.ActiveNode"/>); otherwise the retained availability (then the
+    /// state's status, then <c>starting</c>).
     /// </summary>
-    private BusCameraView ViewLocked(string node, NodeEntry n, BusCamera c)
+    private BusCameraView View(NodeInfo n, AnnouncedCamera c)
     {
-        _cams.TryGetValue(c.Slug, out var s);
-        _snapshots.TryGetValue(c.Slug, out var snap);
-        DateTimeOffset? snapAt = snap.Jpeg is null ? null : snap.At;
-        if (n.Online != true)
-            return new BusCameraView(node, c, "offline", $"node {node} is {(n.Online == false ? "offline" : "not announced online")}", s?.State, snapAt);
-        if (c.Standby && ActiveElsewhereLocked(node, c.Slug) is { } other)
-            return new BusCameraView(node, c, "standby", $"standby: node {other} serves '{c.Slug}'", null, snapAt);
-        var status = s?.Availability ?? s?.State?.Status ?? "starting";
-        return new BusCameraView(node, c, status, null, s?.State, snapAt);
-    }
-
-    private string? ActiveElsewhereLocked(string node, string slug) => _nodes
-        .Where(o => o.Key != node && o.Value.Online == true && o.Value.Info?.Cameras.Any(c => c.Slug == slug && !c.Standby) == true)
-        .Select(o => o.Key).OrderBy(k => k, StringComparer.Ordinal).FirstOrDefault();
-
-    private NodeEntry? Node(string node)
-    {
-        if (_nodes.TryGetValue(node, out var e)) return e;
-        if (_nodes.Count >= MaxNodes) return null;
-        return _nodes[node] = new NodeEntry();
+        CamEntry? s;
+        DateTimeOffset? snapAt;
+        lock (_gate)
+        {
+            _cams.TryGetValue(c.Slug, out s);
+            snapAt = _snapshots.TryGetValue(c.Slug, out var snap) ? snap.At : null;
+        }
+        if (!n.Online)
+            return new BusCameraView(n.NodeId, c, "offline", $"node {n.NodeId} is {(n.Liveness == NodeLiveness.Offline ? "offline" : "not announced online")}", s?.State, snapAt);
+        if (nodes.ActiveNode(c.Slug) is { } active && active != n.NodeId)
+            return new BusCameraView(n.NodeId, c, "standby", new SlugOwnership(c.Slug, false, active).Reason, null, snapAt);
+        return new BusCameraView(n.NodeId, c, s?.Availability ?? s?.State?.Status ?? "starting", null, s?.State, snapAt);
     }
 
     private CamEntry? Cam(string cam)

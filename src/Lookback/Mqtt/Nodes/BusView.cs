@@ -1,28 +1,27 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt.Nodes;
 
 /// <summary>
-/// The other nodes on the broker, as this node sees them: one set of subscriptions on this node's own connection
-/// (<c>P/nodes/+</c>, <c>P/nodes/+/cameras</c>, <c>P/nodes/+/state</c>, <c>P/+/state</c>, <c>P/+/availability</c>)
-/// feeding a <see cref="BusState"/>, and retained snapshots subscribed lazily per camera when someone asks for
-/// one (at most <see cref="BusState.MaxSnapshots"/> such subscriptions; the least recently asked is dropped).
+/// The other nodes' cameras, as this node sees them: two subscriptions on this node's own connection
+/// (<c>P/+/state</c>, <c>P/+/availability</c>) feeding a <see cref="BusState"/>, and retained snapshots subscribed
+/// lazily per camera when someone asks for one (at most <see cref="BusState.MaxSnapshots"/> such subscriptions; the
+/// least recently asked is dropped). The nodes (<c>P/nodes/+</c>, <c>P/nodes/+/cameras</c>) are the bridge's
+/// <see cref="NodeDirectory"/>, fed by the same connection.
 /// </summary>
 public sealed class BusView
 {
     private readonly MqttConnection _conn;
     private readonly Topics _t;
-    private readonly ILogger _log;
     private readonly object _gate = new();
     private readonly LinkedList<string> _snapshotSubs = new(); // least recently asked first
     private readonly Dictionary<string, TaskCompletionSource> _snapshotWaiters = new(StringComparer.Ordinal);
     private bool _started;
 
-    public BusView(MqttConnection connection, Topics topics, ILogger logger, TimeProvider? time = null)
+    public BusView(MqttConnection connection, Topics topics, NodeDirectory nodes, TimeProvider? time = null)
     {
-        _conn = connection; _t = topics; _log = logger;
-        State = new BusState(topics.NodeId, time);
+        _conn = connection; _t = topics;
+        State = new BusState(nodes, time);
     }
 
     public BusState State { get; }
@@ -30,7 +29,7 @@ public sealed class BusView
 
     /// <summary>The subscriptions of the bus view (restored by the connection on every connect).</summary>
     public IReadOnlyList<string> Subscriptions =>
-        [$"{_t.Prefix}/nodes/+", _t.AllNodeCameras, $"{_t.Prefix}/nodes/+/state", $"{_t.Prefix}/+/state", $"{_t.Prefix}/+/availability"];
+        [$"{_t.Prefix}/+/state", $"{_t.Prefix}/+/availability"];
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -86,28 +85,9 @@ public sealed class BusView
     private void OnMessage(IncomingMessage m)
     {
         var topic = m.Topic;
-        var nodes = _t.Prefix + "/nodes/";
-        if (topic.StartsWith(nodes, StringComparison.Ordinal))
-        {
-            var rest = topic[nodes.Length..];
-            var slash = rest.IndexOf('/');
-            if (slash < 0) { if (rest.Length > 0 && Text(m) is { } status) State.NodeStatus(rest, status); return; }
-            var node = rest[..slash];
-            if (node.Length == 0) return;
-            switch (rest[(slash + 1)..])
-            {
-                case "cameras":
-                    State.Announcement(node, m.Payload.IsEmpty ? null : BusAnnouncements.Parse(node, m.Payload.Span));
-                    break;
-                case "state":
-                    State.Seen(node);
-                    break;
-            }
-            return;
-        }
         if (!topic.StartsWith(_t.Prefix + "/", StringComparison.Ordinal)) return;
         var parts = topic[(_t.Prefix.Length + 1)..].Split('/');
-        if (parts.Length != 2 || parts[0].Length == 0) return;
+        if (parts.Length != 2 || parts[0].Length == 0 || parts[0] == "nodes") return;
         var cam = parts[0];
         switch (parts[1])
         {
