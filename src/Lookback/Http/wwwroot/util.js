@@ -100,17 +100,17 @@ export function badge(cam, el = h('span')) {
 }
 
 /**
- * The cameras, polled from api/cameras every 2 s while anyone listens (paused while the page is hidden).
- * subscribe(fn) calls fn(list) now (when known) and on every refresh; returns the unsubscribe function.
+ * A JSON API path polled every `ms` while anyone listens (paused while the page is hidden).
+ * subscribe(fn) calls fn(value) now (when known) and on every refresh; returns the unsubscribe function.
  */
-export const cameras = (() => {
+function polled(path, ms) {
   const subs = new Set();
   let list = null, timer = null, error = null;
   async function poll() {
     clearTimeout(timer);
-    try { list = await api('api/cameras'); error = null; } catch (e) { error = e; }
+    try { list = await api(path); error = null; } catch (e) { error = e; }
     for (const fn of subs) fn(list, error);
-    if (subs.size && !document.hidden) timer = setTimeout(poll, 2000);
+    if (subs.size && !document.hidden) timer = setTimeout(poll, ms);
   }
   document.addEventListener('visibilitychange', () => { if (!document.hidden && subs.size) poll(); });
   return {
@@ -123,7 +123,36 @@ export const cameras = (() => {
     },
     refresh: poll,
   };
-})();
+}
+
+/** This node's cameras (api/cameras), every 2 s. */
+export const cameras = polled('api/cameras', 2000);
+/** Every node's cameras grouped by node (api/cameras?scope=bus), every 3 s. */
+export const bus = polled('api/cameras?scope=bus', 3000);
+
+/** Shows `url` in an <img>, fetched again every `ms` (another node's retained snapshot). Returns stop(). */
+export function pollImage(img, url, ms = 5000) {
+  let stopped = false, timer = null, objectUrl = null;
+  async function load() {
+    clearTimeout(timer);
+    if (stopped) return;
+    if (!document.hidden) {
+      try {
+        const r = await fetch(url, { cache: 'no-store' });
+        if (r.ok) {
+          const u = URL.createObjectURL(await r.blob());
+          if (stopped) { URL.revokeObjectURL(u); return; }
+          img.src = u;
+          if (objectUrl) URL.revokeObjectURL(objectUrl);
+          objectUrl = u;
+        }
+      } catch { /* the next round tries again */ }
+    }
+    if (!stopped) timer = setTimeout(load, ms);
+  }
+  load();
+  return () => { stopped = true; clearTimeout(timer); if (objectUrl) URL.revokeObjectURL(objectUrl); };
+}
 
 const BLANK = 'data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==';
 
