@@ -119,6 +119,7 @@ public static class LookbackHost
         services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
+        services.AddSingleton<BusRole>(); // standby cameras and the MQTT side's state, for the HTTP API
         services.AddSingleton(sp =>
         {
             var workers = settings.RenderWorkers ?? Environment.ProcessorCount;
@@ -131,7 +132,7 @@ public static class LookbackHost
         if (options.Mqtt is not null)
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
-                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter));
+                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter) { Role = sp.GetRequiredService<BusRole>() });
         // the daily timelapse (sampler, midnight encodes, on-demand encodes)
         services.AddSingleton(sp => new Timelapse.TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
             new Timelapse.TimelapseEncoder(new Timelapse.TimelapseStore(options.Storage.Path), options.Timelapse),
