@@ -300,7 +300,7 @@ public sealed class MqttBridge : IAsyncDisposable
             if (Encoding.UTF8.GetString(m.Payload.Span).Trim() == "online") _ = RepublishAfterBirthAsync();
             return;
         }
-        if (Nodes.Apply(m.Topic, m.Payload.Span, out var changed))
+        if (Nodes.Apply(m.Topic, m.Payload.Span, out var changed, m.Retain))
         {
             if (changed) Reconcile();
             if (Topics.TryParseNodeCameras(m.Topic, out var node) && node == Topics.NodeId && Nodes.Find(node)?.Announcement is { } own)

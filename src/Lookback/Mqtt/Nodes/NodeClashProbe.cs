@@ -27,7 +27,7 @@ public sealed class NodeClashProbe(MqttConnectionSettings settings, Topics topic
         connection.MessageReceived += m =>
         {
             if (m.Topic == marker) done.TrySetResult();
-            else directory.Apply(m.Topic, m.Payload.Span, out _);
+            else directory.Apply(m.Topic, m.Payload.Span, out _, m.Retain);
         };
         foreach (var f in new[] { topics.Node, topics.NodeCameras, marker }) await connection.SubscribeAsync(f, ct).ConfigureAwait(false);
         await connection.StartAsync(ct).ConfigureAwait(false);
