@@ -20,7 +20,7 @@ public sealed class NodeClashProbe(MqttConnectionSettings settings, Topics topic
     public async Task<NodeAnnouncement?> FindClashAsync(CancellationToken ct)
     {
         var probeSettings = settings with { ClientId = $"{settings.ClientId}-probe-{nonce[..Math.Min(8, nonce.Length)]}", AnnounceNode = false };
-        await using var connection = new MqttConnection(probeSettings, logger);
+        await using var connection = new MqttConnection(probeSettings, new QuietLogger(logger));
         var directory = new NodeDirectory(topics.Prefix, topics.NodeId, nonce);
         var marker = $"{topics.Node}/probe/{nonce}";
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -38,6 +38,17 @@ public sealed class NodeClashProbe(MqttConnectionSettings settings, Topics topic
         try { await done.Task.WaitAsync(Timeout, ct).ConfigureAwait(false); }
         catch (TimeoutException) { logger.LogDebug("MQTT: node id check got no answer in {Timeout} s; connecting", Timeout.TotalSeconds); }
         return directory.Clash();
+    }
+
+    /// <summary>The probe's connection says only what goes wrong (a broker that cannot be reached); the node's own connection says the rest.</summary>
+    private sealed class QuietLogger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+        public bool IsEnabled(LogLevel level) => level >= LogLevel.Warning && inner.IsEnabled(level);
+        public void Log<TState>(LogLevel level, EventId id, TState state, Exception? ex, Func<TState, Exception?, string> format)
+        {
+            if (IsEnabled(level)) inner.Log(level, id, state, ex, format);
+        }
     }
 
     /// <summary>The error naming the clash: the node id and what the other process announced.</summary>
