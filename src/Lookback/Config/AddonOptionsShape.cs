@@ -26,8 +26,8 @@ internal sealed class AddonOptionsShape
 {
     /// <summary>The keys of config.yaml's <c>schema:</c>, per level (tests compare them with the file).</summary>
     internal static readonly string[] RootKeys =
-        ["node_id", "log_level", "mqtt", "topic_prefix", "discovery_prefix", "public_url", "api_token", "retain_days", "max_bytes", "cameras", "triggers"];
-    internal static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls"];
+        ["node_id", "failover_priority", "log_level", "mqtt", "topic_prefix", "discovery_prefix", "public_url", "api_token", "retain_days", "max_bytes", "cameras", "triggers"];
+    internal static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "keepalive"];
     internal static readonly string[] CameraKeys =
     [
         "slug", "name", "area", "url", "kind", "interval", "store", "buffer_seconds", "auth", "username", "password",
@@ -35,6 +35,7 @@ internal sealed class AddonOptionsShape
         "motion_post_capture", "motion_max_event_seconds", "motion_mask", "motion_zones", "gif_seconds", "gif_fps", "gif_width",
         "transport", "record", "segment_seconds", "time_pattern", "events_from", "timelapse",
         "motion_url",
+        "failover_priority", "standby",
     ];
     internal static readonly string[] TriggerKeys = ["topic", "match", "cameras", "action", "doorbell"];
 

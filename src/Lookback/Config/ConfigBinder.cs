@@ -15,8 +15,8 @@ internal sealed partial class ConfigBinder(bool addon)
     /// <summary>Line of <c>storage.path</c> (the file system check after binding names it).</summary>
     public int? StoragePathLine { get; private set; }
 
-    private static readonly string[] RootKeys = ["node_id", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server", "timelapse", "upload"];
-    private static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "ca_file", "tls_insecure", "topic_prefix", "discovery_prefix", "client_id"];
+    private static readonly string[] RootKeys = ["node_id", "failover_priority", "log_level", "mqtt", "http", "storage", "cameras", "triggers", "server", "timelapse", "upload"];
+    private static readonly string[] MqttKeys = ["host", "port", "username", "password", "tls", "ca_file", "tls_insecure", "topic_prefix", "discovery_prefix", "client_id", "keepalive"];
     private static readonly string[] HttpKeys = ["listen", "port", "public_url", "api_token"];
     private static readonly string[] ServerKeys = ["web"];
     private static readonly string[] WebKeys = ["port", "listen"];
@@ -28,6 +28,7 @@ internal sealed partial class ConfigBinder(bool addon)
         "time_pattern", "events_from", "timelapse",
         "transport", "record", "segment_seconds", // ffmpeg stream cameras
         "motion_url",
+        "failover_priority", "standby", // several nodes on one broker
     ];
     private static readonly string[] TimelapseKeys = ["enabled", "seconds", "fps", "width", "interval"];
     private static readonly string[] UploadKeys = ["type", "endpoint", "bucket", "region", "access_key", "secret_key", "path", "media", "cameras", "timeout"];
@@ -358,6 +359,7 @@ internal sealed partial class ConfigBinder(bool addon)
             if (IsSlug(nodeId)) options = options with { NodeId = nodeId };
             else Error("node_id", root["node_id"], "must match [a-z0-9_]+");
         }
+        options = options with { FailoverPriority = root.Int("failover_priority", options.FailoverPriority, IntBetween(0, 1_000_000)) };
         if (root.Enum("log_level", LogLevels) is { } level) options = options with { LogLevel = level };
 
         if (root.Sub("mqtt", MqttKeys) is { } mqtt) options = options with { Mqtt = BindMqtt(mqtt) };
@@ -391,6 +393,7 @@ internal sealed partial class ConfigBinder(bool addon)
             CaFile = s.Str("ca_file"),
             TlsInsecure = s.Bool("tls_insecure", false),
             ClientId = s.Str("client_id"),
+            KeepAlive = s.Int("keepalive", o.KeepAlive, IntBetween(1, 3600)),
         };
         Secrets.Add(o.Password);
         foreach (var key in new[] { "topic_prefix", "discovery_prefix" })
@@ -617,6 +620,9 @@ internal sealed partial class ConfigBinder(bool addon)
             Transport = s.Enum("transport", Transports) ?? "tcp",
             Record = s.Bool("record", false),
             SegmentSeconds = s.Num("segment_seconds", 2, Between(1, 60)),
+            // several nodes on one broker
+            FailoverPriority = s.Has("failover_priority") ? s.Int("failover_priority", 0, IntBetween(0, 1_000_000)) : null,
+            Standby = s.Bool("standby", false),
         };
         if (s.Str("motion_url") is { } rawMotionUrl)
         {

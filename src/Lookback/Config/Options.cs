@@ -4,6 +4,9 @@ namespace Lookback.Config;
 public sealed record LookbackOptions
 {
     public string NodeId { get; init; } = "lookback";
+    /// <summary>Default <see cref="CameraOptions.FailoverPriority"/> of this node's cameras (lower wins among nodes serving one slug).</summary>
+    public int FailoverPriority { get; init; } = DefaultFailoverPriority;
+    public const int DefaultFailoverPriority = 100;
     public string LogLevel { get; init; } = "info";
     /// <summary>Null: run without MQTT.</summary>
     public MqttOptions? Mqtt { get; init; }
@@ -79,6 +82,8 @@ public sealed record MqttOptions
     public string DiscoveryPrefix { get; init; } = "homeassistant";
     /// <summary>Client id; default "lookback-&lt;node_id&gt;".</summary>
     public string? ClientId { get; init; }
+    /// <summary>MQTT keepalive, seconds: the broker publishes this node's last will 1.5 × this after it stops answering.</summary>
+    public int KeepAlive { get; init; } = 30;
 }
 
 public sealed record HttpOptions
@@ -145,6 +150,10 @@ public sealed record CameraOptions
     /// <summary>Draw the capture time into rendered frames.</summary>
     public bool Timestamp { get; init; }
     public MotionOptions Motion { get; init; } = new();
+    /// <summary>Among online nodes configured with this slug, the lowest priority serves it; null: the node's <c>failover_priority</c>.</summary>
+    public int? FailoverPriority { get; init; }
+    /// <summary>Meant as a spare: serves only while no online node that is not a spare announces the slug.</summary>
+    public bool Standby { get; init; }
     /// <summary>Optional low-resolution snapshot or MJPEG URL (same credentials) used for motion detection only; the
     /// ring, GIFs and snapshots keep using <see cref="Url"/>. Null: motion analyses the ring's frames.</summary>
     public string? MotionUrl { get; init; }

@@ -119,6 +119,7 @@ public static class LookbackHost
         services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
+        services.AddSingleton<BusRole>(); // standby cameras and the MQTT side's state, for the HTTP API
         services.AddSingleton(sp =>
         {
             var workers = settings.RenderWorkers ?? Environment.ProcessorCount;
@@ -129,11 +130,10 @@ public static class LookbackHost
         });
         services.AddSingleton<IRenderService>(sp => sp.GetRequiredService<RenderQueue>());
         if (options.Mqtt is not null)
+        {
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
-                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter));
-        if (options.Mqtt is not null)
-        {
+                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter) { Role = sp.GetRequiredService<BusRole>() });
             // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
             services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
                 sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));

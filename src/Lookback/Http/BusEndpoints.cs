@@ -111,13 +111,13 @@ public static class BusEndpoints
     }
 
     /// <summary><c>GET /api/cameras?scope=bus</c>: this node's cameras first, then every other node's, grouped by node.</summary>
-    public static IResult BusCameras(HttpContext ctx, ICameraDirectory cams, LookbackOptions o)
+    public static IResult BusCameras(HttpContext ctx, ICameraDirectory cams, LookbackOptions o, BusRole role)
     {
         ctx.Response.Headers.CacheControl = "no-store";
         var self = SelfNode(ctx, cams, o);
         var groups = new List<NodeGroup>
         {
-            new(self.Node, true, true, self.Version, self.PublicUrl, self.LastSeen, [.. cams.All.Select(c => Local(o.NodeId, c))]),
+            new(self.Node, true, true, self.Version, self.PublicUrl, self.LastSeen, [.. cams.All.Select(c => Local(o.NodeId, c, role.StandbyOf(c.Slug)))]),
         };
         if (ctx.RequestServices.GetService<BusView>() is { } bus)
             foreach (var n in Others(ctx)!)
@@ -138,11 +138,11 @@ public static class BusEndpoints
         Storage.MediaStore.PublicBaseOf(o.Http), Iso(ctx.RequestServices.GetService<MqttBridge>()?.Started), DateTimeOffset.UtcNow,
         [.. cams.All.Select(c => c.Slug)]);
 
-    private static BusCameraInfo Local(string node, ICamera c)
+    private static BusCameraInfo Local(string node, ICamera c, BusRole.Standby? standby)
     {
-        var d = CameraEndpoints.Describe(c);
+        var d = CameraEndpoints.Describe(c, null, standby);
         var esc = Uri.EscapeDataString(c.Slug);
-        return new BusCameraInfo(node, d.Name, d.Title, d.Kind, d.Status, null, d.Fps,
+        return new BusCameraInfo(node, d.Name, d.Title, d.Kind, d.Status, standby?.Reason, d.Fps,
             d.LastFrameAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), d.BufferedFrames,
             d.BufferedSeconds, d.LastError, d.MotionEnabled, true, $"api/cameras/{esc}/snapshot.jpg", $"api/cameras/{esc}/mjpeg", $"#/camera/{esc}");
     }

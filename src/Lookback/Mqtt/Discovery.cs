@@ -179,6 +179,14 @@ public static class Discovery
                     ["state_class"] = "measurement", ["entity_category"] = "diagnostic", ["availability"] = nodeAvailability(),
                     ["icon"] = "mdi:tray-full",
                 },
+                // cameras whose slug another node serves: their count, and each reason as an attribute
+                ["standby"] = new JsonObject
+                {
+                    ["platform"] = "sensor", ["name"] = "Cameras on standby", ["unique_id"] = $"{t.NodeDeviceId}_standby",
+                    ["state_topic"] = t.NodeState, ["value_template"] = "{{ (value_json.standby or {}) | count }}",
+                    ["json_attributes_topic"] = t.NodeState, ["json_attributes_template"] = "{{ (value_json.standby or {}) | tojson }}",
+                    ["entity_category"] = "diagnostic", ["availability"] = nodeAvailability(), ["icon"] = "mdi:swap-horizontal",
+                },
             },
         };
     }

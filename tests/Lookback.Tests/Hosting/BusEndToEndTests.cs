@@ -62,6 +62,7 @@ public sealed class BusEndToEndTests
         var result = JsonDocument.Parse(body).RootElement;
         Assert.Equal("ok", result.GetProperty("status").GetString());
         Assert.Equal(cam, result.GetProperty("camera").GetString());
+        Assert.Equal(node, result.GetProperty("node").GetString());            // answered by the node that serves it
         Assert.StartsWith("bus-", result.GetProperty("request_id").GetString());
         var url = result.GetProperty("url").GetString()!;
         Assert.StartsWith(owner.App.Options.Http.PublicUrl + "/media/", url);   // the owner's URL, not the asking node's

@@ -50,10 +50,10 @@ public sealed class BusStateTests
     public void A_spare_shows_standby_naming_the_serving_node_and_takes_over_when_that_node_is_offline()
     {
         var (d, s) = New();
+        Status(d, "node_a", "online");                         // a node's announcement counts once it came after its "online"
+        Status(d, "node_b", "online");
         Announce(d, "node_a", Cam("entrance"));
         Announce(d, "node_b", Cam("entrance", standby: true));
-        Status(d, "node_a", "online");
-        Status(d, "node_b", "online");
         s.Availability("entrance", "online");
         var spare = s.Camera("node_b", "entrance")!;
         Assert.Equal("standby", spare.Status);

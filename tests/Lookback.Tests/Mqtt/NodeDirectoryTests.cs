@@ -123,7 +123,10 @@ public class NodeDirectoryTests
         Assert.Equal("main", d.ActiveNode("entrance"));
         Feed(d, "lookback/nodes/main", "offline");
         Assert.Equal("spare", d.ActiveNode("entrance"));
+        // main comes back: active once it announced again (it is still starting before that)
         Feed(d, "lookback/nodes/main", "online");
+        Assert.Equal("spare", d.ActiveNode("entrance"));
+        Feed(d, "lookback/nodes/main/cameras", Ann("main", "3", ("entrance", 900, false)));
         Assert.Equal("main", d.ActiveNode("entrance"));
     }
 
@@ -159,6 +162,7 @@ public class NodeDirectoryTests
             ("lookback/nodes/node_b", "online"), ("lookback/nodes/node_b/cameras", Ann("node_b", "b", ("entrance", 100, false))),
             ("lookback/nodes/node_a", "online"), ("lookback/nodes/node_a/cameras", Ann("node_a", "a", ("entrance", 100, false))),
             ("lookback/nodes/node_a", "offline"), ("lookback/nodes/node_a", "online"),
+            ("lookback/nodes/node_a/cameras", Ann("node_a", "a", ("entrance", 100, false))),
         };
         var a = Dir("node_a", "a"); var b = Dir("node_b", "b");
         var owners = new List<string>();
@@ -170,7 +174,23 @@ public class NodeDirectoryTests
             Assert.True(a.Ownership("entrance").Serves ^ b.Ownership("entrance").Serves, t + " " + p);
             owners.Add(a.Ownership("entrance").Serves ? "node_a" : "node_b");
         }
-        Assert.Equal(["node_b", "node_b", "node_a", "node_b", "node_a"], owners);
+        Assert.Equal(["node_b", "node_b", "node_a", "node_b", "node_b", "node_a"], owners);
+    }
+
+    [Fact]
+    public void Retained_values_read_on_subscribing_describe_one_state_whatever_their_order()
+    {
+        var d = Dir();
+        Assert.True(d.Apply("lookback/nodes/n1/cameras", Encoding.UTF8.GetBytes(Ann("n1", "1", ("cam", 100, false))), out _, retained: true));
+        Assert.True(d.Apply("lookback/nodes/n1", "online"u8, out _, retained: true));
+        Assert.Equal("n1", d.ActiveNode("cam"));
+        // the same order live: n1 came online after announcing, so that announcement was of its previous session
+        var live = Dir();
+        Feed(live, "lookback/nodes/n1", "offline");
+        Feed(live, "lookback/nodes/n1/cameras", Ann("n1", "1", ("cam", 100, false)));
+        Feed(live, "lookback/nodes/n1", "online");
+        Assert.Null(live.ActiveNode("cam"));
+        Assert.False(live.Find("n1")!.Current);
     }
 
     [Fact]

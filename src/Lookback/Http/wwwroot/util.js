@@ -88,14 +88,14 @@ export function fmtAgo(ms) {
 }
 export const fmtNum = (n, d = 0) => n == null ? '–' : Number(n).toLocaleString(undefined, { maximumFractionDigits: d, minimumFractionDigits: d });
 
-/** The status badge of a camera (online/offline/starting, fps, buffered seconds; last error on hover). */
+/** The status badge of a camera (online/offline/starting/standby, fps, buffered seconds; last error or standby reason on hover). */
 export function badge(cam, el = h('span')) {
   el.className = `badge ${cam.status}`;
   el.dataset.status = cam.status;
   el.replaceChildren(cam.status);
   if (cam.status !== 'offline' || cam.fps > 0) el.append(h('span', { class: 'sep' }, '·'), `${fmtNum(cam.fps, 1)} fps`,
     h('span', { class: 'sep' }, '·'), `${fmtSeconds(cam.buffered_seconds)}`);
-  el.title = cam.last_error ? `Last error: ${cam.last_error}` : `${cam.buffered_frames} frames buffered`;
+  el.title = cam.standby_reason ?? (cam.last_error ? `Last error: ${cam.last_error}` : `${cam.buffered_frames} frames buffered`);
   return el;
 }
 

@@ -21,7 +21,7 @@ public sealed record AnnouncedCamera(string Slug, string? Name = null, string? K
 /// </summary>
 public sealed record NodeAnnouncement
 {
-    public const int DefaultPriority = 100;
+    public const int DefaultPriority = Config.LookbackOptions.DefaultFailoverPriority;
     /// <summary>Cameras read from one announcement; junk beyond this is ignored.</summary>
     public const int MaxCameras = 1024;
     /// <summary>Larger payloads are not parsed.</summary>

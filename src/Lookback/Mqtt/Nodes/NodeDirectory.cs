@@ -7,7 +7,10 @@ public enum NodeLiveness { Unknown, Online, Offline }
 /// <summary>What the directory knows of one node.</summary>
 /// <param name="Announcement">Its retained <c>P/nodes/N/cameras</c>, null when none was seen.</param>
 /// <param name="LastSeen">When the last message about the node arrived.</param>
-public sealed record NodeInfo(string NodeId, NodeLiveness Liveness, NodeAnnouncement? Announcement, DateTimeOffset LastSeen)
+/// <param name="Current">The announcement belongs to the node's current session: it arrived after the node came online
+/// (or both were read together from the broker's retained values). A node that comes back online is not a candidate
+/// until it has announced again, so nobody takes it for active while it is still starting.</param>
+public sealed record NodeInfo(string NodeId, NodeLiveness Liveness, NodeAnnouncement? Announcement, DateTimeOffset LastSeen, bool Current = false)
 {
     public bool Online => Liveness == NodeLiveness.Online;
 }
@@ -25,10 +28,11 @@ public sealed record SlugOwnership(string Slug, bool Serves, string? ActiveNode)
 /// <c>P/nodes/+/cameras</c> (announcements). Pure state, thread-safe.
 /// <para>
 /// The active node of a slug: among ONLINE nodes that announce it, non-standby before standby, then the lowest
-/// <c>failover_priority</c>, then the ordinal-lowest node id. This node's own announcement counts only once it came
-/// back from the broker with this run's nonce (a previous run's retained announcement does not), so a returning
-/// node becomes active at the same point of the broker's message order at which the others see it arrive.
-/// Every node computes the same answer from the same ordered stream.
+/// <c>failover_priority</c>, then the ordinal-lowest node id. A node that comes (back) online counts once its new
+/// announcement arrived; this node's own counts once it came back from the broker with this run's nonce (a
+/// previous run's retained announcement does not). So a returning node becomes active at the same point of the
+/// broker's message order at which the others see it arrive: every node computes the same answer from the same
+/// ordered stream, and a command is answered by the node that is active at its place in that order.
 /// </para>
 /// </summary>
 public sealed class NodeDirectory
@@ -72,8 +76,10 @@ public sealed class NodeDirectory
     /// <summary>
     /// Feeds one message. Returns true when <paramref name="topic"/> is <c>P/nodes/N</c> or <c>P/nodes/N/cameras</c>
     /// (whether or not it changed anything); <paramref name="changed"/> says whether the directory changed.
+    /// <paramref name="retained"/>: the message came with the retain flag, i.e. it was read from the broker's retained
+    /// values on subscribing (live messages come without it).
     /// </summary>
-    public bool Apply(string topic, ReadOnlySpan<byte> payload, out bool changed)
+    public bool Apply(string topic, ReadOnlySpan<byte> payload, out bool changed, bool retained = false)
     {
         changed = false;
         if (!topic.StartsWith(_nodesHead, StringComparison.Ordinal)) return false;
@@ -88,12 +94,19 @@ public sealed class NodeDirectory
         {
             var text = payload.Length <= 16 ? Encoding.UTF8.GetString(payload).Trim() : "";
             NodeLiveness? l = text switch { "online" => NodeLiveness.Online, "offline" => NodeLiveness.Offline, "" when payload.IsEmpty => NodeLiveness.Unknown, _ => null };
-            if (l is { } liveness) changed = Update(node, n => n with { Liveness = liveness });
+            // Coming online starts a new session: its announcement is current once it announces again. Values read
+            // together from the retained store describe one state (this node's own always announces after connecting).
+            if (l is { } liveness)
+                changed = Update(node, n => n with
+                {
+                    Liveness = liveness,
+                    Current = liveness == NodeLiveness.Online && n.Liveness != NodeLiveness.Online ? retained && node != Self : n.Current,
+                });
         }
         else
         {
             var a = NodeAnnouncement.Parse(node, payload);
-            if (a != null || payload.IsEmpty) changed = Update(node, n => n with { Announcement = a });
+            if (a != null || payload.IsEmpty) changed = Update(node, n => n with { Announcement = a, Current = a != null });
         }
         return true;
     }
@@ -114,7 +127,8 @@ public sealed class NodeDirectory
             var next = change(old) with { LastSeen = now };
             if (next.Liveness == NodeLiveness.Unknown && next.Announcement == null) _nodes.Remove(node);
             else _nodes[node] = next;
-            var changed = next.Liveness != old.Liveness || !ReferenceEquals(next.Announcement, old.Announcement) && !SameAnnouncement(next.Announcement, old.Announcement);
+            var changed = next.Liveness != old.Liveness || next.Current != old.Current
+                          || !ReferenceEquals(next.Announcement, old.Announcement) && !SameAnnouncement(next.Announcement, old.Announcement);
             if (changed) Interlocked.Increment(ref _version);
             return changed;
         }
@@ -124,7 +138,7 @@ public sealed class NodeDirectory
         a == null ? b == null : b != null && a with { Cameras = [] } == b with { Cameras = [] } && a.Cameras.SequenceEqual(b.Cameras);
 
     private bool IsCandidate(NodeInfo n) =>
-        n.Online && n.Announcement != null && (n.NodeId != Self || n.Announcement.Nonce == SelfNonce);
+        n.Online && n.Current && n.Announcement != null && (n.NodeId != Self || n.Announcement.Nonce == SelfNonce);
 
     /// <summary>The node that serves <paramref name="slug"/>: deterministic from the online nodes' announcements; null when none announces it.</summary>
     public string? ActiveNode(string slug)
