@@ -1,7 +1,7 @@
 // Another node's camera (#/bus/<node>/<cam>): live view from that node's public_url (its retained snapshot, through
 // this node, when that URL cannot be reached), replay on that node's own page, and Snapshot / GIF / Moment asked over
 // MQTT through this node (POST api/bus/<node>/<cam>/<action>): the results carry that node's URLs.
-import { ICONS, ApiError, badge, bus, errorText, fmtClock, h, icon, pollImage } from './util.js';
+import { ApiError, badge, bus, captureControls, errorText, fmtClock, h, pollImage } from './util.js';
 
 export const name = 'buscam';
 
@@ -14,16 +14,7 @@ export function mount(root, node, slug) {
   const viewer = h('div', { class: 'viewer', id: 'viewer', dataset: { mode: 'snapshot' } }, live);
   const info = h('dl', { class: 'kv' });
   const results = h('div', { class: 'results', id: 'results' });
-  const gifSeconds = h('select', { id: 'gif-seconds', title: 'GIF length' },
-    h('option', { value: '' }, 'default'), [5, 10, 20, 30, 60].map(s => h('option', { value: s }, `${s} s`)));
-  const before = h('input', { type: 'number', min: 0, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
-  const after = h('input', { type: 'number', min: 0, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
-  const button = (kind, ic, label) => h('button', { class: 'primary', id: `do-${kind}`, onclick: () => capture(kind, label) }, icon(ic), label);
-  const actions = h('div', { class: 'actions' },
-    h('div', { class: 'row' }, button('snapshot', ICONS.camera, 'Snapshot'), h('span', { class: 'muted' }, 'newest frame')),
-    h('div', { class: 'row' }, button('gif', ICONS.gif, 'GIF'), h('label', { class: 'field' }, 'last', gifSeconds)),
-    h('div', { class: 'row' }, button('moment', ICONS.moment, 'Moment'),
-      h('label', { class: 'field' }, before, 's before'), h('label', { class: 'field' }, after, 's after')));
+  const { actions, gifSeconds, before, after } = captureControls((kind, label) => capture(kind, label));
 
   root.append(
     h('div', { class: 'cam-head' }, h('a', { class: 'back', href: '#/', title: 'All cameras' }, '‹'), title, headBadge,

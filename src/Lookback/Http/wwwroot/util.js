@@ -212,3 +212,18 @@ export function wheelSteps(e, state) {
   if (Math.abs(state.acc += d) >= NOTCH_PX) { const s = Math.sign(state.acc); state.acc = 0; return s; }
   return 0;
 }
+
+/** The Snapshot / GIF / Moment controls of a camera page; a click calls capture(kind, label). */
+export function captureControls(capture) {
+  const gifSeconds = h('select', { id: 'gif-seconds', title: 'GIF length' },
+    h('option', { value: '' }, 'default'), [5, 10, 20, 30, 60].map(s => h('option', { value: s }, `${s} s`)));
+  const before = h('input', { type: 'number', min: 0, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
+  const after = h('input', { type: 'number', min: 0, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
+  const button = (kind, ic, label) => h('button', { class: 'primary', id: `do-${kind}`, onclick: () => capture(kind, label) }, icon(ic), label);
+  const actions = h('div', { class: 'actions' },
+    h('div', { class: 'row' }, button('snapshot', ICONS.camera, 'Snapshot'), h('span', { class: 'muted' }, 'newest frame')),
+    h('div', { class: 'row' }, button('gif', ICONS.gif, 'GIF'), h('label', { class: 'field' }, 'last', gifSeconds)),
+    h('div', { class: 'row' }, button('moment', ICONS.moment, 'Moment'),
+      h('label', { class: 'field' }, before, 's before'), h('label', { class: 'field' }, after, 's after')));
+  return { actions, gifSeconds, before, after };
+}
