@@ -221,3 +221,26 @@ public class NodeDirectoryTests
         Assert.Equal(["junk0", "junk1", "junk2"], d.Nodes.Select(n => n.NodeId));
     }
 }
+
+public class SlugOwnershipTrackerTests
+{
+    [Fact]
+    public void Reports_each_change_once_with_what_it_was_before()
+    {
+        var d = new NodeDirectory("lookback", "me", "n1");
+        var t = new SlugOwnershipTracker(d, ["entrance", "yard"]);
+        Assert.True(t.Serves("entrance") && t.Serves("yard"));            // alone on the bus: serves at once
+        Assert.False(t.Serves("unknown"));
+        Assert.Empty(t.Evaluate());
+        d.Apply("lookback/nodes/other", "online"u8, out _);
+        d.Apply("lookback/nodes/other/cameras", System.Text.Encoding.UTF8.GetBytes(new NodeAnnouncement
+            { Node = "other", Nonce = "x", Cameras = [new AnnouncedCamera("entrance", FailoverPriority: 1)] }.ToJson()), out _);
+        var change = Assert.Single(t.Evaluate());
+        Assert.Equal(("entrance", true, false, "standby: other serves entrance"), (change.Now.Slug, change.Before.Serves, change.Now.Serves, change.Now.Reason));
+        Assert.Empty(t.Evaluate());
+        Assert.False(t.Serves("entrance"));
+        d.Apply("lookback/nodes/other", "offline"u8, out _);
+        Assert.Equal("other", Assert.Single(t.Evaluate()).Before.ActiveNode);
+        Assert.True(t.Serves("entrance"));
+    }
+}
