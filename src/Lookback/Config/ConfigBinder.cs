@@ -367,6 +367,7 @@ internal sealed partial class ConfigBinder(bool addon)
             else Error("node_id", root["node_id"], "must match [a-z0-9_]+");
         }
         if (root.Enum("log_level") is { } level) options = options with { LogLevel = level };
+        options = options with { FailoverPriority = root.Int("failover_priority") };
 
         if (root.Sub("mqtt", MqttSection) is { } mqtt) options = options with { Mqtt = BindMqtt(mqtt) };
         options = options with { Http = BindHttp(root) };
@@ -399,6 +400,7 @@ internal sealed partial class ConfigBinder(bool addon)
             CaFile = s.Str("ca_file"),
             TlsInsecure = s.Bool("tls_insecure"),
             ClientId = s.Str("client_id"),
+            KeepAlive = s.Int("keepalive"),
         };
         Secrets.Add(o.Password);
         foreach (var key in new[] { "topic_prefix", "discovery_prefix" })
@@ -624,6 +626,9 @@ internal sealed partial class ConfigBinder(bool addon)
             Transport = s.Enum("transport") ?? s.Default<string>("transport"),
             Record = s.Bool("record"),
             SegmentSeconds = s.Num("segment_seconds"),
+            // several nodes on one broker
+            FailoverPriority = s.Has("failover_priority") ? s.Int("failover_priority") : null,
+            Standby = s.Bool("standby"),
         };
         if (s.Str("motion_url") is { } rawMotionUrl)
         {

@@ -13,6 +13,11 @@ public sealed record LookbackOptions
     [Option("node_id", Addon = "node_id", AddonType = "match(^[a-z0-9_]+$)", AddonRequired = true, Name = "Node ID",
         Description = "Identifies this Lookback instance on the broker (letters a-z, digits, underscore). Change it only when several Lookback instances share one broker.")]
     public string NodeId { get; init; } = "lookback";
+    [Option("failover_priority", Addon = "failover_priority", Min = 0, Max = 1_000_000, Name = "Failover priority",
+        Description = "When several Lookback instances on one broker have a camera with the same slug, the online one with the lowest priority serves it and the others wait on standby (default 100; a camera's own value wins).")]
+    /// <summary>Default <see cref="CameraOptions.FailoverPriority"/> of this node's cameras (lower wins among nodes serving one slug).</summary>
+    public int FailoverPriority { get; init; } = DefaultFailoverPriority;
+    public const int DefaultFailoverPriority = 100;
     [Option("log_level", Addon = "log_level", AddonRequired = true, Values = ["trace", "debug", "info", "warning", "error"], Name = "Log level",
         Description = "How much Lookback writes to the add-on log.")]
     public string LogLevel { get; init; } = "info";
@@ -127,6 +132,10 @@ public sealed record MqttOptions
     /// <summary>Client id; default "lookback-&lt;node_id&gt;".</summary>
     [Option("client_id")]
     public string? ClientId { get; init; }
+    /// <summary>MQTT keepalive, seconds: the broker publishes this node's last will 1.5 × this after it stops answering.</summary>
+    [Option("keepalive", Addon = "keepalive", Min = 1, Max = 3600, Name = "Keepalive (s)",
+        Description = "MQTT keepalive (default 30). When this instance stops answering, the broker declares it offline after 1.5 times this, and a standby instance takes over its cameras.")]
+    public int KeepAlive { get; init; } = 30;
 }
 
 public sealed record HttpOptions
@@ -225,6 +234,14 @@ public sealed record CameraOptions
     public bool Timestamp { get; init; }
     [Option("motion", AddonPrefix = "motion_")]
     public MotionOptions Motion { get; init; } = new();
+    /// <summary>Among online nodes configured with this slug, the lowest priority serves it; null: the node's <c>failover_priority</c>.</summary>
+    [Option("failover_priority", Addon = "failover_priority", Min = 0, Max = 1_000_000, Name = "Failover priority",
+        Description = "Among the online Lookback instances that have this camera slug, the lowest priority serves it (default: the instance's failover priority).")]
+    public int? FailoverPriority { get; init; }
+    /// <summary>Meant as a spare: serves only while no online node that is not a spare announces the slug.</summary>
+    [Option("standby", Addon = "standby", Name = "Standby (spare)",
+        Description = "This instance is a spare for this camera: it serves it only while no other online instance that is not a spare has it.")]
+    public bool Standby { get; init; }
     /// <summary>Optional low-resolution snapshot or MJPEG URL (same credentials) used for motion detection only; the
     /// ring, GIFs and snapshots keep using <see cref="Url"/>. Null: motion analyses the ring's frames.</summary>
     [Option("motion_url", Addon = "motion_url", Name = "Motion URL",

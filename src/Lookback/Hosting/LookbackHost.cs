@@ -119,6 +119,7 @@ public static class LookbackHost
         services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
+        services.AddSingleton<BusRole>(); // standby cameras and the MQTT side's state, for the HTTP API
         services.AddSingleton(sp =>
         {
             var workers = settings.RenderWorkers ?? Environment.ProcessorCount;
@@ -129,9 +130,16 @@ public static class LookbackHost
         });
         services.AddSingleton<IRenderService>(sp => sp.GetRequiredService<RenderQueue>());
         if (options.Mqtt is not null)
+        {
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
-                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter));
+                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter) { Role = sp.GetRequiredService<BusRole>() });
+            // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
+            services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
+                sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton(sp => new Mqtt.Nodes.BusCommands(sp.GetRequiredService<MqttBridge>().Connection,
+                sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Lookback.Bus")));
+        }
         // the daily timelapse (sampler, midnight encodes, on-demand encodes)
         services.AddSingleton(sp => new Timelapse.TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
             new Timelapse.TimelapseEncoder(new Timelapse.TimelapseStore(options.Storage.Path), options.Timelapse),
@@ -149,6 +157,7 @@ public static class LookbackHost
             ctx => settings.Addon && ctx.Connection.LocalPort == settings.AddonPorts.Ingress);
         web.MapHealthEndpoints();
         web.MapCameraEndpoints();
+        web.MapBusEndpoints();
         web.MapRenderEndpoints();
         web.MapMediaEndpoints();
         web.MapHlsEndpoints(); // recordings of stream cameras
@@ -231,7 +240,12 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>(),
             () => uploads.Queue.PendingFiles());
         _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
-        if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StartAsync(ct);
+        if (sp.GetService<MqttBridge>() is { } mqtt)
+        {
+            await sp.GetRequiredService<Mqtt.Nodes.BusView>().StartAsync(ct);
+            await sp.GetRequiredService<Mqtt.Nodes.BusCommands>().StartAsync(ct);
+            await mqtt.StartAsync(ct);
+        }
         log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
             Program.Version, opts.NodeId, cameras.All.Count, Path.GetFullPath(opts.Storage.Path));
     }

@@ -59,10 +59,10 @@ public static partial class ApiRoutes
         path is "/healthz" or "/" || path.StartsWith("/media/", StringComparison.Ordinal) || path.StartsWith("/ui/", StringComparison.Ordinal);
 
     /// <summary>Requests that start a render or an encode: <c>/api/cameras/{cam}/gif|mp4|moment.mp4|timelapse/{day}.mp4</c>
-    /// and the cctv-gif-buffer <c>/gif</c>.</summary>
+    /// the cctv-gif-buffer <c>/gif</c>, and renders asked of another node over MQTT (<c>POST /api/bus/{node}/{cam}/gif|moment</c>).</summary>
     public static bool IsRender(string path) => path == "/gif" || RenderPath().IsMatch(path);
 
-    [GeneratedRegex(@"^/api/cameras/[^/]+/(gif|mp4|moment\.mp4|timelapse/[^/]+\.mp4)$")]
+    [GeneratedRegex(@"^(/api/cameras/[^/]+/(gif|mp4|moment\.mp4|timelapse/[^/]+\.mp4)|/api/bus/[^/]+/[^/]+/(gif|moment))$")]
     private static partial Regex RenderPath();
 }
 

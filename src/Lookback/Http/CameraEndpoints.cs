@@ -28,7 +28,10 @@ public static class CameraEndpoints
         [property: JsonPropertyName("live")] LiveView Live,
         [property: JsonPropertyName("last_error_at")] DateTimeOffset? LastErrorAt = null,
         [property: JsonPropertyName("previous_error")] string? PreviousError = null,
-        [property: JsonPropertyName("packets"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PacketRingInfo? Packets = null);
+        [property: JsonPropertyName("packets"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PacketRingInfo? Packets = null,
+        // several nodes on one broker: status "standby" while another node serves this slug
+        [property: JsonPropertyName("standby_reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StandbyReason = null,
+        [property: JsonPropertyName("active_node"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActiveNode = null);
 
     /// <summary>Stream cameras: the ring of the stream's own packets; <c>note</c> says why moments use the JPEG frames instead.</summary>
     public sealed record PacketRingInfo(
@@ -49,23 +52,30 @@ public static class CameraEndpoints
     }
 
 
-    public static CameraInfo Describe(ICamera c, string? publicUrl = null)
+    /// <param name="standby">Set while another node serves the camera's slug: status <c>standby</c> with the reason.</param>
+    public static CameraInfo Describe(ICamera c, string? publicUrl = null, BusRole.Standby? standby = null)
     {
         var ring = c.Ring;
         var span = ring.NewestTime is { } n && ring.OldestTime is { } o ? Math.Round((n - o).TotalSeconds, 2) : 0;
         return new CameraInfo(c.Slug, c.Options.Title, c.Options.Kind.ToString().ToLowerInvariant(),
-            c.Status.ToString().ToLowerInvariant(), c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
+            standby is null ? c.Status.ToString().ToLowerInvariant() : "standby", c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
             c.MotionEnabled, c.MotionThreshold, c.DetectedKind.ToString().ToLowerInvariant(),
-            LiveView.For(c.Options, c.DetectedKind, publicUrl), c.LastErrorAt, c.PreviousError, DescribePackets(c));
+            LiveView.For(c.Options, c.DetectedKind, publicUrl), c.LastErrorAt, c.PreviousError, DescribePackets(c),
+            standby?.Reason, standby?.ActiveNode);
     }
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cameras", (ICameraDirectory cams, LookbackOptions o) =>
-            Results.Json(cams.All.Select(c => Describe(c, Storage.MediaStore.PublicBaseOf(o.Http)))));
+        app.MapGet("/api/cameras", (HttpContext ctx, ICameraDirectory cams, LookbackOptions o, BusRole role) =>
+            ctx.Request.Query["scope"].ToString() switch
+            {
+                "" or "node" => Results.Json(cams.All.Select(c => Describe(c, Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug)))),
+                "bus" => BusEndpoints.BusCameras(ctx, cams, o, role),
+                var s => HttpErrors.BadRequest($"scope: must be 'node' or 'bus' (got '{(s.Length > 20 ? s[..20] : s)}')"),
+            });
 
-        app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o) =>
-            cams.Find(cam) is { } c ? Results.Json(Describe(c, Storage.MediaStore.PublicBaseOf(o.Http))) : HttpErrors.UnknownCamera(cam));
+        app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o, BusRole role) =>
+            cams.Find(cam) is { } c ? Results.Json(Describe(c, Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug))) : HttpErrors.UnknownCamera(cam));
 
         app.MapGet("/api/cameras/{cam}/snapshot.jpg", (string cam, HttpContext ctx, ICameraDirectory cams) =>
         {

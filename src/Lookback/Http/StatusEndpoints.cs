@@ -51,7 +51,14 @@ public static class StatusEndpoints
         [property: JsonPropertyName("now")] DateTimeOffset Now,
         [property: JsonPropertyName("cameras")] IReadOnlyList<CameraStatusInfo> Cameras,
         [property: JsonPropertyName("render")] RenderStatusInfo Render,
-        [property: JsonPropertyName("upload")] UploadStatusInfo Upload);
+        [property: JsonPropertyName("upload")] UploadStatusInfo Upload,
+        [property: JsonPropertyName("mqtt")] MqttStatusInfo? Mqtt = null);
+
+    /// <summary>The MQTT side: <c>state</c> off|starting|connected|disconnected|refused, and why it was refused (a node_id clash).</summary>
+    public sealed record MqttStatusInfo(
+        [property: JsonPropertyName("node_id")] string NodeId,
+        [property: JsonPropertyName("state")] string State,
+        [property: JsonPropertyName("error")] string? Error);
 
     /// <summary>The offsite upload backlog (all targets).</summary>
     public sealed record UploadStatusInfo(
@@ -68,11 +75,11 @@ public static class StatusEndpoints
         new(targets, u.Queue.Pending, u.Queue.PendingBytes, u.Queue.Uploaded, u.Queue.UploadedBytes, u.Queue.Failures,
             u.Queue.Dropped, u.TargetsFailing);
 
-    public static StatusInfo Describe(CameraRegistry cams, RenderQueue render, UploadStatusInfo upload)
+    public static StatusInfo Describe(CameraRegistry cams, RenderQueue render, UploadStatusInfo upload, BusRole? role = null, string? nodeId = null)
     {
         var cameras = cams.All.Select(c =>
         {
-            var d = CameraEndpoints.Describe(c);
+            var d = CameraEndpoints.Describe(c, standby: role?.StandbyOf(c.Slug));
             return new CameraStatusInfo(d.Name, d.Title, d.Kind, d.Status, d.Fps, d.LastFrameAt, c.FramesTotal, c.BytesTotal,
                 c.ErrorsTotal, d.BufferedFrames, c.Ring.Bytes, d.BufferedSeconds, d.LastError, d.MotionEnabled);
         }).ToList();
@@ -80,16 +87,16 @@ public static class StatusEndpoints
             r.Ok + r.Error == 0 ? null : Math.Round((double)r.TotalMs / (r.Ok + r.Error), 1))).ToList();
         return new StatusInfo(Program.Version, Started, DateTimeOffset.UtcNow, cameras,
             new RenderStatusInfo(render.Workers, render.Capacity, render.Queued, render.Running, render.WaitingMoments, counters),
-            upload);
+            upload, role is null ? null : new MqttStatusInfo(nodeId ?? "", role.MqttState, role.MqttError));
     }
 
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/status", (HttpContext ctx, CameraRegistry cams, RenderQueue render, Upload.UploadService uploads,
-            Config.LookbackOptions options) =>
+            Config.LookbackOptions options, BusRole role) =>
         {
             ctx.Response.Headers.CacheControl = "no-store";
-            return Results.Json(Describe(cams, render, DescribeUploads(options.Upload.Count, uploads)));
+            return Results.Json(Describe(cams, render, DescribeUploads(options.Upload.Count, uploads), role, options.NodeId));
         });
         return app;
     }

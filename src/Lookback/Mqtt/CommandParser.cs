@@ -36,6 +36,10 @@ public static class CommandParser
         ["moment"] = ["request_id", "before", "after", "lead_frame"],
     };
 
+    /// <summary>The payload fields a render command accepts (besides request_id), or empty for any other action.</summary>
+    public static IReadOnlyList<string> FieldsOf(string action) =>
+        Fields.TryGetValue(action, out var f) ? [.. f.Where(x => x != "request_id")] : [];
+
     public static ParsedCommand Parse(string camera, string action, ReadOnlySpan<byte> payload, RenderOrigin origin = RenderOrigin.Mqtt)
     {
         // Whatever the reader throws on (lone surrogates, nesting, anything not foreseen) is an answer, not a crash.

@@ -13,15 +13,18 @@ public sealed class ResultPublisher(Topics topics, Outbox outbox)
     /// <summary>Result on P/&lt;cam&gt;/result, and on the MQTT 5 response topic (same correlation data) when given.</summary>
     public void PublishResult(RenderResult result, string? responseTopic = null, byte[]? correlationData = null)
     {
-        var json = MqttJson.Result(result);
+        var json = MqttJson.Result(result with { Node = topics.NodeId });
         outbox.Enqueue(topics.Result(result.Camera), json);
         if (responseTopic != null && Topics.IsValidPublishTopic(responseTopic))
             outbox.Enqueue(responseTopic, json, correlationData: correlationData);
     }
 
     /// <summary>An event on P/&lt;cam&gt;/event (not retained).</summary>
-    public void PublishEvent(string camera, JsonObject evt) =>
+    public void PublishEvent(string camera, JsonObject evt)
+    {
+        evt["node"] = topics.NodeId;
         outbox.Enqueue(topics.Event(camera), JsonSerializer.SerializeToUtf8Bytes(evt));
+    }
 
     /// <summary>snapshot_ready / gif_ready / moment_ready for an ok render; nothing otherwise.</summary>
     public void PublishReady(RenderResult r)
@@ -107,6 +110,7 @@ public sealed class CommandRouter
         var camera = _cameras.Find(cam);
         if (camera == null)
         {
+            // another node's camera, or ours on standby (the active node answers): no "unknown camera" from here
             if (_ownedElsewhere(cam)) { _log.LogDebug("Command for camera {Camera} of another node ignored", LogText.Topic(cam)); return; }
             Warn(m.Topic, "unknown camera");
             Reply(ParsedError(cam, action, $"unknown camera '{cam}'", null), m);

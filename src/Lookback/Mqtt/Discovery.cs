@@ -179,6 +179,14 @@ public static class Discovery
                     ["state_class"] = "measurement", ["entity_category"] = "diagnostic", ["availability"] = nodeAvailability(),
                     ["icon"] = "mdi:tray-full",
                 },
+                // cameras whose slug another node serves: their count, and each reason as an attribute
+                ["standby"] = new JsonObject
+                {
+                    ["platform"] = "sensor", ["name"] = "Cameras on standby", ["unique_id"] = $"{t.NodeDeviceId}_standby",
+                    ["state_topic"] = t.NodeState, ["value_template"] = "{{ (value_json.standby or {}) | count }}",
+                    ["json_attributes_topic"] = t.NodeState, ["json_attributes_template"] = "{{ (value_json.standby or {}) | tojson }}",
+                    ["entity_category"] = "diagnostic", ["availability"] = nodeAvailability(), ["icon"] = "mdi:swap-horizontal",
+                },
             },
         };
     }
@@ -213,22 +221,6 @@ public static class Discovery
     }
 
     public static string Serialize(JsonObject o) => o.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
-
-    /// <summary>The JSON array published retained at P/nodes/N/cameras.</summary>
-    public static string CameraList(IEnumerable<string> slugs) => JsonSerializer.Serialize(slugs.ToArray());
-
-    /// <summary>Parses a P/nodes/N/cameras payload; empty on anything unexpected.</summary>
-    public static IReadOnlyList<string> ParseCameraList(ReadOnlySpan<byte> payload)
-    {
-        if (payload.IsEmpty) return [];
-        try
-        {
-            using var d = JsonDocument.Parse(payload.ToArray());
-            if (d.RootElement.ValueKind != JsonValueKind.Array) return [];
-            return [.. d.RootElement.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)];
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException) { return []; } // e.g. a lone surrogate escape
-    }
 
     /// <summary>Cameras listed in the previous run's list that are no longer configured.</summary>
     public static IReadOnlyList<string> Removed(IEnumerable<string> previous, IEnumerable<string> current)

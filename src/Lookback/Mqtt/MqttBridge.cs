@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
+using Lookback.Mqtt.Nodes;
 using Lookback.Rendering;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +25,6 @@ public sealed class MqttBridge : IAsyncDisposable
     private readonly ILogger _log;
     private readonly string _version;
     private readonly Func<ReadOnlyMemory<byte>, byte[]>? _fitter;
-    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _otherNodes = new();
     private readonly List<IDisposable> _subscriptions = [];
     private readonly List<Task> _loops = [];
     private CancellationTokenSource? _cts;
@@ -44,7 +44,29 @@ public sealed class MqttBridge : IAsyncDisposable
         Topics = new Topics(_mqtt.TopicPrefix, _mqtt.DiscoveryPrefix, options.NodeId);
         Connection = new MqttConnection(MqttConnectionSettings.From(_mqtt, options.NodeId), loggerFactory.CreateLogger<MqttConnection>());
         Retained = new RetainedState(loggerFactory.CreateLogger<RetainedState>());
+        Nodes = new NodeDirectory(_mqtt.TopicPrefix, options.NodeId, Nonce);
+        Ownership = new SlugOwnershipTracker(Nodes, cameras.All.Select(c => c.Slug));
+        _answering = new ServedCameras(cameras, Ownership.Serves);
+        _publishing = new ServedCameras(cameras, _published.ContainsKey);
     }
+
+    private readonly ServedCameras _answering, _publishing;
+    /// <summary>Slugs whose retained topics and discovery this node publishes (served, and known to be so).</summary>
+    private readonly ConcurrentDictionary<string, byte> _published = new(StringComparer.Ordinal);
+    private readonly object _roleGate = new();
+
+    /// <summary>Which of this node's slugs it serves now (the others are on standby).</summary>
+    public SlugOwnershipTracker Ownership { get; }
+    /// <summary>What the HTTP API shows of this node's role (standby cameras, MQTT refused); shared with the host.</summary>
+    public BusRole Role { get; init; } = new();
+    /// <summary>After a node_id clash, how long until the broker is looked at again (default keepalive × 1.5 + 2 s, at least 10 s).</summary>
+    public TimeSpan ClashRetry { get; init; }
+
+    /// <summary>Random per process start; in this node's announcement.</summary>
+    public string Nonce { get; } = NodeAnnouncement.NewNonce();
+    public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
+    /// <summary>Every node on the bus (fed by P/nodes/+ and P/nodes/+/cameras).</summary>
+    public NodeDirectory Nodes { get; }
 
     public Topics Topics { get; }
     public MqttConnection Connection { get; }
@@ -69,39 +91,79 @@ public sealed class MqttBridge : IAsyncDisposable
         _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Outbox = new Outbox(Path.Combine(_options.Storage.Path, ".outbox"), OutboxOptions, _loggers.CreateLogger<Outbox>());
         _results = new ResultPublisher(Topics, Outbox);
-        _states = new StatePublisher(Topics, _cameras, _renders, Retained, _version, _loggers.CreateLogger<StatePublisher>(), _fitter)
-            { StateInterval = StateInterval };
+        _states = new StatePublisher(Topics, _publishing, _renders, Retained, _version, _loggers.CreateLogger<StatePublisher>(), _fitter)
+            { StateInterval = StateInterval, Standby = () => Role.AllStandby.ToDictionary(kv => kv.Key, kv => kv.Value.Reason) };
         Journal = new CommandJournal(Path.Combine(_options.Storage.Path, ".state", "commands.journal"), _log);
         AnswerInterrupted(Journal.Recover());
-        _commands = new CommandRouter(Topics, _cameras, _renders, _results, _bus, _loggers.CreateLogger<CommandRouter>(), OwnedByAnotherNode)
-            { Journal = Journal };
-        _triggers = new TriggerRouter(_options.Triggers, _cameras, _renders, _results, _loggers.CreateLogger<TriggerRouter>())
-            { Journal = Journal };
+        // commands for our cameras on standby are left to the active node, like commands for other nodes' cameras
+        _commands = new CommandRouter(Topics, _answering, _renders, _results, _bus, _loggers.CreateLogger<CommandRouter>(),
+            cam => _cameras.Find(cam) != null || OwnedByAnotherNode(cam)) { Journal = Journal };
+        _triggers = new TriggerRouter(_options.Triggers, _answering, _renders, _results, _loggers.CreateLogger<TriggerRouter>())
+            { Journal = Journal, OnStandby = cam => _cameras.Find(cam) != null };
 
-        // Retained values, in the order they are re-published: discovery, then states, then the camera list.
+        // Retained values, in the order they are re-published: node discovery, the announcement, then each camera's
+        // discovery and states once this node knows it serves the camera (its own announcement came back).
         Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version)));
-        foreach (var c in _cameras.All) PublishCameraDiscovery(c);
+        PublishAnnouncement();
         // Subscribe before reading the cameras' current states: cameras are already running, and a change that
         // came between the read and the subscription would be lost (a camera left "offline" though online).
         _subscriptions.Add(_states.Attach(_bus));
         // An `auto` camera's kind is known after its first answer: the device model follows (unchanged payloads are not re-sent).
-        _subscriptions.Add(_bus.Subscribe<CameraStatusChanged>(e => { if (_cameras.Find(e.Camera) is { } c) PublishCameraDiscovery(c); }));
+        _subscriptions.Add(_bus.Subscribe<CameraStatusChanged>(e =>
+        {
+            PublishAnnouncement();
+            if (_publishing.Find(e.Camera) is { } c) PublishCameraDiscovery(c);
+        }));
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
         _states.PublishAll();
-        Retained.Set(Topics.NodeCameras, Discovery.CameraList(_cameras.All.Select(c => c.Slug)));
+        Role.MqttState = "starting";
 
         Connection.MessageReceived += OnMessage;
         Connection.Connected += OnConnected;
-        foreach (var s in _commands.Subscriptions.Concat(_triggers.Subscriptions).Append(Topics.HaStatus).Append(Topics.AllNodeCameras).Distinct())
+        Connection.Disconnected += OnDisconnected;
+        // The node topics first: their retained values (who serves what) arrive before any command can.
+        foreach (var s in new[] { Topics.AllNodes, Topics.AllNodeCameras }.Concat(_commands.Subscriptions).Concat(_triggers.Subscriptions).Append(Topics.HaStatus).Distinct())
             await Connection.SubscribeAsync(s, ct).ConfigureAwait(false);
 
         var token = _cts.Token;
         _loops.Add(Task.Run(() => Outbox.RunAsync(Connection, token)));
         _loops.Add(Task.Run(() => Retained.RunAsync(Connection, token)));
         _loops.Add(Task.Run(() => TickAsync(token)));
-        await Connection.StartAsync(token).ConfigureAwait(false);
+        _loops.Add(Task.Run(() => ConnectUnlessClashAsync(token)));
+    }
+
+    /// <summary>
+    /// Looks at the broker with a separate, silent connection first (no last will, its own client id): when another
+    /// running process announces this node_id, the MQTT side does not start (the error names the clash; HTTP serves
+    /// on) and the broker is looked at again every <see cref="ClashRetry"/>; otherwise the node connects.
+    /// </summary>
+    private async Task ConnectUnlessClashAsync(CancellationToken ct)
+    {
+        var retry = ClashRetry > TimeSpan.Zero ? ClashRetry
+            : TimeSpan.FromSeconds(Math.Max(10, _mqtt.KeepAlive * 1.5 + 2));
+        try
+        {
+            var probe = new NodeClashProbe(MqttConnectionSettings.From(_mqtt, _options.NodeId), Topics, Nonce,
+                _loggers.CreateLogger<MqttConnection>());
+            var reported = false;
+            while (await probe.FindClashAsync(ct).ConfigureAwait(false) is { } other)
+            {
+                Role.MqttState = "refused";
+                Role.MqttError = NodeClashProbe.Describe(_options.NodeId, other);
+                if (!reported) _log.LogError("MQTT: {Error}; MQTT stays off (the HTTP API and web UI keep running), checking again every {Retry:0} s",
+                    Role.MqttError, retry.TotalSeconds);
+                reported = true;
+                await Task.Delay(retry, ct).ConfigureAwait(false);
+            }
+            if (reported) _log.LogInformation("MQTT: node_id {Node} is free now; connecting", _options.NodeId);
+            Role.MqttError = null;
+            Role.MqttState = "disconnected";
+            await Connection.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        catch (Exception ex) { _log.LogError(ex, "MQTT: start failed"); }
     }
 
     /// <summary>
@@ -148,8 +210,67 @@ public sealed class MqttBridge : IAsyncDisposable
 
     private Task OnConnected()
     {
+        Role.MqttState = "connected";
         Retained.MarkAllDirty();
         return Task.CompletedTask;
+    }
+
+    /// <summary>The broker publishes our last will now: the other nodes take over; so does our own view of the bus.</summary>
+    private void OnDisconnected()
+    {
+        Role.MqttState = "disconnected";
+        if (Nodes.MarkSelfOffline()) Reconcile();
+    }
+
+    /// <summary>
+    /// After every change of the directory: which slugs this node serves. A slug it takes over gets its discovery
+    /// and retained states published; a slug it yields is forgotten (the other node's retained values stay) and its
+    /// discovery removed (Home Assistant keeps one device per camera). Each change is logged once.
+    /// Runs on the MQTT receive thread, before the next message is handled (commands see the new ownership).
+    /// </summary>
+    private void Reconcile()
+    {
+        lock (_roleGate)
+        {
+            foreach (var (before, now) in Ownership.Evaluate())
+            {
+                var slug = now.Slug;
+                if (now.Serves)
+                {
+                    Role.Set(slug, null);
+                    var reason = Nodes.Find(before.ActiveNode ?? "")?.Online == true ? "it no longer announces it" : "it is offline";
+                    _log.LogInformation("Camera {Camera}: this node serves it now ({Node} {Reason})", slug, before.ActiveNode, reason);
+                }
+                else
+                {
+                    Role.Set(slug, new BusRole.Standby(now.ActiveNode!, now.Reason!));
+                    if (MeantAsSpare(slug)) _log.LogInformation("Camera {Camera}: {Reason}", slug, now.Reason);
+                    else _log.LogWarning("Camera {Camera}: {Reason} (another node has the same slug: rename one camera, or set standby: true or failover_priority to make this one a spare)",
+                        slug, now.Reason);
+                    StopPublishing(slug);
+                }
+            }
+            if (Nodes.SelfSynced)
+                foreach (var c in _cameras.All)
+                    if (Ownership.Serves(c.Slug) && _published.TryAdd(c.Slug, 0)) StartPublishing(c);
+            _states?.NodeState();
+        }
+    }
+
+    private bool MeantAsSpare(string slug) =>
+        _cameras.Find(slug)?.Options is { } o && (o.Standby || o.FailoverPriority != null || _options.FailoverPriority != NodeAnnouncement.DefaultPriority);
+
+    private void StartPublishing(ICamera c)
+    {
+        PublishCameraDiscovery(c);
+        _states!.PublishCamera(c.Slug);
+    }
+
+    private void StopPublishing(string slug)
+    {
+        _published.TryRemove(slug, out _);
+        Retained.Clear(Topics.CameraDiscovery(slug));
+        foreach (var t in Topics.CameraRetained(slug)) Retained.Forget(t);
     }
 
     private void PublishCameraDiscovery(ICamera c)
@@ -159,10 +280,18 @@ public sealed class MqttBridge : IAsyncDisposable
         Retained.Set(Topics.CameraDiscovery(c.Slug), Discovery.Serialize(config));
     }
 
-    /// <summary>Other instances remembered (their camera lists); junk node topics cannot grow the table beyond this.</summary>
-    public const int MaxOtherNodes = 64;
+    /// <summary>This node's announcement (P/nodes/N/cameras, retained).</summary>
+    public NodeAnnouncement Announcement() => new()
+    {
+        Node = _options.NodeId, Version = _version, Nonce = Nonce, Started = Started,
+        PublicUrl = Storage.MediaStore.PublicBaseOf(_options.Http),
+        Cameras = [.. _cameras.All.Select(c => new AnnouncedCamera(c.Slug, c.Options.Name, c.DetectedKind.ToString().ToLowerInvariant(),
+            c.Options.FailoverPriority ?? _options.FailoverPriority, c.Options.Standby))],
+    };
 
-    private bool OwnedByAnotherNode(string cam) => _otherNodes.Values.Any(l => l.Contains(cam));
+    private void PublishAnnouncement() => Retained.Set(Topics.NodeCameras, Announcement().ToJson());
+
+    private bool OwnedByAnotherNode(string cam) => Nodes.Nodes.Any(n => n.NodeId != Topics.NodeId && n.Announcement?.Find(cam) != null);
 
     private void OnMessage(IncomingMessage m)
     {
@@ -171,20 +300,18 @@ public sealed class MqttBridge : IAsyncDisposable
             if (Encoding.UTF8.GetString(m.Payload.Span).Trim() == "online") _ = RepublishAfterBirthAsync();
             return;
         }
-        if (Topics.TryParseNodeCameras(m.Topic, out var node))
+        if (Nodes.Apply(m.Topic, m.Payload.Span, out var changed, m.Retain))
         {
-            var list = Discovery.ParseCameraList(m.Payload.Span);
-            if (node == Topics.NodeId) RemoveCameras(list);
-            else if (list.Count == 0) _otherNodes.TryRemove(node, out _);
-            else if (_otherNodes.Count < MaxOtherNodes || _otherNodes.ContainsKey(node)) _otherNodes[node] = list;
-            else _log.LogDebug("MQTT: more than {Max} other nodes; camera list of {Node} ignored", MaxOtherNodes, LogText.Topic(node));
+            if (changed) Reconcile();
+            if (Topics.TryParseNodeCameras(m.Topic, out var node) && node == Topics.NodeId && Nodes.Find(node)?.Announcement is { } own)
+                RemoveCameras(own.Cameras.Select(c => c.Slug));
             return;
         }
         _commands!.TryHandle(m);
         _triggers!.TryHandle(m);
     }
 
-    private void RemoveCameras(IReadOnlyList<string> previous)
+    private void RemoveCameras(IEnumerable<string> previous)
     {
         foreach (var cam in Discovery.Removed(previous, _cameras.All.Select(c => c.Slug)))
         {
@@ -214,7 +341,7 @@ public sealed class MqttBridge : IAsyncDisposable
     /// <summary>motion_start at once (the OFF state is published by the state publisher at once too).</summary>
     private void OnMotion(MotionChanged e)
     {
-        if (!e.Active || _cameras.Find(e.Camera) == null) return;
+        if (!e.Active || _answering.Find(e.Camera) == null) return;
         var evt = new JsonObject
         {
             ["event_type"] = "motion_start",
@@ -230,7 +357,7 @@ public sealed class MqttBridge : IAsyncDisposable
     /// <summary>motion_end with the event's files (the GIF is rendered early, so this follows OFF closely).</summary>
     private void OnMotionCompleted(MotionEventCompleted e)
     {
-        if (_cameras.Find(e.Camera) == null) return;
+        if (_answering.Find(e.Camera) == null) return;
         var evt = new JsonObject
         {
             ["event_type"] = "motion_end",
@@ -252,7 +379,7 @@ public sealed class MqttBridge : IAsyncDisposable
         // MQTT commands and triggers publish their own *_ready events after the result, motion events their
         // motion_end; HTTP renders are announced here.
         if (e.Request.Origin is RenderOrigin.Mqtt or RenderOrigin.Trigger or RenderOrigin.Motion) return;
-        if (_cameras.Find(e.Result.Camera) == null) return;
+        if (_answering.Find(e.Result.Camera) == null) return;
         _results!.PublishReady(e.Result);
     }
 

@@ -47,6 +47,8 @@ public sealed record MqttConnectionSettings
     public bool TlsInsecure { get; init; }
     /// <summary>P/nodes/N: last will "offline", "online" on every connect (retained, QoS 1).</summary>
     public required string NodeTopic { get; init; }
+    /// <summary>False: no last will and no online/offline on <see cref="NodeTopic"/> (a short-lived probe connection).</summary>
+    public bool AnnounceNode { get; init; } = true;
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan BackoffInitial { get; init; } = TimeSpan.FromSeconds(1);
@@ -58,6 +60,7 @@ public sealed record MqttConnectionSettings
         ClientId = string.IsNullOrWhiteSpace(o.ClientId) ? $"lookback-{nodeId}" : o.ClientId!,
         Username = o.Username, Password = o.Password, Tls = o.Tls, CaFile = o.CaFile, TlsInsecure = o.TlsInsecure,
         NodeTopic = new Topics(o.TopicPrefix, o.DiscoveryPrefix, nodeId).Node,
+        KeepAlive = TimeSpan.FromSeconds(o.KeepAlive),
     };
 
     /// <summary>For logs: never the password.</summary>
@@ -102,6 +105,8 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
 
     /// <summary>Raised after each connect, once "online" is published and subscriptions are restored.</summary>
     public event Func<Task>? Connected;
+    /// <summary>Raised when an established connection is lost (not on a clean stop).</summary>
+    public event Action? Disconnected;
     /// <summary>Raised on MQTTnet's receive thread: handlers must return quickly (hand work to a task).</summary>
     public event Action<IncomingMessage>? MessageReceived;
 
@@ -113,6 +118,21 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
         {
             try { await SubscribeCoreAsync([filter], ct).ConfigureAwait(false); }
             catch (Exception ex) { _log.LogDebug(ex, "Subscribe {Filter} failed; restored on reconnect", filter); }
+        }
+    }
+
+    /// <summary>Drops a subscription registered with <see cref="SubscribeAsync"/> (at once when connected, and from the restored set).</summary>
+    public async Task UnsubscribeAsync(string filter, CancellationToken ct = default)
+    {
+        lock (_gate) if (!_subscriptions.Remove(filter)) return;
+        if (!IsConnected) return;
+        try
+        {
+            await _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(filter).Build(), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _log.LogDebug(ex, "Unsubscribe {Filter} failed; not restored on reconnect", filter);
         }
     }
 
@@ -164,7 +184,7 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
             try
             {
                 using var t = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _client.PublishAsync(NodeMessage("offline"), t.Token).ConfigureAwait(false);
+                if (_s.AnnounceNode) await _client.PublishAsync(NodeMessage("offline"), t.Token).ConfigureAwait(false);
                 await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
                     .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), t.Token).ConfigureAwait(false);
             }
@@ -202,9 +222,10 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
             .WithProtocolVersion(version)
             .WithCleanSession(true)
             .WithKeepAlivePeriod(_s.KeepAlive)
-            .WithTimeout(_s.ConnectTimeout)
-            .WithWillTopic(_s.NodeTopic).WithWillPayload("offline"u8.ToArray()).WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            .WithTimeout(_s.ConnectTimeout);
+        if (_s.AnnounceNode)
+            b = b.WithWillTopic(_s.NodeTopic).WithWillPayload("offline"u8.ToArray()).WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
         if (_s.Username.Length > 0) b = b.WithCredentials(_s.Username, _s.Password);
         if (_s.Tls)
         {
@@ -312,7 +333,7 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
             string[] subs;
             lock (_gate) subs = [.. _subscriptions];
             if (subs.Length > 0) await SubscribeCoreAsync(subs, timeout.Token).ConfigureAwait(false);
-            await _client.PublishAsync(NodeMessage("online"), timeout.Token).ConfigureAwait(false);
+            if (_s.AnnounceNode) await _client.PublishAsync(NodeMessage("online"), timeout.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -357,7 +378,11 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
             _disconnectedTcs.TrySetResult();
         }
         if (was && !_stopping)
+        {
             _log.LogWarning("MQTT: connection lost ({Reason}: {Error})", e.Reason, e.Exception?.GetBaseException().Message);
+            try { Disconnected?.Invoke(); }
+            catch (Exception ex) { _log.LogError(ex, "MQTT: disconnected handler failed"); }
+        }
         return Task.CompletedTask;
     }
 

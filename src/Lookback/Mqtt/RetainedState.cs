@@ -44,6 +44,12 @@ public sealed class RetainedState(ILogger? logger = null)
     /// <summary>Publishes an empty retained payload (removes the retained message), then forgets the topic.</summary>
     public void Clear(string topic) => Set(topic, ReadOnlySpan<byte>.Empty);
 
+    /// <summary>Forgets the topic without publishing anything (the retained value on the broker stays: another node owns it now).</summary>
+    public void Forget(string topic)
+    {
+        lock (_gate) if (_values.Remove(topic)) _order.Remove(topic);
+    }
+
     public byte[]? Get(string topic) { lock (_gate) return _values.TryGetValue(topic, out var e) ? e.Payload : null; }
 
     public IReadOnlyList<string> Topics { get { lock (_gate) return [.. _order]; } }

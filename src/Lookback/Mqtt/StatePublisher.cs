@@ -24,6 +24,7 @@ public sealed class StatePublisher
     private readonly Func<DateTimeOffset> _clock;
     private readonly Dictionary<string, DateTimeOffset> _lastState = new();
     private readonly HashSet<string> _snapshotBusy = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _motion = new(StringComparer.Ordinal);
 
     public StatePublisher(Topics topics, ICameraDirectory cameras, IRenderService renders, RetainedState retained,
         string version, ILogger logger, Func<ReadOnlyMemory<byte>, byte[]>? snapshotFitter = null, Func<DateTimeOffset>? clock = null)
@@ -33,14 +34,24 @@ public sealed class StatePublisher
     }
 
     public TimeSpan StateInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Cameras on standby and why (in the node state as <c>standby</c>); null: none.</summary>
+    public Func<IReadOnlyDictionary<string, string>>? Standby { get; init; }
 
     /// <summary>Subscribes to the bus; dispose the result to stop.</summary>
     public IDisposable Attach(EventBus bus)
     {
         var subs = new List<IDisposable>
         {
-            bus.Subscribe<CameraStatusChanged>(e => { Availability(e.Camera, e.Status); State(e.Camera, force: true); }),
-            bus.Subscribe<MotionChanged>(e => _retained.Set(_t.Motion(e.Camera), e.Active ? "ON" : "OFF")),
+            bus.Subscribe<CameraStatusChanged>(e =>
+            {
+                if (_cameras.Find(e.Camera) == null) return; // on standby
+                Availability(e.Camera, e.Status); State(e.Camera, force: true);
+            }),
+            bus.Subscribe<MotionChanged>(e =>
+            {
+                _motion[e.Camera] = e.Active; // remembered on standby too: a takeover publishes the current value
+                if (_cameras.Find(e.Camera) != null) _retained.Set(_t.Motion(e.Camera), e.Active ? "ON" : "OFF");
+            }),
             bus.Subscribe<CameraSettingsChanged>(e => State(e.Camera, force: true)),
             bus.Subscribe<SnapshotDue>(e => SnapshotAsync(e.Camera)),
             bus.Subscribe<RenderCompleted>(e => RenderDone(e.Result)),
@@ -51,13 +62,19 @@ public sealed class StatePublisher
     /// <summary>Initial values of every camera (called once at start).</summary>
     public void PublishAll()
     {
-        foreach (var c in _cameras.All)
-        {
-            Availability(c.Slug, c.Status);
-            if (_retained.Get(_t.Motion(c.Slug)) == null) _retained.Set(_t.Motion(c.Slug), "OFF");
-            State(c.Slug, force: true);
-        }
+        foreach (var c in _cameras.All) PublishCamera(c.Slug);
         NodeState();
+    }
+
+    /// <summary>Every retained value of one camera: at start, and when this node takes the camera over from another node.</summary>
+    public void PublishCamera(string cam)
+    {
+        if (_cameras.Find(cam) is not { } c) return;
+        Availability(cam, c.Status);
+        if (_motion.TryGetValue(cam, out var active)) _retained.Set(_t.Motion(cam), active ? "ON" : "OFF");
+        else if (_retained.Get(_t.Motion(cam)) == null) _retained.Set(_t.Motion(cam), "OFF");
+        State(cam, force: true);
+        _ = SnapshotAsync(cam);
     }
 
     /// <summary>Periodic refresh: state of every camera (throttled) and the node state.</summary>
@@ -70,10 +87,13 @@ public sealed class StatePublisher
     public void Availability(string cam, CameraStatus status) =>
         _retained.Set(_t.Availability(cam), status == CameraStatus.Online ? "online" : "offline");
 
-    public void NodeState() => _retained.Set(_t.NodeState, JsonSerializer.Serialize(new JsonObject
+    public void NodeState()
     {
-        ["version"] = _version, ["renders_queued"] = _renders.Queued, ["cameras"] = _cameras.All.Count,
-    }));
+        var o = new JsonObject { ["version"] = _version, ["renders_queued"] = _renders.Queued, ["cameras"] = _cameras.All.Count };
+        if (Standby?.Invoke() is { } standby)
+            o["standby"] = new JsonObject([.. standby.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]);
+        _retained.Set(_t.NodeState, JsonSerializer.Serialize(o));
+    }
 
     /// <summary>Publishes P/&lt;cam&gt;/state unless one was published less than StateInterval ago (force: always).</summary>
     public void State(string cam, bool force)
@@ -146,7 +166,7 @@ public sealed class StatePublisher
 
     private void RenderDone(RenderResult r)
     {
-        if (!r.Ok) return;
+        if (!r.Ok || _cameras.Find(r.Camera) == null) return;
         var url = r.Kind switch { "gif" => r.Url, "moment" => r.GifUrl, _ => null };
         if (!string.IsNullOrEmpty(url) && Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https"))
             _retained.Set(_t.GifUrl(r.Camera), url);

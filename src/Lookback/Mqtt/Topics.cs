@@ -8,6 +8,8 @@ public sealed record Topics(string Prefix, string DiscoveryPrefix, string NodeId
     public string NodeCameras => $"{Prefix}/nodes/{NodeId}/cameras";
     /// <summary>Subscription filter for every node's camera list (ours and other instances').</summary>
     public string AllNodeCameras => $"{Prefix}/nodes/+/cameras";
+    /// <summary>Subscription filter for every node's online/offline (last will).</summary>
+    public string AllNodes => $"{Prefix}/nodes/+";
     public string HaStatus => $"{DiscoveryPrefix}/status";
 
     public string Availability(string cam) => $"{Prefix}/{cam}/availability";

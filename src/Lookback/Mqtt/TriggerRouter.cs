@@ -26,6 +26,8 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
     public CommandJournal? Journal { get; init; }
     /// <summary>"Trigger fired" lines: at most 60 a minute (a flood of matching messages must not flood the log).</summary>
     public LogThrottle LogLimit { get; init; } = new(60, TimeSpan.FromMinutes(1));
+    /// <summary>Configured cameras that another node serves now: skipped without a warning.</summary>
+    public Func<string, bool> OnStandby { get; init; } = _ => false;
 
     public IReadOnlyList<string> Subscriptions => [.. triggers.Select(t => t.Topic).Distinct()];
     public long Fired => Interlocked.Read(ref _fired);
@@ -71,6 +73,7 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
             {
                 if (cameras.Find(cam) == null)
                 {
+                    if (OnStandby(cam)) continue; // the active node renders it
                     logger.LogWarning("Trigger {Topic}: unknown camera '{Camera}'", trig.Topic, cam);
                     continue;
                 }

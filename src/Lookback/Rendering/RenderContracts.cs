@@ -39,6 +39,8 @@ public sealed record RenderRequest
 public sealed record RenderResult
 {
     [JsonPropertyName("request_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RequestId { get; init; }
+    /// <summary>The node that answered (MQTT results: every result names its node_id).</summary>
+    [JsonPropertyName("node"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Node { get; init; }
     [JsonPropertyName("camera")] public required string Camera { get; init; }
     /// <summary>snapshot | gif | mp4 | moment</summary>
     [JsonPropertyName("kind")] public required string Kind { get; init; }

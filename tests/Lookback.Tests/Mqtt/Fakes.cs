@@ -175,10 +175,13 @@ public sealed class Observer : IAsyncDisposable
 public sealed class BridgeHost : IAsyncDisposable
 {
     public BridgeHost(int port, string nodeId = "lookback", string[]? cameras = null, IReadOnlyList<TriggerOptions>? triggers = null,
-        string? storage = null, Func<ReadOnlyMemory<byte>, byte[]>? fitter = null)
+        string? storage = null, Func<ReadOnlyMemory<byte>, byte[]>? fitter = null,
+        Func<CameraOptions, CameraOptions>? camera = null, Func<LookbackOptions, LookbackOptions>? configure = null)
     {
         Storage = storage ?? System.IO.Directory.CreateTempSubdirectory("lookback-mqtt-").FullName;
         Directory = new FakeDirectory(cameras ?? ["frontdoor", "garden"]);
+        if (camera != null)
+            for (var i = 0; i < Directory.Cameras.Count; i++) Directory.Cameras[i] = new FakeCamera(camera(Directory.Cameras[i].Options));
         Options = new LookbackOptions
         {
             NodeId = nodeId,
@@ -187,6 +190,7 @@ public sealed class BridgeHost : IAsyncDisposable
             Cameras = [.. Directory.Cameras.Select(c => c.Options)],
             Triggers = triggers ?? [],
         };
+        if (configure != null) Options = configure(Options);
         Logs = new ListLoggerProvider();
         Loggers = LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Information));
         Bridge = new MqttBridge(Options, Directory, Renderer, Bus, Loggers, "1.2.3", fitter) { BirthDelayMax = TimeSpan.FromMilliseconds(200) };

@@ -1,8 +1,9 @@
-// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/events[/<slug>], #/status).
+// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/bus/<node>/<slug>, #/events[/<slug>], #/status).
 // Plain ES modules, no build step, relative URLs only.
 import { cameras, h } from './util.js';
 import * as grid from './grid.js';
 import * as camera from './camera.js';
+import * as buscam from './bus.js';
 import * as events from './events.js';
 import * as status from './status.js';
 
@@ -10,6 +11,7 @@ const view = document.getElementById('view');
 const routes = [
   [/^#?\/?$/, 'live', grid],
   [/^#\/camera\/([^/?]+)$/, 'live', camera],
+  [/^#\/bus\/([^/?]+)\/([^/?]+)$/, 'live', buscam],
   [/^#\/events(?:\/([^/?]+))?$/, 'events', events],
   [/^#\/status$/, 'status', status],
 ];

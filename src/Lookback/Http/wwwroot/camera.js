@@ -1,7 +1,7 @@
 // Camera page: live picture, replay of the ring buffer frame by frame (mouse wheel, ←/→, scrubber) or in real
 // time (play/pause at the frames' own pace), and snapshot / GIF / moment captures.
 import {
-  ApiError, ICONS, api, badge, camPath, cameras, errorText, fmtAgo, fmtBytes, fmtClock, fmtNum, fmtSeconds, h, icon,
+  ApiError, ICONS, api, badge, camPath, cameras, captureControls, errorText, fmtAgo, fmtBytes, fmtClock, fmtNum, fmtSeconds, h, icon,
   playLive, relativeMedia, wheelSteps,
 } from './util.js';
 
@@ -42,19 +42,9 @@ export function mount(root, slug) {
   const headBadge = h('span', { class: 'badge' });
   const info = h('dl', { class: 'kv' });
   const results = h('div', { class: 'results', id: 'results' });
-  const gifSeconds = h('select', { id: 'gif-seconds', title: 'GIF length' },
-    h('option', { value: '' }, 'default'), [5, 10, 20, 30, 60].map(s => h('option', { value: s }, `${s} s`)));
   // the limits are the API's (api/limits): stated once, in RenderLimits
-  const before = h('input', { type: 'number', min: 0, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
-  const after = h('input', { type: 'number', min: 0, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
+  const { actions, gifSeconds, before, after } = captureControls(kind => capture(kind));
   api('api/limits').then(l => { before.max = l.moment_before_max; after.max = l.moment_after_max; }).catch(() => {});
-  const actions = h('div', { class: 'actions' },
-    h('div', { class: 'row' }, h('button', { class: 'primary', id: 'do-snapshot', onclick: () => capture('snapshot') }, icon(ICONS.camera), 'Snapshot'),
-      h('span', { class: 'muted' }, 'newest frame')),
-    h('div', { class: 'row' }, h('button', { class: 'primary', id: 'do-gif', onclick: () => capture('gif') }, icon(ICONS.gif), 'GIF'),
-      h('label', { class: 'field' }, 'last', gifSeconds)),
-    h('div', { class: 'row' }, h('button', { class: 'primary', id: 'do-moment', onclick: () => capture('moment') }, icon(ICONS.moment), 'Moment'),
-      h('label', { class: 'field' }, before, 's before'), h('label', { class: 'field' }, after, 's after')));
 
   root.append(
     h('div', { class: 'cam-head' }, h('a', { class: 'back', href: '#/', title: 'All cameras' }, '‹'), title, headBadge,

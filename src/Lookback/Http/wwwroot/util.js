@@ -88,29 +88,29 @@ export function fmtAgo(ms) {
 }
 export const fmtNum = (n, d = 0) => n == null ? '–' : Number(n).toLocaleString(undefined, { maximumFractionDigits: d, minimumFractionDigits: d });
 
-/** The status badge of a camera (online/offline/starting, fps, buffered seconds; last error on hover). */
+/** The status badge of a camera (online/offline/starting/standby, fps, buffered seconds; last error or standby reason on hover). */
 export function badge(cam, el = h('span')) {
   el.className = `badge ${cam.status}`;
   el.dataset.status = cam.status;
   el.replaceChildren(cam.status);
   if (cam.status !== 'offline' || cam.fps > 0) el.append(h('span', { class: 'sep' }, '·'), `${fmtNum(cam.fps, 1)} fps`,
     h('span', { class: 'sep' }, '·'), `${fmtSeconds(cam.buffered_seconds)}`);
-  el.title = cam.last_error ? `Last error: ${cam.last_error}` : `${cam.buffered_frames} frames buffered`;
+  el.title = cam.standby_reason ?? (cam.last_error ? `Last error: ${cam.last_error}` : `${cam.buffered_frames} frames buffered`);
   return el;
 }
 
 /**
- * The cameras, polled from api/cameras every 2 s while anyone listens (paused while the page is hidden).
- * subscribe(fn) calls fn(list) now (when known) and on every refresh; returns the unsubscribe function.
+ * A JSON API path polled every `ms` while anyone listens (paused while the page is hidden).
+ * subscribe(fn) calls fn(value) now (when known) and on every refresh; returns the unsubscribe function.
  */
-export const cameras = (() => {
+function polled(path, ms) {
   const subs = new Set();
   let list = null, timer = null, error = null;
   async function poll() {
     clearTimeout(timer);
-    try { list = await api('api/cameras'); error = null; } catch (e) { error = e; }
+    try { list = await api(path); error = null; } catch (e) { error = e; }
     for (const fn of subs) fn(list, error);
-    if (subs.size && !document.hidden) timer = setTimeout(poll, 2000);
+    if (subs.size && !document.hidden) timer = setTimeout(poll, ms);
   }
   document.addEventListener('visibilitychange', () => { if (!document.hidden && subs.size) poll(); });
   return {
@@ -123,7 +123,36 @@ export const cameras = (() => {
     },
     refresh: poll,
   };
-})();
+}
+
+/** This node's cameras (api/cameras), every 2 s. */
+export const cameras = polled('api/cameras', 2000);
+/** Every node's cameras grouped by node (api/cameras?scope=bus), every 3 s. */
+export const bus = polled('api/cameras?scope=bus', 3000);
+
+/** Shows `url` in an <img>, fetched again every `ms` (another node's retained snapshot). Returns stop(). */
+export function pollImage(img, url, ms = 5000) {
+  let stopped = false, timer = null, objectUrl = null;
+  async function load() {
+    clearTimeout(timer);
+    if (stopped) return;
+    if (!document.hidden) {
+      try {
+        const r = await fetch(url, { cache: 'no-store' });
+        if (r.ok) {
+          const u = URL.createObjectURL(await r.blob());
+          if (stopped) { URL.revokeObjectURL(u); return; }
+          img.src = u;
+          if (objectUrl) URL.revokeObjectURL(objectUrl);
+          objectUrl = u;
+        }
+      } catch { /* the next round tries again */ }
+    }
+    if (!stopped) timer = setTimeout(load, ms);
+  }
+  load();
+  return () => { stopped = true; clearTimeout(timer); if (objectUrl) URL.revokeObjectURL(objectUrl); };
+}
 
 const BLANK = 'data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==';
 
@@ -182,4 +211,19 @@ export function wheelSteps(e, state) {
   if (Math.abs(d) >= NOTCH_PX) { state.acc = 0; return Math.sign(d) * Math.max(1, Math.round(Math.abs(d) / 100)); }
   if (Math.abs(state.acc += d) >= NOTCH_PX) { const s = Math.sign(state.acc); state.acc = 0; return s; }
   return 0;
+}
+
+/** The Snapshot / GIF / Moment controls of a camera page; a click calls capture(kind, label). */
+export function captureControls(capture) {
+  const gifSeconds = h('select', { id: 'gif-seconds', title: 'GIF length' },
+    h('option', { value: '' }, 'default'), [5, 10, 20, 30, 60].map(s => h('option', { value: s }, `${s} s`)));
+  const before = h('input', { type: 'number', min: 0, step: 1, value: 5, id: 'moment-before', title: 'Seconds before now' });
+  const after = h('input', { type: 'number', min: 0, step: 1, value: 3, id: 'moment-after', title: 'Seconds after now' });
+  const button = (kind, ic, label) => h('button', { class: 'primary', id: `do-${kind}`, onclick: () => capture(kind, label) }, icon(ic), label);
+  const actions = h('div', { class: 'actions' },
+    h('div', { class: 'row' }, button('snapshot', ICONS.camera, 'Snapshot'), h('span', { class: 'muted' }, 'newest frame')),
+    h('div', { class: 'row' }, button('gif', ICONS.gif, 'GIF'), h('label', { class: 'field' }, 'last', gifSeconds)),
+    h('div', { class: 'row' }, button('moment', ICONS.moment, 'Moment'),
+      h('label', { class: 'field' }, before, 's before'), h('label', { class: 'field' }, after, 's after')));
+  return { actions, gifSeconds, before, after };
 }
