@@ -41,7 +41,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         var period = TimeSpan.FromSeconds(1 / Math.Clamp(opts.Motion.Fps, 0.1, 30));
         var tracker = new MotionEventTracker(camera.Slug, MotionTrackerSettings.FromOptions(opts.Motion));
         var analyser = new MotionAnalyser(MotionSettings.FromOptions(opts.Motion));
-        GrayImage? gray = null;
+        var jpegs = new JpegMotionAnalyser(analyser, AnalysisMinHeight);
         long lastSequence = 0;
         // ffmpeg sources deliver small gray frames themselves: no JPEG decode then.
         var grayProvider = feed is null && camera as IGrayFrameProvider is { ProvidesGrayFrames: true } gp ? gp : null;
@@ -113,10 +113,10 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                             var frame = latest[0];
                             lastSequence = frame.Sequence;
                             // while quiet, only some frames are analysed (see MotionAnalyser)
-                            if (analyser.Wants(frame.Time) && (gray = Jpeg.DecodeGray(frame.Jpeg.Span, AnalysisMinHeight, gray)).Warning is null)
+                            if (jpegs.Offer(frame.Jpeg.Span, frame.Time, camera.MotionThreshold) is { } r)
                             {
                                 lastAnalysedAt = now;
-                                var r = Analyse(gray.Pixels, gray.Width, gray.Height, gray.Stride, frame.Time);
+                                Interlocked.Increment(ref _analysed);
                                 var notices = tracker.Update(r, frame.Time);
                                 if (feed is null) recorder.OnFrame(tracker.Active, r, frame);
                                 else if (tracker.Active && r.Motion)
