@@ -39,8 +39,9 @@ public static class MotionSceneBench
     static bool Trace;
     static int MinHeight = MotionMonitor.AnalysisMinHeight;
     static double? MinArea;
-    static int? Shake, Confirm;
-    static bool WithRender;
+    static int? Shake, Confirm, SmallFrames;
+    static double? SmallArea;
+    static bool WithRender, NoMotion;
     static readonly string BenchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/motion-bench"));
 
     public static async Task RunAsync(string[] args)
@@ -63,11 +64,14 @@ public static class MotionSceneBench
         var pairs = new List<string>();
         Trace = args.Contains("--trace");
         WithRender = args.Contains("--render");
+        NoMotion = args.Contains("--no-motion"); // live: the ring alone (what receiving costs without motion)
         // experiments (offline only): analysis size and min_area other than the defaults
         if (Opt(args, "--min-height") is { } mh) MinHeight = int.Parse(mh, CultureInfo.InvariantCulture);
         if (Opt(args, "--min-area") is { } mar) MinArea = double.Parse(mar, CultureInfo.InvariantCulture);
         if (Opt(args, "--shake") is { } sh) Shake = int.Parse(sh, CultureInfo.InvariantCulture);
         if (Opt(args, "--confirm") is { } cf) Confirm = int.Parse(cf, CultureInfo.InvariantCulture);
+        if (Opt(args, "--small-frames") is { } sf) SmallFrames = int.Parse(sf, CultureInfo.InvariantCulture);
+        if (Opt(args, "--small-area") is { } sa) SmallArea = double.Parse(sa, CultureInfo.InvariantCulture);
         if (args.Contains("--cost"))
         {
             Cost(scenes, int.Parse(Opt(args, "--repeat") ?? "3", CultureInfo.InvariantCulture));
@@ -128,6 +132,8 @@ public static class MotionSceneBench
         var settings = MotionSettings.FromOptions(opts);
         if (Shake is { } sh) settings = settings with { ShakeRadius = sh };
         if (Confirm is { } cf) settings = settings with { ConfirmFrames = cf };
+        if (SmallFrames is { } sf) settings = settings with { SmallConfirmFrames = sf };
+        if (SmallArea is { } sa) settings = settings with { SmallAreaFraction = sa };
         var analyser = new MotionAnalyser(settings);
         var jpegs = new JpegMotionAnalyser(analyser, MinHeight);
         var t0 = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
@@ -261,7 +267,7 @@ public static class MotionSceneBench
                 var rec = new MotionEventRecorder(name, null, media, render, bus, TimeProvider.System, NullLogger.Instance);
                 var m = new MotionMonitor(cam, rec, TimeProvider.System, NullLogger.Instance);
                 monitors.Add(m);
-                m.Start();
+                if (!NoMotion) m.Start();
             }
             // every scene plays once; the server says when it sent each scene's first and last frame
             var t0 = new Dictionary<string, double>();
@@ -300,7 +306,7 @@ public static class MotionSceneBench
             var minutes = scenes.Length * (wall / 60);
             return $"| live run | cameras | wall s | frames received | frames analysed | CPU s per camera-minute (idle subtracted) |\n" +
                    $"|---|---:|---:|---:|---:|---:|\n" +
-                   $"| 768x576 MJPEG 5 fps → ring + motion{(WithRender ? " + event GIFs" : "")} | {scenes.Length} | {wall:0} | {frames} | {analysed} ({100.0 * analysed / Math.Max(1, frames):0} %) | {cpu / minutes:0.000} |\n" +
+                   $"| 768x576 MJPEG 5 fps → ring{(NoMotion ? " only" : " + motion")}{(WithRender ? " + event GIFs" : "")} | {scenes.Length} | {wall:0} | {frames} | {analysed} ({100.0 * analysed / Math.Max(1, frames):0} %) | {cpu / minutes:0.000} |\n" +
                    "(CPU of this process only, the scene server is a child process; the machine is shared, so the figure is pessimistic)";
         }
     }

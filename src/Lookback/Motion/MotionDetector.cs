@@ -34,7 +34,7 @@ public sealed class MotionDetector
     int _threshold;
     double _minAreaPercent;
     int _framesSinceReset = -1; // −1: no background yet
-    int _streak;
+    int _streak, _smallStreak;
     double _level = -1, _noise = -1; // smoothed scene brightness and noise (gray levels), −1: not yet seen
     int _clippedCount; // background pixels whose brightness fold clipped (at 0 or 255): unknown until re-learned
 
@@ -121,7 +121,7 @@ public sealed class MotionDetector
     public void Reset()
     {
         _framesSinceReset = -1;
-        _streak = 0;
+        _streak = _smallStreak = 0;
     }
 
     /// <summary>Analyses one frame (gray, <paramref name="stride"/> bytes per row, at least Width x Height).
@@ -222,7 +222,11 @@ public sealed class MotionDetector
         // 5. decision
         bool candidate = !warm && score > 0 && score >= _minAreaPercent;
         _streak = candidate ? _streak + 1 : 0;
-        r.Motion = _streak >= Math.Max(1, Settings.ConfirmFrames);
+        // small, far things (a distant walker at night): less area, but for longer
+        bool small = !warm && score > 0 && score >= _minAreaPercent * Settings.SmallAreaFraction;
+        _smallStreak = small ? _smallStreak + 1 : 0;
+        r.Motion = _streak >= Math.Max(1, Settings.ConfirmFrames)
+            || (Settings.SmallConfirmFrames > 0 && _smallStreak >= Settings.SmallConfirmFrames);
         r.WarmingUp = warm;
 
         // 6. background update: fast while warming up, slow under changed pixels
@@ -311,7 +315,7 @@ public sealed class MotionDetector
         _clippedCount = 0;
         _level = _noise = -1;
         _framesSinceReset = 0;
-        _streak = 0;
+        _streak = _smallStreak = 0;
     }
 
     void Recalibrate(MotionFrameResult r)

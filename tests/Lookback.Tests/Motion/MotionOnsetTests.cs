@@ -52,6 +52,21 @@ public class MotionOnsetTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    public void A_walker_smaller_than_min_area_counts_when_he_keeps_moving_but_a_short_blip_does_not(int seed)
+    {
+        // 4x5 px = 0.072 % of 192x144, under the default min_area 0.1 %: motion once it has lasted 5 frames
+        var walker = Script("small walker", 120, (i, f) => { if (i is >= 30 and < 70) f.Objects.Add((30 + (i - 30) * 2, H / 2, 4, 5, 200)); });
+        var (events, results) = MotionScenes.Run(walker, W, H, seed);
+        int first = results.FindIndex(r => r.Motion);
+        Assert.True(events == 1 && first is >= 34 and <= 36, $"{events} events, motion from frame {first}");
+        // the same blob for 3 frames only (a bird, a JPEG glitch) is no event
+        var blip = Script("short blip", 120, (i, f) => { if (i is >= 30 and < 33) f.Objects.Add((30 + (i - 30) * 2, H / 2, 4, 5, 200)); });
+        Assert.Equal(0, MotionScenes.Run(blip, W, H, seed).Events);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
     public void A_light_step_during_a_walk_neither_ends_the_event_nor_starts_another(int seed)
     {
         // lights on at frame 40 (x1.8: the bright half of the scene clips at 255), auto-exposure back to x1 in 3 s
