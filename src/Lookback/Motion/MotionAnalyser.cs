@@ -11,8 +11,8 @@ namespace Lookback.Motion;
 /// </summary>
 public sealed class MotionAnalyser(MotionSettings settings)
 {
-    /// <summary>Time without any changed blob after which frames are thinned (default 5 s).</summary>
-    public TimeSpan QuietAfter { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Time without any changed blob after which frames are thinned (default 2 s).</summary>
+    public TimeSpan QuietAfter { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Least time between analysed frames while quiet (default 0.55 s: every third frame at 5 fps).</summary>
     public TimeSpan QuietInterval { get; init; } = TimeSpan.FromSeconds(0.55);
 
