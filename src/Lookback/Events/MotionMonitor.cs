@@ -8,7 +8,7 @@ namespace Lookback.Events;
 
 /// <summary>
 /// One camera's analysis loop, at most motion.fps, woken by each new ring frame: decodes it straight to small gray (libjpeg-turbo
-/// scaled decode, ≥ 120 px high), runs the detector and the event tracker, and hands notices to the recorder.
+/// scaled decode, ≥ 240 px high: see AnalysisMinHeight), runs the detector and the event tracker, and hands notices to the recorder.
 /// When analysis falls behind it simply takes the newest frame: nothing queues.
 /// </summary>
 /// With a <see cref="MotionFeed"/> (the camera's <c>motion_url</c>), the frames analysed are the feed's; the peak
