@@ -39,6 +39,9 @@ public static class MotionSceneBench
     static bool Trace;
     static int MinHeight = MotionMonitor.AnalysisMinHeight;
     static double? MinArea;
+    static int? Shake, Confirm, SmallFrames;
+    static double? SmallArea;
+    static bool WithRender, NoMotion;
     static readonly string BenchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/motion-bench"));
 
     public static async Task RunAsync(string[] args)
@@ -60,9 +63,20 @@ public static class MotionSceneBench
         Console.WriteLine($"scenes: {data}; events: {outDir}");
         var pairs = new List<string>();
         Trace = args.Contains("--trace");
+        WithRender = args.Contains("--render");
+        NoMotion = args.Contains("--no-motion"); // live: the ring alone (what receiving costs without motion)
         // experiments (offline only): analysis size and min_area other than the defaults
         if (Opt(args, "--min-height") is { } mh) MinHeight = int.Parse(mh, CultureInfo.InvariantCulture);
         if (Opt(args, "--min-area") is { } mar) MinArea = double.Parse(mar, CultureInfo.InvariantCulture);
+        if (Opt(args, "--shake") is { } sh) Shake = int.Parse(sh, CultureInfo.InvariantCulture);
+        if (Opt(args, "--confirm") is { } cf) Confirm = int.Parse(cf, CultureInfo.InvariantCulture);
+        if (Opt(args, "--small-frames") is { } sf) SmallFrames = int.Parse(sf, CultureInfo.InvariantCulture);
+        if (Opt(args, "--small-area") is { } sa) SmallArea = double.Parse(sa, CultureInfo.InvariantCulture);
+        if (args.Contains("--cost"))
+        {
+            Cost(scenes, int.Parse(Opt(args, "--repeat") ?? "3", CultureInfo.InvariantCulture));
+            return;
+        }
         if (args.Contains("--offline"))
         {
             var stages = args.Contains("--stages");
@@ -115,7 +129,13 @@ public static class MotionSceneBench
         var opts = OptionsFor(sceneDir);
         if (MinArea is { } ma) opts = opts with { MinArea = ma };
         var tracker = new MotionEventTracker("bench", MotionTrackerSettings.FromOptions(opts));
-        var analyser = new MotionAnalyser(MotionSettings.FromOptions(opts));
+        var settings = MotionSettings.FromOptions(opts);
+        if (Shake is { } sh) settings = settings with { ShakeRadius = sh };
+        if (Confirm is { } cf) settings = settings with { ConfirmFrames = cf };
+        if (SmallFrames is { } sf) settings = settings with { SmallConfirmFrames = sf };
+        if (SmallArea is { } sa) settings = settings with { SmallAreaFraction = sa };
+        var analyser = new MotionAnalyser(settings);
+        var jpegs = new JpegMotionAnalyser(analyser, MinHeight);
         var t0 = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
         var lines = new StringBuilder();
         GrayImage? gray = null;
@@ -134,12 +154,13 @@ public static class MotionSceneBench
         {
             var at = t0 + TimeSpan.FromSeconds(i / Fps);
             Emit(tracker.Tick(at));
-            if (!analyser.Wants(at)) continue;
             var jpeg = File.ReadAllBytes(files[i]);
             long d0 = Stopwatch.GetTimestamp();
-            gray = Jpeg.DecodeGray(jpeg, MinHeight, gray);
-            decodeTicks += Stopwatch.GetTimestamp() - d0;
-            var r = analyser.Analyse(gray.Pixels, gray.Width, gray.Height, gray.Stride, at);
+            long det0 = ticks.Sum();
+            var r = jpegs.Offer(jpeg, at);
+            if (r is null) continue;
+            gray = jpegs.Gray;
+            decodeTicks += Stopwatch.GetTimestamp() - d0 - (ticks.Sum() - det0);
             analysed++;
             if (Trace) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {i / Fps,6:0.0} m={(r.Motion ? 1 : 0)} score={r.Score:0.000} raw={r.RawChangedPercent:0.00} scene={r.SceneChangedPercent:0.0} gain={r.GlobalGain:0.000} off={r.GlobalOffset:0.0} thr={r.EffectiveThreshold} recal={(r.Recalibrated ? 1 : 0)} warm={(r.WarmingUp ? 1 : 0)} boxes={string.Join(";", r.Boxes.Take(3).Select(b => $"{b.X},{b.Y},{b.Width}x{b.Height}:{b.Area}"))}"));
@@ -148,7 +169,7 @@ public static class MotionSceneBench
         Emit(tracker.Tick(t0 + TimeSpan.FromSeconds(files.Length / Fps + 3600)));
         MotionDetector.StageTicks = null;
         File.WriteAllText(eventsPath, lines.ToString());
-        Console.WriteLine($"{Path.GetFileName(sceneDir)}: {files.Length} frames, {analysed} analysed at {gray?.Width}x{gray?.Height}");
+        Console.WriteLine($"{Path.GetFileName(sceneDir)}: {files.Length} frames, {analysed} analysed at {gray?.Width}x{gray?.Height}, {jpegs.LookBacks} look-backs");
         if (stages)
         {
             double us(long t) => t * 1e6 / Stopwatch.Frequency / Math.Max(1, analysed);
@@ -156,6 +177,53 @@ public static class MotionSceneBench
             double Sum(params string[] n) => n.Sum(x => us(ticks[Array.IndexOf(names, x)]));
             Console.WriteLine($"  µs per analysed frame: decode {us(decodeTicks):0}, model {Sum("blur", "brightness fit", "apply gain", "bg→bytes", "min/max + difference", "scene change", "flicker", "bg update", "start over"):0}, " +
                 $"labelling {Sum("opening", "label", "boxes/zones"):0}  ({string.Join(", ", names.Select((n, k) => $"{n} {us(ticks[k]):0.0}"))})");
+        }
+    }
+
+    // ------------------------------------------------------------------ cost: process CPU time of isolated passes
+    /// <summary>Per-stage cost as process CPU time (not wall time: the machine is shared): every frame of every scene
+    /// decoded (pass 1), then the detector over the decoded frames (pass 2), each repeated and the least taken; the
+    /// split of pass 2 into model and labelling follows the stage stopwatches of the fastest run.</summary>
+    static void Cost(string[] scenes, int repeat)
+    {
+        var jpegs = scenes.SelectMany(s => Frames(s).Select(File.ReadAllBytes)).ToArray();
+        var me = Process.GetCurrentProcess();
+        double Cpu() { me.Refresh(); return me.TotalProcessorTime.TotalSeconds; }
+        double bytes = jpegs.Average(j => j.Length);
+        Console.WriteLine($"{jpegs.Length} frames of {scenes.Length} scenes, {bytes / 1000:0} KB average; CPU µs per frame, least of {repeat} runs (process CPU time)");
+        Console.WriteLine("| analysis size | decode | model | labelling | detector total | decode + detector |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var minHeight in new[] { 120, 240 }) // 192x144 (before issue 14) and 384x288 for a 768x576 camera
+        {
+            GrayImage? g = null;
+            double dec = double.MaxValue, det = double.MaxValue;
+            var grays = new List<byte[]>();
+            int w = 0, h = 0;
+            var bestTicks = new long[MotionDetector.StageNames.Length];
+            for (int k = 0; k < repeat; k++)
+            {
+                double c0 = Cpu();
+                foreach (var j in jpegs) g = Jpeg.DecodeGray(j, minHeight, g);
+                dec = Math.Min(dec, (Cpu() - c0) / jpegs.Length);
+            }
+            foreach (var j in jpegs) { g = Jpeg.DecodeGray(j, minHeight, g); w = g.Width; h = g.Height; grays.Add(g.Pixels.AsSpan(0, g.Stride * h).ToArray()); }
+            int stride = g!.Stride;
+            for (int k = 0; k < repeat; k++)
+            {
+                var ticks = new long[MotionDetector.StageNames.Length];
+                MotionDetector.StageTicks = ticks;
+                var d = new MotionDetector(w, h, new MotionSettings());
+                double c0 = Cpu();
+                for (int i = 0; i < grays.Count; i++) d.Process(grays[i], stride, i * 200L);
+                double c = (Cpu() - c0) / grays.Count;
+                if (c < det) { det = c; bestTicks = ticks; }
+            }
+            MotionDetector.StageTicks = null;
+            var names = MotionDetector.StageNames;
+            double Part(params string[] n) => n.Sum(x => (double)bestTicks[Array.IndexOf(names, x)]);
+            double all = bestTicks.Sum(), lab = Part("opening", "label", "boxes/zones") / Math.Max(1, all);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {w}x{h} | {dec * 1e6:0} | {det * (1 - lab) * 1e6:0} | {det * lab * 1e6:0} | {det * 1e6:0} | {(dec + det) * 1e6:0} |"));
         }
     }
 
@@ -178,7 +246,9 @@ public static class MotionSceneBench
         var media = new MediaStore(new StorageOptions { Path = storage }, new HttpOptions());
         var me = Process.GetCurrentProcess();
         var idle = await PipelineBench.CpuOverAsync(me, TimeSpan.FromSeconds(3));
-        await using (var render = RenderQueue.Create(new Dir(cams), media, bus))
+        // the event GIFs are rendered in this process too; their cost is not motion's (--render counts it)
+        await using var queue = RenderQueue.Create(new Dir(cams), media, bus);
+        IRenderService render = WithRender ? queue : new NoRender();
         {
             me.Refresh();
             var cpu0 = me.TotalProcessorTime;
@@ -197,7 +267,7 @@ public static class MotionSceneBench
                 var rec = new MotionEventRecorder(name, null, media, render, bus, TimeProvider.System, NullLogger.Instance);
                 var m = new MotionMonitor(cam, rec, TimeProvider.System, NullLogger.Instance);
                 monitors.Add(m);
-                m.Start();
+                if (!NoMotion) m.Start();
             }
             // every scene plays once; the server says when it sent each scene's first and last frame
             var t0 = new Dictionary<string, double>();
@@ -236,7 +306,7 @@ public static class MotionSceneBench
             var minutes = scenes.Length * (wall / 60);
             return $"| live run | cameras | wall s | frames received | frames analysed | CPU s per camera-minute (idle subtracted) |\n" +
                    $"|---|---:|---:|---:|---:|---:|\n" +
-                   $"| 768x576 MJPEG 5 fps → ring + motion | {scenes.Length} | {wall:0} | {frames} | {analysed} ({100.0 * analysed / Math.Max(1, frames):0} %) | {cpu / minutes:0.000} |\n" +
+                   $"| 768x576 MJPEG 5 fps → ring{(NoMotion ? " only" : " + motion")}{(WithRender ? " + event GIFs" : "")} | {scenes.Length} | {wall:0} | {frames} | {analysed} ({100.0 * analysed / Math.Max(1, frames):0} %) | {cpu / minutes:0.000} |\n" +
                    "(CPU of this process only, the scene server is a child process; the machine is shared, so the figure is pessimistic)";
         }
     }
@@ -317,6 +387,13 @@ public static class MotionSceneBench
     }
 
     static string? Opt(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+    private sealed class NoRender : IRenderService
+    {
+        public Task<RenderResult> SubmitAsync(RenderRequest request, CancellationToken ct) =>
+            Task.FromResult(RenderResult.Failed(request, "not rendered (motionbench without --render)"));
+        public int Queued => 0;
+    }
 
     private sealed class Dir(List<Camera> cams) : ICameraDirectory
     {

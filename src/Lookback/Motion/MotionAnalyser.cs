@@ -3,19 +3,22 @@ namespace Lookback.Motion;
 /// <summary>
 /// One camera's detector plus the "cheaper when quiet" rule: while nothing has moved for
 /// <see cref="QuietAfter"/>, only one frame per <see cref="QuietInterval"/> is analysed; the first frame that shows
-/// any changed blob (even below min_area) switches back to every frame, so the start of an event is confirmed on
-/// consecutive camera frames. A new detector is made when the frame size changes. Pure logic, no clock of its own:
-/// driven by the frames' capture times. Not thread-safe.
+/// any changed blob (even below min_area) switches back to every frame. The start of an event is still confirmed on
+/// consecutive camera frames, and no later than without thinning: when the first frame over min_area follows a
+/// skipped one, <see cref="WantsPrevious"/> asks for that frame, and <see cref="ConfirmWithPrevious"/> confirms
+/// the start with it (a decode only at the onset of motion). A new detector is made when the frame size changes.
+/// Pure logic, no clock of its own: driven by the frames' capture times. Not thread-safe.
 /// </summary>
 public sealed class MotionAnalyser(MotionSettings settings)
 {
-    /// <summary>Time without any changed blob after which frames are thinned (default 5 s).</summary>
-    public TimeSpan QuietAfter { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>Least time between analysed frames while quiet (default 0.35 s: every other frame at 5 fps).</summary>
-    public TimeSpan QuietInterval { get; init; } = TimeSpan.FromSeconds(0.35);
+    /// <summary>Time without any changed blob after which frames are thinned (default 2 s).</summary>
+    public TimeSpan QuietAfter { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Least time between analysed frames while quiet (default 0.55 s: every third frame at 5 fps).</summary>
+    public TimeSpan QuietInterval { get; init; } = TimeSpan.FromSeconds(0.55);
 
     MotionDetector? _detector;
     DateTimeOffset _lastActivity = DateTimeOffset.MinValue, _lastAnalysed = DateTimeOffset.MinValue;
+    bool _skipping, _previousSkipped; // the last frame offered was not analysed; the one before the current was not
 
     public MotionSettings Settings => settings;
     public MotionDetector? Detector => _detector;
@@ -26,7 +29,25 @@ public sealed class MotionAnalyser(MotionSettings settings)
     public bool Wants(DateTimeOffset at)
     {
         Quiet = _detector is not null && at - _lastActivity >= QuietAfter;
-        return !Quiet || at - _lastAnalysed >= QuietInterval || at < _lastAnalysed;
+        bool wants = !Quiet || at - _lastAnalysed >= QuietInterval || at < _lastAnalysed;
+        _previousSkipped = _skipping;
+        _skipping = !wants;
+        return wants;
+    }
+
+    /// <summary>The last analysed frame is a first candidate and the camera frame before it was skipped: analyse
+    /// that one with <see cref="ConfirmWithPrevious"/> to confirm the start now.</summary>
+    public bool WantsPrevious { get; private set; }
+
+    /// <summary>Confirms the start of motion with the skipped frame before the last analysed one (see
+    /// <see cref="MotionDetector.ConfirmWithPrevious"/>); returns the last result, updated.</summary>
+    public MotionFrameResult ConfirmWithPrevious(ReadOnlySpan<byte> pixels, int width, int height, int stride)
+    {
+        if (_detector is null) throw new InvalidOperationException("nothing analysed yet");
+        WantsPrevious = false;
+        if (_detector.Width != width || _detector.Height != height)
+            throw new ArgumentException($"the previous frame is {width}x{height}, the detector {_detector.Width}x{_detector.Height}");
+        return _detector.ConfirmWithPrevious(pixels, stride);
     }
 
     /// <summary>Analyses one gray frame; the result is reused by the next call.</summary>
@@ -38,7 +59,10 @@ public sealed class MotionAnalyser(MotionSettings settings)
             _lastActivity = at;
         }
         if (threshold is { } t) _detector.Threshold = t;
+        bool skipped = _previousSkipped;
+        _previousSkipped = false;
         var r = _detector.Process(pixels, stride, at.ToUnixTimeMilliseconds());
+        WantsPrevious = skipped && _detector.FirstCandidate;
         _lastAnalysed = at;
         if (r.Score > 0 || r.Motion || r.WarmingUp) _lastActivity = at;
         return r;

@@ -18,6 +18,7 @@ public sealed class MotionDetector
 
     readonly int _n;
     readonly byte[] _cur, _bgByte, _tmp, _state, _prevState, _activity, _changed, _mask, _rowBuf, _sceneColumns, _clipped;
+    byte[]? _lookState; // ConfirmWithPrevious only
     readonly ushort[] _bg, _blurTmp;
     readonly int _unmasked;
     readonly string[] _zoneNames;
@@ -33,7 +34,7 @@ public sealed class MotionDetector
     int _threshold;
     double _minAreaPercent;
     int _framesSinceReset = -1; // −1: no background yet
-    int _streak;
+    int _streak, _smallStreak;
     double _level = -1, _noise = -1; // smoothed scene brightness and noise (gray levels), −1: not yet seen
     int _clippedCount; // background pixels whose brightness fold clipped (at 0 or 255): unknown until re-learned
 
@@ -120,7 +121,7 @@ public sealed class MotionDetector
     public void Reset()
     {
         _framesSinceReset = -1;
-        _streak = 0;
+        _streak = _smallStreak = 0;
     }
 
     /// <summary>Analyses one frame (gray, <paramref name="stride"/> bytes per row, at least Width x Height).
@@ -221,7 +222,11 @@ public sealed class MotionDetector
         // 5. decision
         bool candidate = !warm && score > 0 && score >= _minAreaPercent;
         _streak = candidate ? _streak + 1 : 0;
-        r.Motion = _streak >= Math.Max(1, Settings.ConfirmFrames);
+        // small, far things (a distant walker at night): less area, but for longer
+        bool small = !warm && score > 0 && score >= _minAreaPercent * Settings.SmallAreaFraction;
+        _smallStreak = small ? _smallStreak + 1 : 0;
+        r.Motion = _streak >= Math.Max(1, Settings.ConfirmFrames)
+            || (Settings.SmallConfirmFrames > 0 && _smallStreak >= Settings.SmallConfirmFrames);
         r.WarmingUp = warm;
 
         // 6. background update: fast while warming up, slow under changed pixels
@@ -235,6 +240,42 @@ public sealed class MotionDetector
             MotionKernels.UpdateBackground(_cur, _state, _bg, n, _kBg, _kFg);
         if (_clippedCount > 0) _clippedCount -= MotionKernels.RelearnClipped(_cur, _clipped, _bg, n);
         Mark(10, ref t);
+        return r;
+    }
+
+    /// <summary>The frame just processed was a first candidate (over min_area, not yet confirmed).</summary>
+    public bool FirstCandidate => _streak == 1 && Settings.ConfirmFrames >= 2 && _framesSinceReset >= Settings.WarmupFrames;
+
+    /// <summary>
+    /// Confirms a first candidate (<see cref="FirstCandidate"/>) with the camera frame just before it, which was not
+    /// analysed (frames are thinned while the scene is quiet): that frame is compared with the same background and
+    /// threshold, without learning from it, and when it too shows min_area of change the start is confirmed now, as
+    /// if every frame had been analysed. A frame of another brightness than the background (a light step between the
+    /// two) never confirms. Updates and returns the last result.
+    /// </summary>
+    public MotionFrameResult ConfirmWithPrevious(ReadOnlySpan<byte> gray, int stride)
+    {
+        int w = Width, h = Height, n = _n;
+        if (stride < w || gray.Length < (h - 1) * stride + w)
+            throw new ArgumentException($"frame too small for {w}x{h} with stride {stride}", nameof(gray));
+        var r = _result;
+        if (!FirstCandidate || r.Motion) return r;
+        MotionKernels.Blur3x3(gray, stride, _cur, _blurTmp, w, h);
+        var fit = _estimator.Estimate(_cur, _bg, _mask);
+        if (!fit.Plausible || Math.Abs(fit.Gain - 1) * 255 + Math.Abs(fit.Offset) >= 4) return r;
+        _lookState ??= new byte[n];
+        int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _lookState, _changed, _rowBuf, w, h,
+            Math.Clamp(Settings.ShakeRadius, 0, 3), r.EffectiveThreshold);
+        if (raw < _minBlobPixels || raw >= Settings.RecalibrateFraction * _unmasked) return r;
+        if (Settings.FlickerSuppression) MotionKernels.ClearActive(_activity, _changed, n, Settings.FlickerLimit);
+        MotionKernels.Open3x3(_changed, _tmp, _rowBuf, w, h);
+        _cc.Label(_changed, _minBlobPixels, _components, out long area);
+        double score = 100.0 * area / _unmasked;
+        if (score > 0 && score >= _minAreaPercent)
+        {
+            _streak++;
+            r.Motion = _streak >= Settings.ConfirmFrames;
+        }
         return r;
     }
 
@@ -274,7 +315,7 @@ public sealed class MotionDetector
         _clippedCount = 0;
         _level = _noise = -1;
         _framesSinceReset = 0;
-        _streak = 0;
+        _streak = _smallStreak = 0;
     }
 
     void Recalibrate(MotionFrameResult r)

@@ -2,9 +2,11 @@ namespace Lookback.Motion;
 
 /// <summary>Timing of motion events (config <c>off_delay</c>, <c>pre_capture</c>, <c>post_capture</c>,
 /// <c>max_event_seconds</c>), seconds. An event that has lasted <see cref="MaxEventSeconds"/> ends and motion that goes
-/// on starts the next one (0: no limit).</summary>
+/// on starts the next one (0: no limit). Motion that resumes after <see cref="NewVisitGap"/> s without any (the
+/// scene was back to its background: whoever moved has left) is someone new: the event ends there and the next one
+/// starts, even within off_delay (a second visitor a few seconds after the first gets his own ON).</summary>
 public sealed record MotionTrackerSettings(double OffDelay = 10, double PreCapture = 3, double PostCapture = 3,
-    double MaxEventSeconds = 120)
+    double MaxEventSeconds = 120, double NewVisitGap = 3)
 {
     public static MotionTrackerSettings FromOptions(Config.MotionOptions o) =>
         new(o.OffDelay, o.PreCapture, o.PostCapture, o.MaxEventSeconds);
@@ -107,6 +109,9 @@ public sealed class MotionEventTracker
         if (!r.Motion) return _notices;
         // continuous motion: the event that reached its maximum length ends here and this frame starts the next one
         if (_active && _settings.MaxEventSeconds > 0 && t - _start >= TimeSpan.FromSeconds(_settings.MaxEventSeconds))
+            EndEvent(t);
+        // motion back after a quiet gap (shorter than off_delay): a new visit
+        else if (_active && _settings.NewVisitGap > 0 && t - _last >= TimeSpan.FromSeconds(_settings.NewVisitGap))
             EndEvent(t);
 
         if (!_active)

@@ -583,4 +583,11 @@ internal static class MotionKernels
         }
         return count;
     }
+
+    /// <summary>Clears changed pixels whose flicker activity is ≥ <paramref name="limit"/> (without updating it).</summary>
+    public static void ClearActive(ReadOnlySpan<byte> activity, Span<byte> changed, int n, byte limit)
+    {
+        for (int i = 0; i < n; i++)
+            if (activity[i] >= limit) changed[i] = 0;
+    }
 }

@@ -34,6 +34,11 @@ public sealed record MotionSettings
     public int WarmupFrames { get; init; } = 8;
     /// <summary>Consecutive frames over <see cref="MinAreaPercent"/> needed to report motion (default 2).</summary>
     public int ConfirmFrames { get; init; } = 2;
+    /// <summary>Small, far movers: changed area of at least this fraction of <see cref="MinAreaPercent"/> (default
+    /// 0.5) on <see cref="SmallConfirmFrames"/> consecutive frames (default 5, 0 = off) is motion too: less area,
+    /// but for longer (a distant walker at night is a person too; noise and flicker do not last).</summary>
+    public double SmallAreaFraction { get; init; } = 0.5;
+    public int SmallConfirmFrames { get; init; } = 5;
     /// <summary>Fraction of unmasked pixels changed (after brightness compensation) that means "the scene changed"
     /// (day/night switch, camera moved): the background is reset instead of firing (default 0.5).</summary>
     public double RecalibrateFraction { get; init; } = 0.5;

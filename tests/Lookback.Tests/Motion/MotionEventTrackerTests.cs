@@ -43,7 +43,7 @@ public class MotionEventTrackerTests
     [Fact]
     public void Motion_within_off_delay_extends_the_event_and_later_motion_starts_a_new_one()
     {
-        var t = new MotionEventTracker("c", new MotionTrackerSettings(OffDelay: 5));
+        var t = new MotionEventTracker("c", new MotionTrackerSettings(OffDelay: 5, NewVisitGap: 0));
         t.Update(Motion(1), At(0));
         Assert.Empty(t.Update(Motion(1), At(4.9)));
         Assert.Empty(t.Tick(At(9.8)));
@@ -54,6 +54,27 @@ public class MotionEventTrackerTests
         var s = Assert.IsType<MotionEventStarted>(notices[1]);
         Assert.Equal(At(20), s.Event.Start);
         Assert.NotEqual(notices[0].Event.EventId, s.Event.EventId);
+    }
+
+    [Fact]
+    public void Motion_back_after_a_quiet_gap_is_a_new_visit_even_within_off_delay()
+    {
+        // issue 14: a second walker 4 s after the first left gets his own event (off_delay 10 would merge them)
+        var t = new MotionEventTracker("c", new MotionTrackerSettings(OffDelay: 10, NewVisitGap: 3));
+        var first = Assert.IsType<MotionEventStarted>(Assert.Single(t.Update(Motion(1), At(0)))).Event;
+        Assert.Empty(t.Update(Motion(1), At(2.9)));             // a short pause is the same visit
+        Assert.Empty(t.Update(Quiet, At(4)));
+        var notices = t.Update(Motion(1), At(6.9));              // 4 s without motion: someone new
+        Assert.Equal(2, notices.Count);
+        var ended = Assert.IsType<MotionEventEnded>(notices[0]).Event;
+        Assert.Equal((first.EventId, At(2.9), At(6.9)), (ended.EventId, ended.End, ended.EndedAt));
+        var second = Assert.IsType<MotionEventStarted>(notices[1]).Event;
+        Assert.Equal(At(6.9), second.Start);
+        Assert.NotEqual(first.EventId, second.EventId);
+        // 0 switches it off: motion within off_delay always extends the event
+        var off = new MotionEventTracker("c", new MotionTrackerSettings(OffDelay: 10, NewVisitGap: 0));
+        off.Update(Motion(1), At(0));
+        Assert.Empty(off.Update(Motion(1), At(9)));
     }
 
     [Fact]
