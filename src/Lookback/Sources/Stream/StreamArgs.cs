@@ -71,7 +71,7 @@ public static class StreamArgs
     public static List<string> Input(CameraOptions o, StreamInputKind kind, string transport = "tcp")
     {
         var timeoutUs = ((long)(Math.Max(1, o.Timeout) * 1_000_000)).ToString(CultureInfo.InvariantCulture);
-        var a = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-analyzeduration", "2000000" };
+        var a = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-analyzeduration", "2000000", "-fpsprobesize", "2" };
         switch (kind)
         {
             case StreamInputKind.Rtsp:

@@ -34,7 +34,9 @@ public sealed class StreamSource : IFrameSource
     private readonly string _secretUrl;
     private long _framesDelivered, _grayDelivered, _packetsDelivered;
     private volatile int _pid;
-    private static int s_packetRuns;
+
+    /// <summary>Extra time for a run's first frame: ffmpeg's connection and stream probing.</summary>
+    public static readonly TimeSpan StartupGrace = TimeSpan.FromSeconds(10);
 
     public StreamSource(CameraOptions options, StreamInputKind kind, IStreamRecording? recording = null,
         TimeProvider? time = null, Backoff? backoff = null, string ffmpeg = "ffmpeg")
@@ -123,7 +125,12 @@ public sealed class StreamSource : IFrameSource
 
             using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var lastActivity = _time.GetTimestamp();
-            void Alive() => Interlocked.Exchange(ref lastActivity, _time.GetTimestamp());
+            var active = 0;
+            void Alive()
+            {
+                Interlocked.Exchange(ref lastActivity, _time.GetTimestamp());
+                Volatile.Write(ref active, 1);
+            }
 
             var tail = new StderrTail();
             var stderrTask = PumpStderrAsync(p.StandardError.BaseStream, tail);
@@ -138,7 +145,10 @@ public sealed class StreamSource : IFrameSource
             {
                 while (!exitTask.IsCompleted)
                 {
-                    var left = stallLimit - _time.GetElapsedTime(Interlocked.Read(ref lastActivity));
+                    // before the first frame ffmpeg connects and probes the stream (20 frames for the frame rate: 4 s
+                    // of a 5 fps MJPEG camera), which must not count as a stall
+                    var limit = Volatile.Read(ref active) == 0 ? stallLimit + StartupGrace : stallLimit;
+                    var left = limit - _time.GetElapsedTime(Interlocked.Read(ref lastActivity));
                     if (left <= TimeSpan.Zero) { stalled = true; break; }
                     var tick = Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), _time, ct);
                     await Task.WhenAny(exitTask, tick).ConfigureAwait(false);
@@ -164,6 +174,8 @@ public sealed class StreamSource : IFrameSource
             }
 
             var err = Redact(tail.LastLines(3));
+            if (stalled && Volatile.Read(ref active) == 0)
+                return Message($"no frame within {(stallLimit + StartupGrace).TotalSeconds:0.###} s of starting ffmpeg, stopped it" + (err.Length > 0 ? ": " + err : ""));
             if (stalled)
                 return Message($"stream stalled (no frames for {stallLimit.TotalSeconds:0.###} s), ffmpeg stopped" + (err.Length > 0 ? ": " + err : ""));
             var code = p.HasExited ? p.ExitCode : -1;
@@ -185,49 +197,28 @@ public sealed class StreamSource : IFrameSource
 
     private static string? UrlOf(TcpListener? l) => l is null ? null : $"tcp://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}";
 
-    /// <summary>
-    /// Reads the stream-copied MPEG-TS of one run into the packet ring. Each run (and each timestamp discontinuity) is a
-    /// new ring run; a codec the ring cannot cut or a stream without timestamps marks the ring unusable (the camera's
-    /// moments then come from the JPEG ring) instead of failing the camera.
-    /// </summary>
+    /// <summary>Reads the stream-copied MPEG-TS of one run into the packet ring (see <see cref="PacketIngest"/>).</summary>
     private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, CancellationToken ct)
     {
         using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
         listener.Stop();
         await using var stream = client.GetStream();
-        var demux = new TsDemuxer(_options.MaxFrameBytes);
-        var clock = new PacketClock();
-        var run = Interlocked.Increment(ref s_packetRuns);
-        var units = new List<TsAccessUnit>();
+        PacketIngest? ingest = new(ring, _options.MaxFrameBytes);
         var buf = new byte[64 * 1024];
         while (true)
         {
             var n = await stream.ReadAsync(buf, ct).ConfigureAwait(false);
             if (n == 0) return;
-            units.Clear();
-            demux.Push(buf.AsSpan(0, n), units);
-            var now = _time.GetUtcNow();
-            if (demux.Codec == StreamCodec.Other)
+            if (ingest is null) continue; // drained: a blocked socket would stall ffmpeg's other outputs
+            try
             {
-                ring.Unusable = $"the packet ring cannot cut this stream's video (MPEG-TS stream type 0x{demux.StreamType:x2}; " +
-                                "only H.264 and H.265): moments and GIFs use the JPEG frames";
-                continue;
+                var taken = ingest.Push(buf.AsSpan(0, n), _time.GetUtcNow());
+                if (taken > 0) Interlocked.Add(ref _packetsDelivered, taken);
             }
-            foreach (var u in units)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                if (u.Dts is not { } ts || demux.Header is not { } header)
-                {
-                    if (demux.UntimedUnits >= 10)
-                        ring.Unusable = "the stream's packets carry no timestamps: moments and GIFs use the JPEG frames";
-                    continue;
-                }
-                var (offset, jump) = clock.Map(ts, now);
-                if (jump) run = Interlocked.Increment(ref s_packetRuns);
-                if (ring.Append(new StreamPacket(u.Pes, clock.Anchor, offset, u.Key, run, header, demux.Codec, demux.VideoPid)))
-                {
-                    Interlocked.Increment(ref _packetsDelivered);
-                    ring.Unusable = null;
-                }
+                ingest = null;
+                ring.Unusable = $"the packet ring stopped reading this stream ({ex.GetType().Name}: {ex.Message}) until ffmpeg restarts: moments and GIFs use the JPEG frames";
             }
         }
     }
