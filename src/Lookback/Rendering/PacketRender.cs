@@ -31,11 +31,13 @@ public static class PacketRender
     }
 
     /// <summary>The ffmpeg arguments of a remux (or, with <paramref name="width"/>, a scaled re-encode) of MPEG-TS on stdin to MP4.</summary>
-    public static List<string> Mp4Args(StreamCodec codec, int? width, string output)
+    /// <remarks>The audio (AAC, when the cut has any) is copied either way.</remarks>
+    public static List<string> Mp4Args(StreamCodec codec, int? width, string output, bool audio = false)
     {
         var a = new List<string> { "-hide_banner", "-loglevel", "error", "-f", "mpegts", "-i", "pipe:0", "-map", "0:v:0" };
+        if (audio) a.AddRange(["-map", "0:a:0"]);
         if (width is { } w)
-            a.AddRange(["-vf", $"scale={w & ~1}:-2", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]);
+            a.AddRange(["-vf", $"scale={w & ~1}:-2", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "copy"]);
         else
         {
             a.AddRange(["-c", "copy"]);
@@ -58,7 +60,7 @@ public static class PacketRender
     public static Func<Stream, CancellationToken, Task> TsInput(PacketCut cut) => async (stdin, ct) =>
     {
         await stdin.WriteAsync(cut.Header, ct).ConfigureAwait(false);
-        var packetizer = new TsPacketizer(cut.Pid);
+        var packetizers = new Dictionary<int, TsPacketizer>();
         var buf = new byte[256 * 1024];
         var used = 0;
         foreach (var p in cut.Packets)
@@ -70,6 +72,7 @@ public static class PacketRender
                 used = 0;
                 if (need > buf.Length) buf = new byte[need];
             }
+            if (!packetizers.TryGetValue(p.Pid, out var packetizer)) packetizers[p.Pid] = packetizer = new TsPacketizer(p.Pid);
             used += packetizer.Packetize(p.Data, p.Key, buf.AsSpan(used));
         }
         if (used > 0) await stdin.WriteAsync(buf.AsMemory(0, used), ct).ConfigureAwait(false);
@@ -80,7 +83,7 @@ public static class PacketRender
         string kind, TimeSpan timeout, CancellationToken ct)
     {
         var mp4 = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "mp4",
-            (tmp, c) => ffmpeg.RunAsync(Mp4Args(cut.Codec, plan.Width, tmp), TsInput(cut), timeout, c), ct).ConfigureAwait(false);
+            (tmp, c) => ffmpeg.RunAsync(Mp4Args(cut.Codec, plan.Width, tmp, cut.HasAudio), TsInput(cut), timeout, c), ct).ConfigureAwait(false);
         var (w, h, frames) = await Recording.StreamMoment.ProbeOutputAsync(mp4.FullPath, ct).ConfigureAwait(false);
         return new RenderResult
         {

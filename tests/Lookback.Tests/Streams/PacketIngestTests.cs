@@ -78,4 +78,34 @@ public class PacketIngestTests
         Assert.True(new PacketIngest(ring, 1 << 20).Push(h264, DateTimeOffset.UtcNow) > 0);
         Assert.Null(ring.Unusable);
     }
+
+    [Fact]
+    public async Task Aac_audio_goes_into_the_ring_beside_the_video_and_other_audio_asks_for_a_transcode()
+    {
+        string[] video = ["-map", "0:v", "-map", "1:a", "-t", "2", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10"];
+        var ring = Ring();
+        var ingest = new PacketIngest(ring, 1 << 20);
+        ingest.Push(await FfmpegTsAsync([.. AudioInput, .. video, "-c:a", "aac"]), DateTimeOffset.UtcNow);
+        Assert.True(ingest.HasAac);
+        Assert.False(ingest.AudioNeedsTranscode);
+        var all = ring.Snapshot();
+        var audio = all.Where(p => p.Audio).ToList();
+        Assert.NotEmpty(audio);
+        Assert.All(audio, p => Assert.False(p.Key));
+        Assert.NotEqual(all[0].Pid, audio[0].Pid);
+        // dated on the video's clock: the audio spans about the video's 2 s
+        Assert.InRange((audio[^1].Time - all[0].Time).TotalSeconds, 1.3, 2.3);
+        var cut = ring.Cut(all[0].Time, all[^1].Time)!;
+        Assert.True(cut.HasAudio);
+        Assert.False(cut.Packets[0].Audio);
+
+        var alaw = Ring();
+        var other = new PacketIngest(alaw, 1 << 20);
+        other.Push(await FfmpegTsAsync([.. AudioInput, .. video, "-c:a", "pcm_alaw"]), DateTimeOffset.UtcNow);
+        Assert.True(other.AudioNeedsTranscode);
+        Assert.DoesNotContain(alaw.Snapshot(), p => p.Audio);
+        Assert.True(alaw.Count > 0);
+    }
+
+    private static readonly string[] AudioInput = ["-f", "lavfi", "-i", "sine=r=8000:d=2"];
 }

@@ -110,6 +110,31 @@ public class PacketMomentTests
         Assert.DoesNotContain("\"gap\"", json);
     }
 
+    [Theory]
+    [InlineData("aac")]  // copied
+    [InlineData("pcma")] // G.711 A-law, like doorbells: encoded to AAC by the camera's ffmpeg
+    public async Task A_moment_carries_the_streams_audio_as_aac(string audio)
+    {
+        await using var server = await RtspTestServer.StartAsync(size: "320x240", fps: 10, gop: 10, audio: audio);
+        await using var host = await Host.StartAsync(server.Url);
+        await host.BufferedAsync(5);
+        var source = (StreamSource)host.Cam.Source;
+        Assert.Equal(audio != "aac", source.TranscodesAudio);
+
+        var r = await host.MomentAsync(4, 0);
+        Assert.True(r.Ok, r.Error);
+        Assert.Equal(RenderResult.SourcePackets, r.Source);
+        var streams = await FfprobeAsync("-v", "error", "-show_entries", "stream=codec_type,codec_name,duration", "-of", "csv=p=0", r.Path!);
+        var lines = streams.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(',')).ToList();
+        var video = lines.Single(l => l[1] == "video");
+        var sound = lines.Single(l => l[1] == "audio");
+        Assert.Equal("aac", sound[0]);
+        var (vd, ad) = (double.Parse(video[2], CultureInfo.InvariantCulture), double.Parse(sound[2], CultureInfo.InvariantCulture));
+        Assert.True(Math.Abs(vd - ad) < 0.6, $"video {vd} s, audio {ad} s");
+        Assert.Equal("", await DecodeErrorsAsync(r.Path!));
+        Assert.Null(host.Cam.LastError); // the planned restart for the AAC encode is not an error
+    }
+
     [Fact]
     public async Task After_3_waits_for_the_packets_then_a_gif_of_the_window_has_distinct_frames_and_status_shows_the_ring()
     {

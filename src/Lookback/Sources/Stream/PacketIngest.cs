@@ -7,7 +7,9 @@ namespace Lookback.Sources.Streaming;
 /// units (<see cref="TsDemuxer"/>), dates them (<see cref="PacketClock"/>; each timestamp discontinuity is a new ring
 /// run) and appends them. A codec the ring cannot cut or a stream without timestamps sets <see cref="PacketRing.Unusable"/>
 /// to a note for the camera's status (its moments and GIFs then come from the JPEG frames) instead of failing the camera;
-/// the note is cleared by the next packet the ring takes.
+/// the note is cleared by the next packet the ring takes. AAC audio (ADTS, MPEG-TS stream type 0x0F) goes into the
+/// ring beside the video, dated on the video's clock; audio of another codec is left out and
+/// <see cref="AudioNeedsTranscode"/> says so (the camera's ffmpeg then restarts encoding it to AAC).
 /// </summary>
 public sealed class PacketIngest
 {
@@ -23,6 +25,14 @@ public sealed class PacketIngest
     private readonly PacketClock _clock = new();
     private readonly List<TsAccessUnit> _units = [];
     private int _run = Interlocked.Increment(ref s_runs);
+
+    /// <summary>The MPEG-TS stream type of AAC in ADTS.</summary>
+    public const int AacStreamType = 0x0F;
+
+    /// <summary>The stream has audio that is not AAC (G.711 comes as private data): it must be transcoded to be kept.</summary>
+    public bool AudioNeedsTranscode => _demux.AudioPid >= 0 && _demux.AudioStreamType != AacStreamType;
+    /// <summary>The stream has AAC audio that goes into the ring.</summary>
+    public bool HasAac => _demux.AudioPid >= 0 && _demux.AudioStreamType == AacStreamType;
 
     public PacketIngest(PacketRing ring, int maxUnitBytes)
     {
@@ -44,6 +54,13 @@ public sealed class PacketIngest
         var taken = 0;
         foreach (var u in _units)
         {
+            if (u.Audio)
+            {
+                if (HasAac && _demux.Header is { } h && u.Pts is { } pts && _clock.OffsetOf(pts) is { } at
+                    && _ring.Append(new StreamPacket(u.Pes, _clock.Anchor, at, false, _run, h, _demux.Codec, _demux.AudioPid, Audio: true)))
+                    taken++;
+                continue;
+            }
             if (u.Dts is not { } ts || _demux.Header is not { } header)
             {
                 if (_demux.UntimedUnits >= UntimedLimit) _ring.Unusable = NoTimestampsNote;

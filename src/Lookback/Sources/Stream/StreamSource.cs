@@ -34,6 +34,7 @@ public sealed class StreamSource : IFrameSource
     private readonly string _secretUrl;
     private long _framesDelivered, _grayDelivered, _packetsDelivered;
     private volatile int _pid;
+    private volatile bool _transcodeAudio;
 
     /// <summary>Extra time for a run's first frame: ffmpeg's connection and stream probing.</summary>
     public static readonly TimeSpan StartupGrace = TimeSpan.FromSeconds(10);
@@ -59,6 +60,8 @@ public sealed class StreamSource : IFrameSource
     public long PacketsDelivered => Interlocked.Read(ref _packetsDelivered);
     /// <summary>Process id of the running ffmpeg (0 when none): for tests and the benchmark.</summary>
     public int ProcessId => _pid;
+    /// <summary>True once the stream showed audio that is not AAC: the packet output encodes it to AAC.</summary>
+    public bool TranscodesAudio => _transcodeAudio;
     /// <summary>Runs started so far.</summary>
     public int Runs { get; private set; }
 
@@ -71,6 +74,7 @@ public sealed class StreamSource : IFrameSource
             var before = FramesDelivered + GrayFramesDelivered;
             var error = await RunOnceAsync(sink, ct).ConfigureAwait(false);
             if (FramesDelivered + GrayFramesDelivered > before) _backoff.Reset();
+            if (error is null) continue; // a planned restart (audio to transcode): at once, nothing to report
             SourceSink.Error(sink, error);
             await Task.Delay(_backoff.Next(), _time, ct).ConfigureAwait(false);
         }
@@ -92,8 +96,8 @@ public sealed class StreamSource : IFrameSource
 
     private string Message(string what) => $"{_safeUrl}: {what}";
 
-    /// <summary>One ffmpeg run, until it exits, stalls or is cancelled; returns why it ended.</summary>
-    private async Task<string> RunOnceAsync(IFrameSink sink, CancellationToken ct)
+    /// <summary>One ffmpeg run, until it exits, stalls or is cancelled; returns why it ended (null: a planned restart).</summary>
+    private async Task<string?> RunOnceAsync(IFrameSink sink, CancellationToken ct)
     {
         var gray = sink as IGrayFrameSink;
         var ring = _kind == StreamInputKind.Usb ? null : (sink as IPacketSink)?.Packets; // USB: often raw video
@@ -106,7 +110,7 @@ public sealed class StreamSource : IFrameSource
             string? cwd = null;
             try
             {
-                args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener));
+                args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener), _transcodeAudio);
                 cwd = _recording?.WorkingDirectory;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -136,14 +140,15 @@ public sealed class StreamSource : IFrameSource
             var stderrTask = PumpStderrAsync(p.StandardError.BaseStream, tail);
             var jpegTask = ReadJpegsAsync(p.StandardOutput.BaseStream, sink, Alive, run.Token);
             var grayTask = listener is null ? Task.CompletedTask : ReadGrayAsync(listener, gray!, sink, Alive, run.Token);
-            var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, run.Token);
+            var restart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, restart, run.Token);
             var exitTask = p.WaitForExitAsync(CancellationToken.None);
 
             var stallLimit = TimeSpan.FromSeconds(Math.Max(1, _options.Timeout) + (listener is null ? _options.Interval : 0));
             var stalled = false;
             try
             {
-                while (!exitTask.IsCompleted)
+                while (!exitTask.IsCompleted && !restart.Task.IsCompleted)
                 {
                     // before the first frame ffmpeg connects and probes the stream (20 frames for the frame rate: 4 s
                     // of a 5 fps MJPEG camera), which must not count as a stall
@@ -151,7 +156,7 @@ public sealed class StreamSource : IFrameSource
                     var left = limit - _time.GetElapsedTime(Interlocked.Read(ref lastActivity));
                     if (left <= TimeSpan.Zero) { stalled = true; break; }
                     var tick = Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), _time, ct);
-                    await Task.WhenAny(exitTask, tick).ConfigureAwait(false);
+                    await Task.WhenAny(exitTask, tick, restart.Task).ConfigureAwait(false);
                     ct.ThrowIfCancellationRequested();
                 }
             }
@@ -173,6 +178,7 @@ public sealed class StreamSource : IFrameSource
                 _recording?.OnRunEnded(_time.GetUtcNow());
             }
 
+            if (restart.Task.IsCompleted) return null;
             var err = Redact(tail.LastLines(3));
             if (stalled && Volatile.Read(ref active) == 0)
                 return Message($"no frame within {(stallLimit + StartupGrace).TotalSeconds:0.###} s of starting ffmpeg, stopped it" + (err.Length > 0 ? ": " + err : ""));
@@ -198,7 +204,8 @@ public sealed class StreamSource : IFrameSource
     private static string? UrlOf(TcpListener? l) => l is null ? null : $"tcp://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}";
 
     /// <summary>Reads the stream-copied MPEG-TS of one run into the packet ring (see <see cref="PacketIngest"/>).</summary>
-    private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, CancellationToken ct)
+    /// <remarks>Audio that is not AAC completes <paramref name="restart"/> once: the next run encodes it to AAC.</remarks>
+    private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, TaskCompletionSource restart, CancellationToken ct)
     {
         using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
         listener.Stop();
@@ -214,6 +221,11 @@ public sealed class StreamSource : IFrameSource
             {
                 var taken = ingest.Push(buf.AsSpan(0, n), _time.GetUtcNow());
                 if (taken > 0) Interlocked.Add(ref _packetsDelivered, taken);
+                if (ingest.AudioNeedsTranscode && !_transcodeAudio)
+                {
+                    _transcodeAudio = true;
+                    restart.TrySetResult();
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
