@@ -48,11 +48,14 @@ public static class PacketRender
     }
 
     /// <summary>The ffmpeg arguments that decode the window (from <paramref name="skip"/> s into the cut) to JPEGs at fps and width.</summary>
+    /// <remarks>The decoder skips the deblocking filter: ~15 % less CPU, invisible once scaled down to GIF size and palette.</remarks>
     public static List<string> FrameArgs(double skip, double seconds, double fps, int width) =>
     [
-        "-hide_banner", "-loglevel", "error", "-f", "mpegts", "-i", "pipe:0", "-map", "0:v:0",
+        "-hide_banner", "-loglevel", "error", "-skip_loop_filter", "all", "-f", "mpegts", "-i", "pipe:0", "-map", "0:v:0",
         "-ss", F(Math.Max(0, skip)), "-t", F(seconds),
-        "-vf", $"fps={F(fps)},scale=w='min({width}\\,iw)':h=-2:flags=bicubic", "-c:v", "mjpeg", "-q:v", "3",
+        // eof_action=pass: the newest frame of the window comes out even when the stream ends less than half an output
+        // frame after it (it would be rounded away: a doorbell GIF would miss the press)
+        "-vf", $"fps=fps={F(fps)}:eof_action=pass,scale=w='min({width}\\,iw)':h=-2:flags=bicubic", "-c:v", "mjpeg", "-q:v", "3",
         "-f", "image2pipe", "pipe:1",
     ];
 
@@ -84,7 +87,11 @@ public static class PacketRender
     {
         var mp4 = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "mp4",
             (tmp, c) => ffmpeg.RunAsync(Mp4Args(cut.Codec, plan.Width, tmp, cut.HasAudio), TsInput(cut), timeout, c), ct).ConfigureAwait(false);
-        var (w, h, frames) = await Recording.StreamMoment.ProbeOutputAsync(mp4.FullPath, ct).ConfigureAwait(false);
+        // a remux keeps the frames of the cut and the size of the camera's frames (the JPEG frames are decoded from the
+        // same stream, unscaled): no ffprobe run (a process start, ~0.1-0.5 s) unless that is unknown or it was scaled
+        int? frames = cut.Packets.Count(p => !p.Audio);
+        var (w, h) = plan.Width is null ? NewestFrameSize(plan.Camera.Ring) : (0, 0);
+        if (w == 0 || h == 0) (w, h, frames) = await Recording.StreamMoment.ProbeOutputAsync(mp4.FullPath, ct).ConfigureAwait(false);
         return new RenderResult
         {
             RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = "ok",
@@ -92,6 +99,16 @@ public static class PacketRender
             Frames = frames, Width = w, Height = h, Start = cut.Start, End = cut.End,
             LeadMs = (long)Math.Round(cut.Lead.TotalMilliseconds), Gap = cut.Gap ? true : null, Source = RenderResult.SourcePackets,
         };
+    }
+
+    /// <summary>The size of the newest JPEG frame of the camera; (0, 0) when there is none or it cannot be read.</summary>
+    private static (int W, int H) NewestFrameSize(FrameRing ring)
+    {
+        using var latest = ring.Latest();
+        if (latest is null || latest.Count == 0) return (0, 0);
+        var f = latest[0];
+        if (f.Width > 0 && f.Height > 0) return (f.Width, f.Height);
+        return JpegValidator.TryGetSize(f.Jpeg.Span, out var w, out var h) ? (w, h) : (0, 0);
     }
 
     /// <summary>
