@@ -24,6 +24,9 @@ elements=(
   "videoconvert:gstreamer1.0-plugins-base" "jpegenc:gstreamer1.0-plugins-good" "rtpjpegpay:gstreamer1.0-plugins-good"
   "x264enc:gstreamer1.0-plugins-ugly" "x265enc:gstreamer1.0-plugins-bad" "h264parse:gstreamer1.0-plugins-bad"
   "h265parse:gstreamer1.0-plugins-bad" "rtph264pay:gstreamer1.0-plugins-good" "rtph265pay:gstreamer1.0-plugins-good"
+  "audiotestsrc:gstreamer1.0-plugins-base" "audioconvert:gstreamer1.0-plugins-base" "audioresample:gstreamer1.0-plugins-base"
+  "avenc_aac:gstreamer1.0-libav" "rtpmp4gpay:gstreamer1.0-plugins-good" "alawenc:gstreamer1.0-plugins-good"
+  "rtppcmapay:gstreamer1.0-plugins-good" "mulawenc:gstreamer1.0-plugins-good" "rtppcmupay:gstreamer1.0-plugins-good"
 )
 if command -v gst-inspect-1.0 >/dev/null 2>&1; then
   for entry in "${elements[@]}"; do

@@ -40,16 +40,62 @@ public static class PacketRingBench
             var cam = (Camera)app.Cameras.Find("cam")!;
             var render = app.Services.GetRequiredService<IRenderService>();
             var sw = Stopwatch.StartNew();
-            while (!(cam.Packets is { OldestTime: { } o, NewestTime: { } nt } && (nt - o).TotalSeconds >= 40))
+            async Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double seconds)
             {
-                if (sw.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException($"ring did not fill: {cam.Status} {cam.LastError} {cam.Packets?.Unusable}");
-                await Task.Delay(500);
+                while (!(cam.Packets is { OldestTime: { } o, NewestTime: { } nt } && (nt - o).TotalSeconds >= seconds))
+                {
+                    if (sw.Elapsed > TimeSpan.FromSeconds(150)) throw new TimeoutException($"ring did not fill: {cam.Status} {cam.LastError} {cam.Packets?.Unusable}");
+                    await Task.Delay(500);
+                }
+                var managed = GC.GetTotalMemory(forceFullCollection: true);
+                me.Refresh();
+                return ((cam.Packets!.NewestTime!.Value - cam.Packets.OldestTime!.Value).TotalSeconds, me.WorkingSet64, managed, cam.Packets.Bytes);
             }
+            // RAM per buffered minute: the growth from 10 s to 40 s buffered (start-up, JIT and the host are in both)
+            var early = await BufferedAsync(10);
+            var late = await BufferedAsync(40);
+            var perMinuteRss = (late.Rss - early.Rss) / (late.Span - early.Span) * 60;
+            var perMinuteManaged = (late.Managed - early.Managed) / (late.Span - early.Span) * 60;
+            var perMinuteRing = (late.Ring - early.Ring) / (late.Span - early.Span) * 60;
             me.Refresh();
             var ring = cam.Packets!;
             var span = (ring.NewestTime!.Value - ring.OldestTime!.Value).TotalSeconds;
             var perMinute = ring.Bytes / span * 60;
             var streamMbit = ring.Bytes * 8 / span / 1e6;
+
+            var waitNewest = new List<double>();
+            for (var i = 0; i < n; i++)
+            {
+                // after=0: how long until the packet of the request time is in the ring (ffmpeg, socket, demuxer delay)
+                var at = DateTimeOffset.UtcNow;
+                var t0 = Stopwatch.StartNew();
+                await ring.WaitForAsync(at, TimeSpan.FromSeconds(10), CancellationToken.None);
+                waitNewest.Add(t0.Elapsed.TotalMilliseconds);
+                await Task.Delay(300);
+            }
+            var http = new HttpClient { BaseAddress = app.BaseAddress };
+            var snapHttp = new List<double>();
+            var snapRender = new List<double>();
+            for (var i = 0; i < Math.Max(20, n); i++)
+            {
+                var t0 = Stopwatch.StartNew();
+                var bytes = await http.GetByteArrayAsync("/api/cameras/cam/snapshot.jpg");
+                snapHttp.Add(t0.Elapsed.TotalMilliseconds);
+                if (bytes.Length < 1000) throw new InvalidOperationException("no snapshot");
+                t0.Restart();
+                var sr = await render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Snapshot }, CancellationToken.None);
+                snapRender.Add(t0.Elapsed.TotalMilliseconds);
+                if (!sr.Ok) throw new InvalidOperationException(sr.Error);
+            }
+            var spawn = new List<double>();
+            for (var i = 0; i < 5; i++)
+            {
+                var t0 = Stopwatch.StartNew();
+                using var p = Process.Start(new ProcessStartInfo("ffmpeg", "-hide_banner -version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+                await p.StandardOutput.ReadToEndAsync();
+                await p.WaitForExitAsync();
+                spawn.Add(t0.Elapsed.TotalMilliseconds);
+            }
 
             var moment = new List<double>();
             var gif = new List<double>();
@@ -78,9 +124,14 @@ public static class PacketRingBench
             Console.WriteLine($"| trigger → moment result (before 10, after 0, 1080p25 remux, incl. the GIF beside it) p50 / p95 | {P(moment, 50):0} / {P(moment, 95):0} ms |");
             Console.WriteLine($"| trigger → mp4?seconds=10 result (the remux alone, no GIF) p50 / p95 | {P(mp4, 50):0} / {P(mp4, 95):0} ms |");
             Console.WriteLine($"| trigger → GIF result (10 s, 4 fps, 480 px, decoded from packets) p50 / p95 | {P(gif, 50):0} / {P(gif, 95):0} ms |");
+            Console.WriteLine($"| request → packet of the request time in the ring (the wait of after=0) p50 / p95 | {P(waitNewest, 50):0} / {P(waitNewest, 95):0} ms |");
+            Console.WriteLine($"| snapshot: HTTP GET snapshot.jpg → bytes (newest JPEG frame) p50 / p95 | {P(snapHttp, 50):0.0} / {P(snapHttp, 95):0.0} ms |");
+            Console.WriteLine($"| snapshot: render service (queue + file) → result p50 / p95 | {P(snapRender, 50):0.0} / {P(snapRender, 95):0.0} ms |");
+            Console.WriteLine($"| machine load reference: ffmpeg -version start → exit p50 | {P(spawn, 50):0} ms |");
             Console.WriteLine($"| stream bitrate (ring bytes / buffered s) | {streamMbit:0.00} Mbit/s |");
             Console.WriteLine($"| ring bytes per camera-minute | {perMinute / 1e6:0.00} MB (stream itself: {streamMbit * 60 / 8:0.00} MB) |");
-            Console.WriteLine($"| process RSS growth, camera started → {span:0} s buffered | {(me.WorkingSet64 - rssBefore) / 1e6:0.0} MB |");
+            Console.WriteLine($"| process RSS growth, camera started → {span:0} s buffered (host start-up included) | {(me.WorkingSet64 - rssBefore) / 1e6:0.0} MB |");
+            Console.WriteLine($"| per buffered camera-minute, 10 s → 40 s buffered: ring / managed heap after a full GC / RSS | {perMinuteRing / 1e6:0.00} / {perMinuteManaged / 1e6:0.00} / {perMinuteRss / 1e6:0.00} MB |");
         }
         finally
         {

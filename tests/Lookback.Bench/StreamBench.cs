@@ -69,9 +69,11 @@ public static class StreamBench
         return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
-    private sealed class NullSink : IFrameSink, IGrayFrameSink
+    /// <summary>Counts JPEG and gray frames; keeps the stream's packets in a real ring (the packet output and its intake are part of the cost).</summary>
+    private sealed class NullSink : IFrameSink, IGrayFrameSink, IPacketSink
     {
         public long Frames, Gray;
+        public Lookback.Buffer.PacketRing? Packets { get; } = new(TimeSpan.FromSeconds(60), 256L * 1024 * 1024);
         public void OnFrame(ReadOnlySpan<byte> jpeg, DateTimeOffset capturedAt) => Interlocked.Increment(ref Frames);
         public void OnError(string error) => Console.Error.WriteLine("  source: " + error);
         public void OnGrayFrame(ReadOnlySpan<byte> gray, int width, int height, DateTimeOffset at) => Interlocked.Increment(ref Gray);

@@ -4,9 +4,11 @@ namespace Lookback.Buffer;
 
 /// <summary>
 /// One stream-copied video access unit in the <see cref="PacketRing"/>: its PES packet, its wall-clock time, whether it
-/// is a keyframe, the run (ffmpeg start or discontinuity) it belongs to, that run's program tables and video PID.
+/// is a keyframe, the run (ffmpeg start or discontinuity) it belongs to, that run's program tables and PID. An
+/// <see cref="Audio"/> packet (AAC, one PES of a few frames) is on its own PID; its <see cref="Codec"/> is the video's.
 /// </summary>
-public sealed record StreamPacket(byte[] Data, RunAnchor Anchor, TimeSpan Offset, bool Key, int Run, byte[] Header, StreamCodec Codec, int Pid = 0x100)
+public sealed record StreamPacket(byte[] Data, RunAnchor Anchor, TimeSpan Offset, bool Key, int Run, byte[] Header, StreamCodec Codec, int Pid = 0x100,
+    bool Audio = false)
 {
     /// <summary>A packet at a fixed time.</summary>
     public StreamPacket(byte[] data, DateTimeOffset time, bool key, int run, byte[] header, StreamCodec codec, int pid = 0x100)
@@ -25,6 +27,7 @@ public sealed record PacketCut(IReadOnlyList<StreamPacket> Packets, DateTimeOffs
     public StreamCodec Codec => Packets[0].Codec;
     public byte[] Header => Packets[0].Header;
     public int Pid => Packets[0].Pid;
+    public bool HasAudio => Packets.Any(p => p.Audio);
     public long Bytes => Packets.Sum(p => (long)p.Data.Length);
 }
 
@@ -48,6 +51,7 @@ public sealed class PacketRing
     private long _bytes;
     private int _waitingRun = -1; // a run whose first keyframe has not come yet
     private int _lastRun = -1;
+    private StreamPacket? _newestVideo;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PacketRing(TimeSpan maxAge, long maxBytes)
@@ -63,7 +67,8 @@ public sealed class PacketRing
     public long Bytes { get { lock (_gate) return _bytes; } }
     public int Count { get { lock (_gate) return _items.Count - _head; } }
     public DateTimeOffset? OldestTime { get { lock (_gate) return _items.Count > _head ? _items[_head].Time : null; } }
-    public DateTimeOffset? NewestTime { get { lock (_gate) return _items.Count > _head ? _items[^1].Time : null; } }
+    /// <summary>The time of the newest video packet (what a moment's end waits for).</summary>
+    public DateTimeOffset? NewestTime { get { lock (_gate) return _items.Count > _head ? _newestVideo?.Time : null; } }
     /// <summary>Why the ring cannot be used for this camera right now (codec it cannot cut, no timestamps); null when fine.</summary>
     public string? Unusable { get; set; }
 
@@ -80,6 +85,7 @@ public sealed class PacketRing
                 _waitingRun = -1;
             }
             _items.Add(p);
+            if (!p.Audio) _newestVideo = p;
             _bytes += p.Data.Length;
             Evict();
             appended = _appended;

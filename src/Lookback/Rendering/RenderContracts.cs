@@ -78,6 +78,8 @@ public sealed record RenderResult
     /// <summary>Where the video came from when not the JPEG ring: <c>packets</c> (the stream's own packets in RAM).</summary>
     [JsonPropertyName("source"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Source { get; init; }
     public const string SourcePackets = "packets";
+    /// <summary>Stream cameras: why the packets could not make this render (or its GIF), so the JPEG frames did; absent otherwise.</summary>
+    [JsonPropertyName("fallback"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Fallback { get; init; }
     /// <summary>Busy: seconds after which to retry.</summary>
     [JsonPropertyName("retry_after"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? RetryAfter { get; init; }
     /// <summary>Local file path (never serialized).</summary>

@@ -97,37 +97,56 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private async Task<RenderResult> GifAsync(RenderPlan plan, CancellationToken ct)
     {
+        string? fallback = null;
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
         {
-            var pg = await WritePacketGifAsync(plan, cut, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
-            return Ok(plan, pg.File, pg.Frames, pg.Width, pg.Height, pg.Start, pg.End) with { Gap = cut.Gap ? true : null, Source = RenderResult.SourcePackets };
+            try
+            {
+                var pg = await WritePacketGifAsync(plan, cut, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
+                return Ok(plan, pg.File, pg.Frames, pg.Width, pg.Height, pg.Start, pg.End) with
+                { Gap = cut.Gap ? true : null, Source = RenderResult.SourcePackets, Reduced = pg.Reduced };
+            }
+            catch (Exception ex) when (PacketsFailed(ex, ct)) { fallback = FallbackNote(ex); }
         }
         using var window = RenderWindow(plan);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var g = await WriteGifAsync(plan, window, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
-        return Ok(plan, g.File, g.Frames, g.Width, g.Height, g.Start, g.End) with { Reduced = g.Reduced };
+        return Ok(plan, g.File, g.Frames, g.Width, g.Height, g.Start, g.End) with { Reduced = g.Reduced, Fallback = fallback };
     }
+
+    /// <summary>A render from the packet ring failed for a reason of its own (not a cancellation): the JPEG frames make it.</summary>
+    private static bool PacketsFailed(Exception ex, CancellationToken ct) => !ct.IsCancellationRequested && ex is not OutOfMemoryException;
+
+    private static string FallbackNote(Exception ex) => "packets: " + (ex is FfmpegException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}");
 
     private async Task<RenderResult> Mp4Async(RenderPlan plan, CancellationToken ct)
     {
+        string? fallback = null;
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
-            return await PacketRender.Mp4Async(plan, cut, store, ffmpeg, "mp4", _timeout, ct).ConfigureAwait(false);
+        {
+            try { return await PacketRender.Mp4Async(plan, cut, store, ffmpeg, "mp4", _timeout, ct).ConfigureAwait(false); }
+            catch (Exception ex) when (PacketsFailed(ex, ct)) { fallback = FallbackNote(ex); }
+        }
         using var window = RenderWindow(plan);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         var m = await WriteMp4Async(plan, window, "mp4", ct).ConfigureAwait(false);
-        return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End);
+        return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End) with { Fallback = fallback };
     }
 
     private async Task<RenderResult> MomentAsync(RenderPlan plan, CancellationToken ct)
     {
-        // cameras that record their stream: cut the moment from the segments (frame-accurate start; falls back to the
-        // packets, then the JPEG ring, when the recording does not cover the window)
-        if (plan.Camera is Recording.IRecordedCamera { Recorder: { } recorder }
+        // cameras that record their stream: a window that starts before the packet ring (older than it, or a camera whose
+        // moments cannot come from packets) is cut from the segments; the packets, then the JPEG ring, do what they do not cover
+        if (plan.Camera is Recording.IRecordedCamera { Recorder: { } recorder } && !PacketsCover(plan)
             && await Recording.StreamMoment.RenderAsync(plan, recorder, store, ffmpeg, _timeout, ct).ConfigureAwait(false) is { } cut)
             return cut;
         // stream cameras: remux the stream's own packets from RAM
+        string? fallback = null;
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } packetCut)
-            return await PacketMomentAsync(plan, packetCut, ct).ConfigureAwait(false);
+        {
+            try { return await PacketMomentAsync(plan, packetCut, ct).ConfigureAwait(false); }
+            catch (Exception ex) when (PacketsFailed(ex, ct)) { fallback = FallbackNote(ex); }
+        }
         using var window = RenderWindow(plan);
         if (window.Count == 0) return RenderResult.Failed(plan.Request, plan.WindowText, RenderErrorCode.NoFrames);
         // The MP4 and the GIF are encoded at once (two ffmpeg processes) from the same held window.
@@ -138,7 +157,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         return Ok(plan, m.File, m.Frames, m.Width, m.Height, m.Start, m.End) with
         {
             GifUrl = store.Url(g.File.RelativePath), GifMedia = store.Media(g.File.RelativePath), GifPath = g.File.FullPath,
-            Reduced = g.Reduced is null ? null : "gif " + g.Reduced,
+            Reduced = g.Reduced is null ? null : "gif " + g.Reduced, Fallback = fallback,
         };
     }
 
@@ -146,30 +165,58 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         string? Reduced = null);
 
     /// <summary>The packet-ring cut for the plan, when the camera keeps packets and the request can be served from them.</summary>
-    private static Task<PacketCut?>? PacketCutFor(RenderPlan plan, CancellationToken ct)
-    {
-        if (PacketRender.UsableRing(plan.Camera) is not { } ring) return null;
-        // cctv-gif-buffer intervals (every buffered JPEG) and drawn timestamps stay on the JPEG frames
-        if (plan.Request.FrameInterval is not null || plan.Camera.Options.Timestamp) return null;
-        return PacketRender.CutAsync(plan, ring, ct);
-    }
+    private static Task<PacketCut?>? PacketCutFor(RenderPlan plan, CancellationToken ct) =>
+        ServingRing(plan) is { } ring ? PacketRender.CutAsync(plan, ring, ct) : null;
 
-    /// <summary>A moment from the packet ring: the MP4 remuxed, and the GIF beside it from frames decoded out of the same cut.</summary>
+    /// <summary>The packet ring that may serve the plan (cctv-gif-buffer intervals and drawn timestamps stay on the JPEG frames).</summary>
+    private static PacketRing? ServingRing(RenderPlan plan) =>
+        plan.Request.FrameInterval is null && !plan.Camera.Options.Timestamp ? PacketRender.UsableRing(plan.Camera) : null;
+
+    /// <summary>The packet ring reaches back to the plan's start (within <see cref="PacketRing.GapTolerance"/>).</summary>
+    private static bool PacketsCover(RenderPlan plan) =>
+        ServingRing(plan) is { OldestTime: { } oldest } && oldest <= plan.From + PacketRing.GapTolerance;
+
+    /// <summary>
+    /// A moment from the packet ring: the MP4 remuxed, and the GIF beside it from frames decoded out of the same cut (from
+    /// the JPEG frames when that decode fails; a failed remux fails this, and the caller makes the moment from the JPEG frames).
+    /// </summary>
     private async Task<RenderResult> PacketMomentAsync(RenderPlan plan, PacketCut cut, CancellationToken ct)
     {
         var mp4 = PacketRender.Mp4Async(plan, cut, store, ffmpeg, "moment", _timeout, ct);
-        var gif = WritePacketGifAsync(plan, cut, plan.Fps ?? plan.Camera.Options.Gif.Fps, 1, plan.MomentGifWidth, "moment", ct);
+        var gif = MomentGifAsync(plan, cut, ct);
         await Task.WhenAll(mp4, gif).ConfigureAwait(false);
-        var g = gif.Result;
-        return mp4.Result with { GifUrl = store.Url(g.File.RelativePath), GifMedia = store.Media(g.File.RelativePath), GifPath = g.File.FullPath };
+        var (g, fallback) = gif.Result;
+        return mp4.Result with
+        {
+            GifUrl = store.Url(g.File.RelativePath), GifMedia = store.Media(g.File.RelativePath), GifPath = g.File.FullPath,
+            Reduced = g.Reduced is null ? null : "gif " + g.Reduced, Fallback = fallback,
+        };
     }
 
+    private async Task<(Written Gif, string? Fallback)> MomentGifAsync(RenderPlan plan, PacketCut cut, CancellationToken ct)
+    {
+        var fps = plan.Fps ?? plan.Camera.Options.Gif.Fps;
+        try { return (await WritePacketGifAsync(plan, cut, fps, 1, plan.MomentGifWidth, "moment", ct).ConfigureAwait(false), null); }
+        catch (Exception ex) when (PacketsFailed(ex, ct))
+        {
+            using var window = RenderWindow(plan);
+            if (window.Count == 0) throw;
+            return (await WriteGifAsync(plan, window, fps, 1, plan.MomentGifWidth, "moment", ct).ConfigureAwait(false), "gif " + FallbackNote(ex));
+        }
+    }
+
+    /// <summary>A GIF of frames decoded from the cut; with <see cref="RenderRequest.LeadFrame"/> the frame of the request time comes first.</summary>
     private async Task<Written> WritePacketGifAsync(RenderPlan plan, PacketCut cut, double fps, double speed, int width, string kind,
         CancellationToken ct)
     {
         var (frames, first, last) = await PacketRender.FramesAsync(cut, plan.From, plan.To, fps, width, ffmpeg, _timeout,
             plan.Camera.Options.MaxFrameBytes, ct).ConfigureAwait(false);
         var (sw, sh) = Sources.JpegValidator.TryGetSize(frames[^1].Span, out var fw, out var fh) ? (fw, fh) : (0, 0);
+        if (plan.Request.LeadFrame && frames.Count > 1)
+        {
+            var times = Enumerable.Range(0, frames.Count).Select(i => first.AddSeconds(i / fps)).ToArray();
+            frames.Insert(0, frames[LeadIndex(times, plan.RequestedAt)]);
+        }
         return await EncodeGifAsync(plan, frames, first, last, sw, sh, fps, speed, width, kind, ct).ConfigureAwait(false);
     }
 

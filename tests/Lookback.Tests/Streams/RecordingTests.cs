@@ -5,6 +5,7 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
 using Lookback.Recording;
+using Microsoft.Extensions.DependencyInjection;
 using static Lookback.Tests.Streams.StreamTestKit;
 
 namespace Lookback.Tests.Streams;
@@ -14,14 +15,14 @@ public class RecordingTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
 
-    private static async Task<(LookbackApp App, HttpClient Http, string Root)> StartHostAsync(string rtspUrl)
+    private static async Task<(LookbackApp App, HttpClient Http, string Root)> StartHostAsync(string rtspUrl, double? bufferSeconds = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "lookback-rec-" + Guid.NewGuid().ToString("N")[..8]);
         var options = new LookbackOptions
         {
             Http = new HttpOptions { Listen = "127.0.0.1", Port = 0 },
             Storage = new StorageOptions { Path = root },
-            Cameras = [RtspCam(rtspUrl, interval: 0.5, record: true, slug: "gate") with { Gif = new GifOptions { Width = 160, Fps = 2 } }],
+            Cameras = [RtspCam(rtspUrl, interval: 0.5, record: true, slug: "gate") with { Gif = new GifOptions { Width = 160, Fps = 2 }, BufferSeconds = bufferSeconds }],
         };
         var app = LookbackHost.Build(options, new HostSettings { RenderWorkers = 1 });
         await app.StartAsync();
@@ -47,7 +48,8 @@ public class RecordingTests
     public async Task Records_hls_with_a_live_playlist_day_playlists_and_moments_cut_from_segments()
     {
         await using var server = await RtspTestServer.StartAsync();
-        var (app, http, root) = await StartHostAsync(server.Url);
+        // RAM keeps 1 s (the packet ring spans 1-2 s): an older moment comes from the segments
+        var (app, http, root) = await StartHostAsync(server.Url, bufferSeconds: 1);
         try
         {
             string live;
@@ -93,15 +95,21 @@ public class RecordingTests
             var newest = cam.Recorder!.RecentSegments[^1];
             Assert.InRange((DateTimeOffset.UtcNow - newest.End).TotalSeconds, -0.5, 2 * cam.Options.SegmentSeconds + 1);
 
-            // a moment across a segment boundary (segments are 2 s): requested duration ± 0.5 s
-            var moment = await http.GetAsync("/api/cameras/gate/moment.mp4?before=3&after=1.5");
+            // a recent moment comes from the packet ring
+            var recent = await app.Services.GetRequiredService<Lookback.Rendering.IRenderService>().SubmitAsync(new Lookback.Rendering.RenderRequest
+            { Camera = "gate", Kind = RenderKind.Moment, Before = 0.5, After = 0 }, CancellationToken.None);
+            Assert.True(recent.Ok, recent.Error);
+            Assert.Equal(Lookback.Rendering.RenderResult.SourcePackets, recent.Source);
+
+            // an older moment, across a segment boundary (segments are 2 s), from the segments: requested duration ± 0.5 s
+            var moment = await http.GetAsync("/api/cameras/gate/moment.mp4?before=4&after=1.5");
             Assert.Equal(HttpStatusCode.OK, moment.StatusCode);
             var file = Path.Combine(Path.GetTempPath(), "moment-" + Guid.NewGuid().ToString("N") + ".mp4");
             await File.WriteAllBytesAsync(file, await moment.Content.ReadAsByteArrayAsync());
             try
             {
                 var duration = double.Parse(await FfprobeAsync("-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file), CultureInfo.InvariantCulture);
-                Assert.InRange(duration, 4.5 - 0.5, 4.5 + 0.5);
+                Assert.InRange(duration, 5.5 - 0.5, 5.5 + 0.5);
                 var size = await FfprobeAsync("-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", file);
                 Assert.Equal("320,240", size.Trim());
             }

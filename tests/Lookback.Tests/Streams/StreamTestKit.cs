@@ -20,7 +20,8 @@ public sealed class RtspTestServer : IAsyncDisposable
     public static string ScriptPath([CallerFilePath] string self = "") => Path.Combine(Path.GetDirectoryName(self)!, "rtsp_server.py");
 
     public static async Task<RtspTestServer> StartAsync(int port = 0, string codec = "h264", string size = "320x240", int fps = 15,
-        string? user = null, string? password = null, int bframes = 0, int gop = 0, string? pattern = null, int bitrate = 0)
+        string? user = null, string? password = null, int bframes = 0, int gop = 0, string? pattern = null, int bitrate = 0,
+        string audio = "none")
     {
         var psi = new ProcessStartInfo("/usr/bin/python3")
         {
@@ -33,6 +34,7 @@ public sealed class RtspTestServer : IAsyncDisposable
         if (gop > 0) { psi.ArgumentList.Add("--gop"); psi.ArgumentList.Add(gop.ToString()); }
         if (pattern is not null) { psi.ArgumentList.Add("--pattern"); psi.ArgumentList.Add(pattern); }
         if (bitrate > 0) { psi.ArgumentList.Add("--bitrate"); psi.ArgumentList.Add(bitrate.ToString()); }
+        if (audio != "none") { psi.ArgumentList.Add("--audio"); psi.ArgumentList.Add(audio); }
         var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));

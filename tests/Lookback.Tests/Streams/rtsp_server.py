@@ -2,10 +2,13 @@
 """Test RTSP camera for Lookback: GStreamer's RTSP server on 127.0.0.1.
 
   rtsp_server.py [--port N] [--codec h264|h265|mjpeg] [--size 320x240] [--fps 15] [--gop 15] [--bframes 0]
-                 [--pattern ball] [--bitrate KBITS] [--no-overlay] [--user U --password P] [--path /cam]
+                 [--pattern ball] [--bitrate KBITS] [--no-overlay] [--audio none|aac|pcma|pcmu]
+                 [--user U --password P] [--path /cam]
 
 Encodes a live test pattern (moving ball, is-live: frames at the real rate for as long as the server runs) with
 x264enc/x265enc, one shared media for all clients. --bframes N gives H.264 with B-frames (like some cameras).
+--audio adds a live sine tone as a second stream: AAC (16 kHz mono, RTP MPEG-4 generic) or G.711 A-law/mu-law (8 kHz
+mono, like doorbells).
 Prints "READY <port>" on stdout once it listens.
 """
 import argparse
@@ -30,6 +33,7 @@ def main():
     ap.add_argument("--gop", type=int, default=0, help="keyframe interval in frames (default: fps)")
     ap.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between references (0: none)")
     ap.add_argument("--no-overlay", action="store_true", help="no time overlay (less server CPU)")
+    ap.add_argument("--audio", choices=["none", "aac", "pcma", "pcmu"], default="none")
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--path", default="/cam")
@@ -56,9 +60,16 @@ def main():
         enc = f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bframes=0{rate} ! h264parse config-interval=-1 ! rtph264pay"
     overlay = "" if a.no_overlay else "timeoverlay ! "
     pay = "pt=26" if a.codec == "mjpeg" else "pt=96 config-interval=-1"  # JPEG has its static payload type
+    tone = "audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! "
+    audio = {
+        "none": "",
+        "aac": f" {tone}audio/x-raw,rate=16000,channels=1 ! avenc_aac ! rtpmp4gpay name=pay1 pt=97",
+        "pcma": f" {tone}audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1 pt=8",
+        "pcmu": f" {tone}audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay name=pay1 pt=0",
+    }[a.audio]
     factory.set_launch(
         f"( videotestsrc is-live=true pattern={a.pattern} ! video/x-raw,width={w},height={h},framerate={a.fps}/1 ! "
-        f"{overlay}{enc} name=pay0 {pay} )")
+        f"{overlay}{enc} name=pay0 {pay}{audio} )")
     factory.set_shared(True)
 
     if a.user:

@@ -45,6 +45,20 @@ public sealed class PacketClock
         return (offset, false);
     }
 
+    /// <summary>
+    /// The offset from <see cref="Anchor"/> of another stream's timestamp (audio) on the video's clock, without moving it;
+    /// null before the first video packet or when it is further than <see cref="JumpLimit"/> from the last one.
+    /// </summary>
+    public TimeSpan? OffsetOf(long ts)
+    {
+        if (_last is not { } last) return null;
+        var delta = ts - last;
+        if (delta < -Wrap / 2) delta += Wrap;
+        else if (delta > Wrap / 2) delta -= Wrap;
+        if (Math.Abs(delta) > JumpLimit.TotalSeconds * 90000) return null;
+        return TimeSpan.FromSeconds((_unwrapped + delta) / 90000.0);
+    }
+
     private void Reanchor(DateTimeOffset arrival)
     {
         _unwrapped = 0;

@@ -45,7 +45,7 @@ public static class StreamArgs
     public static List<string> Input(CameraOptions o, StreamInputKind kind, string transport = "tcp")
     {
         var timeoutUs = ((long)(Math.Max(1, o.Timeout) * 1_000_000)).ToString(CultureInfo.InvariantCulture);
-        var a = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-analyzeduration", "2000000" };
+        var a = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-analyzeduration", "2000000", "-fpsprobesize", "2" };
         switch (kind)
         {
             case StreamInputKind.Rtsp:
@@ -93,22 +93,28 @@ public static class StreamArgs
     /// <summary>
     /// (d) The stream's own video packets, stream-copied (no re-encode), as MPEG-TS to <paramref name="url"/> for the
     /// packet ring. <c>dump_extra</c> repeats the parameter sets (SPS/PPS/VPS) in front of every keyframe, so that every
-    /// GOP kept decodes on its own even when the camera sends them only once (in the SDP).
+    /// GOP kept decodes on its own even when the camera sends them only once (in the SDP). The first audio stream, when
+    /// there is one, goes along: copied (AAC), or with <paramref name="transcodeAudio"/> encoded to AAC (G.711 and other
+    /// codecs that MPEG-TS and MP4 moments cannot carry as they are).
     /// </summary>
-    public static List<string> PacketOutput(string url) =>
+    public static List<string> PacketOutput(string url, bool transcodeAudio = false) =>
     [
-        "-map", "0:v:0", "-c:v", "copy", "-bsf:v", FillPtsFilter + ",dump_extra=freq=keyframe",
+        "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy", "-bsf:v", FillPtsFilter + ",dump_extra=freq=keyframe",
+        .. transcodeAudio ? AacAudio : ["-c:a", "copy"],
         "-f", "mpegts", "-flush_packets", "1", url,
     ];
 
+    /// <summary>The AAC encode of a stream's non-AAC audio (G.711: 8 kHz mono; the bitrate is capped for low rates).</summary>
+    public static readonly string[] AacAudio = ["-c:a", "aac", "-b:a", "64k"];
+
     /// <summary>The whole command line.</summary>
     public static List<string> Build(CameraOptions o, StreamInputKind kind, string transport, string? grayUrl,
-        IReadOnlyList<string>? recordingOutput, string? packetUrl = null)
+        IReadOnlyList<string>? recordingOutput, string? packetUrl = null, bool transcodeAudio = false)
     {
         var a = Input(o, kind, transport);
         a.AddRange(JpegOutput(o.Interval));
         if (grayUrl is not null) a.AddRange(GrayOutput(Math.Clamp(o.Motion.Fps, 0.1, 30), grayUrl));
-        if (packetUrl is not null) a.AddRange(PacketOutput(packetUrl));
+        if (packetUrl is not null) a.AddRange(PacketOutput(packetUrl, transcodeAudio));
         if (recordingOutput is not null) a.AddRange(recordingOutput);
         return a;
     }

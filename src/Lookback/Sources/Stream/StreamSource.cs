@@ -34,7 +34,10 @@ public sealed class StreamSource : IFrameSource
     private readonly string _secretUrl;
     private long _framesDelivered, _grayDelivered, _packetsDelivered;
     private volatile int _pid;
-    private static int s_packetRuns;
+    private volatile bool _transcodeAudio;
+
+    /// <summary>Extra time for a run's first frame: ffmpeg's connection and stream probing.</summary>
+    public static readonly TimeSpan StartupGrace = TimeSpan.FromSeconds(10);
 
     public StreamSource(CameraOptions options, StreamInputKind kind, IStreamRecording? recording = null,
         TimeProvider? time = null, Backoff? backoff = null, string ffmpeg = "ffmpeg")
@@ -57,6 +60,8 @@ public sealed class StreamSource : IFrameSource
     public long PacketsDelivered => Interlocked.Read(ref _packetsDelivered);
     /// <summary>Process id of the running ffmpeg (0 when none): for tests and the benchmark.</summary>
     public int ProcessId => _pid;
+    /// <summary>True once the stream showed audio that is not AAC: the packet output encodes it to AAC.</summary>
+    public bool TranscodesAudio => _transcodeAudio;
     /// <summary>Runs started so far.</summary>
     public int Runs { get; private set; }
 
@@ -69,6 +74,7 @@ public sealed class StreamSource : IFrameSource
             var before = FramesDelivered + GrayFramesDelivered;
             var error = await RunOnceAsync(sink, ct).ConfigureAwait(false);
             if (FramesDelivered + GrayFramesDelivered > before) _backoff.Reset();
+            if (error is null) continue; // a planned restart (audio to transcode): at once, nothing to report
             SourceSink.Error(sink, error);
             await Task.Delay(_backoff.Next(), _time, ct).ConfigureAwait(false);
         }
@@ -90,8 +96,8 @@ public sealed class StreamSource : IFrameSource
 
     private string Message(string what) => $"{_safeUrl}: {what}";
 
-    /// <summary>One ffmpeg run, until it exits, stalls or is cancelled; returns why it ended.</summary>
-    private async Task<string> RunOnceAsync(IFrameSink sink, CancellationToken ct)
+    /// <summary>One ffmpeg run, until it exits, stalls or is cancelled; returns why it ended (null: a planned restart).</summary>
+    private async Task<string?> RunOnceAsync(IFrameSink sink, CancellationToken ct)
     {
         var gray = sink as IGrayFrameSink;
         var ring = _kind == StreamInputKind.Usb ? null : (sink as IPacketSink)?.Packets; // USB: often raw video
@@ -104,7 +110,7 @@ public sealed class StreamSource : IFrameSource
             string? cwd = null;
             try
             {
-                args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener));
+                args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener), _transcodeAudio);
                 cwd = _recording?.WorkingDirectory;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -123,25 +129,34 @@ public sealed class StreamSource : IFrameSource
 
             using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var lastActivity = _time.GetTimestamp();
-            void Alive() => Interlocked.Exchange(ref lastActivity, _time.GetTimestamp());
+            var active = 0;
+            void Alive()
+            {
+                Interlocked.Exchange(ref lastActivity, _time.GetTimestamp());
+                Volatile.Write(ref active, 1);
+            }
 
             var tail = new StderrTail();
             var stderrTask = PumpStderrAsync(p.StandardError.BaseStream, tail);
             var jpegTask = ReadJpegsAsync(p.StandardOutput.BaseStream, sink, Alive, run.Token);
             var grayTask = listener is null ? Task.CompletedTask : ReadGrayAsync(listener, gray!, sink, Alive, run.Token);
-            var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, run.Token);
+            var restart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, restart, run.Token);
             var exitTask = p.WaitForExitAsync(CancellationToken.None);
 
             var stallLimit = TimeSpan.FromSeconds(Math.Max(1, _options.Timeout) + (listener is null ? _options.Interval : 0));
             var stalled = false;
             try
             {
-                while (!exitTask.IsCompleted)
+                while (!exitTask.IsCompleted && !restart.Task.IsCompleted)
                 {
-                    var left = stallLimit - _time.GetElapsedTime(Interlocked.Read(ref lastActivity));
+                    // before the first frame ffmpeg connects and probes the stream (20 frames for the frame rate: 4 s
+                    // of a 5 fps MJPEG camera), which must not count as a stall
+                    var limit = Volatile.Read(ref active) == 0 ? stallLimit + StartupGrace : stallLimit;
+                    var left = limit - _time.GetElapsedTime(Interlocked.Read(ref lastActivity));
                     if (left <= TimeSpan.Zero) { stalled = true; break; }
                     var tick = Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), _time, ct);
-                    await Task.WhenAny(exitTask, tick).ConfigureAwait(false);
+                    await Task.WhenAny(exitTask, tick, restart.Task).ConfigureAwait(false);
                     ct.ThrowIfCancellationRequested();
                 }
             }
@@ -163,7 +178,10 @@ public sealed class StreamSource : IFrameSource
                 _recording?.OnRunEnded(_time.GetUtcNow());
             }
 
+            if (restart.Task.IsCompleted) return null;
             var err = Redact(tail.LastLines(3));
+            if (stalled && Volatile.Read(ref active) == 0)
+                return Message($"no frame within {(stallLimit + StartupGrace).TotalSeconds:0.###} s of starting ffmpeg, stopped it" + (err.Length > 0 ? ": " + err : ""));
             if (stalled)
                 return Message($"stream stalled (no frames for {stallLimit.TotalSeconds:0.###} s), ffmpeg stopped" + (err.Length > 0 ? ": " + err : ""));
             var code = p.HasExited ? p.ExitCode : -1;
@@ -185,49 +203,34 @@ public sealed class StreamSource : IFrameSource
 
     private static string? UrlOf(TcpListener? l) => l is null ? null : $"tcp://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}";
 
-    /// <summary>
-    /// Reads the stream-copied MPEG-TS of one run into the packet ring. Each run (and each timestamp discontinuity) is a
-    /// new ring run; a codec the ring cannot cut or a stream without timestamps marks the ring unusable (the camera's
-    /// moments then come from the JPEG ring) instead of failing the camera.
-    /// </summary>
-    private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, CancellationToken ct)
+    /// <summary>Reads the stream-copied MPEG-TS of one run into the packet ring (see <see cref="PacketIngest"/>).</summary>
+    /// <remarks>Audio that is not AAC completes <paramref name="restart"/> once: the next run encodes it to AAC.</remarks>
+    private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, TaskCompletionSource restart, CancellationToken ct)
     {
         using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
         listener.Stop();
         await using var stream = client.GetStream();
-        var demux = new TsDemuxer(_options.MaxFrameBytes);
-        var clock = new PacketClock();
-        var run = Interlocked.Increment(ref s_packetRuns);
-        var units = new List<TsAccessUnit>();
+        PacketIngest? ingest = new(ring, _options.MaxFrameBytes);
         var buf = new byte[64 * 1024];
         while (true)
         {
             var n = await stream.ReadAsync(buf, ct).ConfigureAwait(false);
             if (n == 0) return;
-            units.Clear();
-            demux.Push(buf.AsSpan(0, n), units);
-            var now = _time.GetUtcNow();
-            if (demux.Codec == StreamCodec.Other)
+            if (ingest is null) continue; // drained: a blocked socket would stall ffmpeg's other outputs
+            try
             {
-                ring.Unusable = $"the packet ring cannot cut this stream's video (MPEG-TS stream type 0x{demux.StreamType:x2}; " +
-                                "only H.264 and H.265): moments and GIFs use the JPEG frames";
-                continue;
+                var taken = ingest.Push(buf.AsSpan(0, n), _time.GetUtcNow());
+                if (taken > 0) Interlocked.Add(ref _packetsDelivered, taken);
+                if (ingest.AudioNeedsTranscode && !_transcodeAudio)
+                {
+                    _transcodeAudio = true;
+                    restart.TrySetResult();
+                }
             }
-            foreach (var u in units)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                if (u.Dts is not { } ts || demux.Header is not { } header)
-                {
-                    if (demux.UntimedUnits >= 10)
-                        ring.Unusable = "the stream's packets carry no timestamps: moments and GIFs use the JPEG frames";
-                    continue;
-                }
-                var (offset, jump) = clock.Map(ts, now);
-                if (jump) run = Interlocked.Increment(ref s_packetRuns);
-                if (ring.Append(new StreamPacket(u.Pes, clock.Anchor, offset, u.Key, run, header, demux.Codec, demux.VideoPid)))
-                {
-                    Interlocked.Increment(ref _packetsDelivered);
-                    ring.Unusable = null;
-                }
+                ingest = null;
+                ring.Unusable = $"the packet ring stopped reading this stream ({ex.GetType().Name}: {ex.Message}) until ffmpeg restarts: moments and GIFs use the JPEG frames";
             }
         }
     }

@@ -8,7 +8,8 @@ public enum StreamCodec { Unknown, H264, H265, Other }
 /// packetizes it again behind the program tables, see <see cref="TsPacketizer"/>), its 90 kHz timestamps and whether
 /// it starts a decodable GOP.
 /// </summary>
-public sealed record TsAccessUnit(byte[] Pes, long? Pts, long? Dts, bool Key, bool HasParameterSets);
+/// <remarks>Audio units (<see cref="Audio"/>) are whole audio PES packets (several frames each), never keys.</remarks>
+public sealed record TsAccessUnit(byte[] Pes, long? Pts, long? Dts, bool Key, bool HasParameterSets, bool Audio = false);
 
 /// <summary>
 /// A small pure MPEG-TS demuxer for the stream-copied video that the camera's ffmpeg writes (<c>-c:v copy -f mpegts</c>):
@@ -17,7 +18,8 @@ public sealed record TsAccessUnit(byte[] Pes, long? Pts, long? Dts, bool Key, bo
 /// continues the previous picture (its first slice is not the picture's first: ffmpeg's RTSP input hands on the second
 /// slice of a multi-slice keyframe as a packet of its own, one tick later) or has the same DTS is merged into the
 /// previous unit (its slices only), so a unit is emitted once the next one begins. No I/O; bytes may
-/// arrive in any chunking; lost sync is recovered at the next 0x47 sync byte.
+/// arrive in any chunking; lost sync is recovered at the next 0x47 sync byte. The program's first other stream is taken
+/// as its audio (the camera's ffmpeg maps at most one): its PES packets come out as audio units.
 /// </summary>
 public sealed class TsDemuxer
 {
@@ -30,6 +32,8 @@ public sealed class TsDemuxer
     private bool _inUnit;
     private TsAccessUnit? _pending;
     private readonly MemoryStream _unitPayload = new();
+    private readonly MemoryStream _audioPayload = new();
+    private bool _inAudio;
     private readonly int _maxUnitBytes;
 
     public TsDemuxer(int maxUnitBytes = 16 * 1024 * 1024) => _maxUnitBytes = maxUnitBytes;
@@ -41,6 +45,10 @@ public sealed class TsDemuxer
     public StreamCodec Codec { get; private set; }
     /// <summary>The latest PAT and PMT packets (prepended to every remux); null until both were seen.</summary>
     public byte[]? Header => _pat is null || _pmt is null ? null : [.. _pat, .. _pmt];
+    /// <summary>PID of the program's audio stream (-1 when it has none).</summary>
+    public int AudioPid { get; private set; } = -1;
+    /// <summary>The PMT's stream_type of the audio stream (0x0F: AAC in ADTS); 0 when there is none.</summary>
+    public int AudioStreamType { get; private set; }
     /// <summary>Access units seen without a PTS and DTS (a stream without timestamps cannot be cut).</summary>
     public long UntimedUnits { get; private set; }
 
@@ -81,6 +89,7 @@ public sealed class TsDemuxer
     /// <summary>Ends the stream: the access unit being collected is complete now.</summary>
     public void Flush(List<TsAccessUnit> output)
     {
+        FinishAudio(output);
         FinishUnit(output);
         if (_pending is not null) output.Add(_pending);
         _pending = null;
@@ -100,6 +109,7 @@ public sealed class TsDemuxer
 
         if (pid == 0) { if (pusi && ParsePat(payload)) _pat = p.ToArray(); return; }
         if (pid == _pmtPid) { if (pusi && ParsePmt(payload)) _pmt = p.ToArray(); return; }
+        if (pid == AudioPid && AudioPid >= 0) { AudioPacket(pusi, payload, output); return; }
         if (pid != VideoPid || VideoPid < 0) return;
         if (pusi)
         {
@@ -134,25 +144,61 @@ public sealed class TsDemuxer
         var sectionLength = ((s[1] & 0x0F) << 8) | s[2];
         var end = Math.Min(s.Length, 3 + sectionLength - 4);
         var infoLength = ((s[10] & 0x0F) << 8) | s[11];
+        int videoPid = -1, videoType = 0, audioPid = -1, audioType = 0, firstType = 0;
+        var videoCodec = StreamCodec.Other;
         for (var i = 12 + infoLength; i + 5 <= end;)
         {
             var type = s[i];
             var pid = ((s[i + 1] & 0x1F) << 8) | s[i + 2];
             var esInfo = ((s[i + 3] & 0x0F) << 8) | s[i + 4];
             var codec = CodecOf(type);
-            if (codec is StreamCodec.H264 or StreamCodec.H265)
-            {
-                if (pid != VideoPid) { _inUnit = false; _pending = null; _unitPayload.SetLength(0); }
-                VideoPid = pid;
-                StreamType = type;
-                Codec = codec;
-                return true;
-            }
-            if (StreamType == 0) StreamType = type;
+            if (firstType == 0) firstType = type;
+            if (codec is StreamCodec.H264 or StreamCodec.H265 && videoPid < 0) { videoPid = pid; videoType = type; videoCodec = codec; }
+            else if (codec == StreamCodec.Unknown && audioPid < 0) { audioPid = pid; audioType = type; }
             i += 5 + esInfo;
         }
-        Codec = StreamCodec.Other; // a program without H.264/H.265 video (e.g. MJPEG as private data)
+        if (videoPid < 0)
+        {
+            Codec = StreamCodec.Other; // a program without H.264/H.265 video (e.g. MJPEG as private data)
+            if (StreamType == 0) StreamType = firstType;
+            return true;
+        }
+        if (videoPid != VideoPid) { _inUnit = false; _pending = null; _unitPayload.SetLength(0); }
+        if (audioPid != AudioPid) { _inAudio = false; _audioPayload.SetLength(0); }
+        VideoPid = videoPid;
+        StreamType = videoType;
+        Codec = videoCodec;
+        AudioPid = audioPid;
+        AudioStreamType = audioType;
         return true;
+    }
+
+    private void AudioPacket(bool pusi, ReadOnlySpan<byte> payload, List<TsAccessUnit> output)
+    {
+        if (pusi)
+        {
+            FinishAudio(output);
+            _inAudio = true;
+        }
+        if (!_inAudio) return;
+        if (_audioPayload.Length + payload.Length > _maxUnitBytes) { _inAudio = false; _audioPayload.SetLength(0); return; }
+        _audioPayload.Write(payload);
+    }
+
+    /// <summary>The audio PES collected so far as an audio unit (dropped without a timestamp: it could not be placed).</summary>
+    private void FinishAudio(List<TsAccessUnit> output)
+    {
+        var inAudio = _inAudio;
+        _inAudio = false;
+        var pes = _audioPayload.GetBuffer().AsSpan(0, (int)_audioPayload.Length);
+        try
+        {
+            if (!inAudio || pes.Length < 14 || pes[0] != 0 || pes[1] != 0 || pes[2] != 1 || (pes[7] & 0x80) == 0) return;
+            if (9 + pes[8] > pes.Length) return;
+            var pts = Timestamp(pes[9..]);
+            output.Add(new TsAccessUnit(pes.ToArray(), pts, pts, false, false, Audio: true));
+        }
+        finally { _audioPayload.SetLength(0); }
     }
 
     /// <summary>The codec for a PMT stream_type: H.264, H.265, another video type, or Unknown (not video).</summary>
