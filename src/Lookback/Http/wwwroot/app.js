@@ -1,10 +1,11 @@
-// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/events[/<slug>], #/status).
+// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/events[/<slug>], #/status, #/discover).
 // Plain ES modules, no build step, relative URLs only.
 import { cameras, h } from './util.js';
 import * as grid from './grid.js';
 import * as camera from './camera.js';
 import * as events from './events.js';
 import * as status from './status.js';
+import * as discover from './discover.js';
 
 const view = document.getElementById('view');
 const routes = [
@@ -12,6 +13,7 @@ const routes = [
   [/^#\/camera\/([^/?]+)$/, 'live', camera],
   [/^#\/events(?:\/([^/?]+))?$/, 'events', events],
   [/^#\/status$/, 'status', status],
+  [/^#\/discover$/, 'discover', discover],
 ];
 let unmount = null;
 
