@@ -11,7 +11,7 @@ need() { missing+=("$1 (Debian package: $2)"); }
 # Programs the tests (and Lookback itself) start.
 bins=(
   "ffmpeg:ffmpeg" "ffprobe:ffmpeg" "/usr/sbin/mosquitto:mosquitto" "/usr/bin/chromium:chromium"
-  "/usr/bin/python3:python3" "gst-inspect-1.0:gstreamer1.0-tools" "setpriv:util-linux" "bash:bash" "kill:procps"
+  "/usr/bin/python3:python3" "gst-inspect-1.0:gstreamer1.0-tools" "setpriv:util-linux" "bash:bash" "kill:procps" "ip:iproute2"
 )
 for entry in "${bins[@]}"; do
   bin=${entry%%:*}; pkg=${entry#*:}

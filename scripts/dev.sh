@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg libturbojpeg0 fonts-dejavu-core)
 test_pkgs=(mosquitto opencv-doc python3-jsonschema python3-yaml python3-jinja2 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-tools procps chromium nodejs)
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-tools procps chromium nodejs iproute2)
 image_pkgs=(podman runc debootstrap debian-archive-keyring mosquitto mosquitto-clients iproute2 python3-yaml ffmpeg curl
             qemu-user-static binfmt-support)
 

@@ -35,6 +35,8 @@ public sealed record HostSettings
     public (int Ingress, int Api) AddonPorts { get; init; } = (AddonMode.IngressPort, AddonMode.ApiPort);
     /// <summary>HTTP render requests per client address (default <see cref="RenderRateLimit.Default"/>).</summary>
     public RenderRateLimit? RenderRateLimit { get; init; }
+    /// <summary>Defaults of <c>POST /api/discover</c> (tests point the sysfs/dev roots at a fake tree).</summary>
+    public Lookback.Discover.DiscoverOptions Discover { get; init; } = new();
 }
 
 /// <summary>A built, startable Lookback: cameras, renders, MQTT and HTTP wired together.</summary>
@@ -147,6 +149,7 @@ public static class LookbackHost
         // offsite copies (upload: targets) through the durable queue under storage/.state/uploads
         services.AddSingleton(sp => new Upload.UploadService(options, sp.GetRequiredService<MediaStore>().Root,
             sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(_ => new Http.DiscoverService(settings.Discover)); // camera discovery for the web UI
         services.AddHostedService<LookbackRuntime>();
 
         var web = builder.Build();
@@ -166,6 +169,7 @@ public static class LookbackHost
         web.MapMetricsEndpoint();
         web.MapFrameEndpoints();
         web.MapStatusEndpoints();
+        web.MapDiscoverEndpoints();
         web.MapWebUi();
         return new LookbackApp(web, options);
     }

@@ -18,6 +18,8 @@ public static class Program
           lookback check --config FILE     validate a configuration
           lookback timelapse --camera C --date yyyy-MM-dd [--config FILE]
                                            encode a day's timelapse from its stored samples
+          lookback discover [--timeout S] [--user U --password P] [--interface IF] [--host H] [--no-usb] [--json]
+                                           find ONVIF and USB cameras; propose their configuration
           lookback --version               print the version
         """;
 
@@ -41,6 +43,7 @@ public static class Program
         var verb = args[0];
         // the timelapse verb has its own arguments (--camera, --date)
         if (verb == "timelapse") return await TimelapseCommand.RunAsync(args[1..], stdout, stderr, ct);
+        if (verb == "discover") return await DiscoverCommand.RunAsync(args[1..], stdout, stderr, ct);
         if (!CliArgs.TryParse(args[1..], out var cli, out var argError))
         {
             stderr.WriteLine($"lookback {verb}: {argError}");

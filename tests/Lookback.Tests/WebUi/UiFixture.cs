@@ -24,6 +24,7 @@ public sealed class UiFixture : IAsyncLifetime
     private readonly string _storage = Path.Combine(Path.GetTempPath(), "lookback-webui-" + Guid.NewGuid().ToString("N")[..8]);
 
     public LookbackApp App { get; private set; } = null!;
+    private string FakeUsb => _storage + "-usb";
     public IBrowser Browser { get; private set; } = null!;
     public Uri BaseAddress => App.BaseAddress;
     public Uri ProxyAddress { get; private set; } = null!;
@@ -44,7 +45,16 @@ public sealed class UiFixture : IAsyncLifetime
             Mqtt = null, Storage = o.Storage with { Path = _storage }, LogLevel = "warning",
             Cameras = [.. o.Cameras.Select(c => c with { Motion = c.Motion with { Enabled = false } })],
         };
-        App = LookbackHost.Build(o, new HostSettings { RenderWorkers = 1, RenderQueueCapacity = 8 });
+        // the discover page lists one fake USB camera (a sysfs/dev tree of its own)
+        Directory.CreateDirectory(Path.Combine(FakeUsb, "sys/class/video4linux/video0"));
+        File.WriteAllText(Path.Combine(FakeUsb, "sys/class/video4linux/video0/name"), "Desk Webcam\n");
+        Directory.CreateDirectory(Path.Combine(FakeUsb, "dev"));
+        File.WriteAllText(Path.Combine(FakeUsb, "dev/video0"), "");
+        App = LookbackHost.Build(o, new HostSettings
+        {
+            RenderWorkers = 1, RenderQueueCapacity = 8,
+            Discover = new() { SysRoot = Path.Combine(FakeUsb, "sys"), DevRoot = Path.Combine(FakeUsb, "dev") },
+        });
         await App.StartAsync();
         await StartProxyAsync();
 
@@ -135,6 +145,7 @@ public sealed class UiFixture : IAsyncLifetime
         }
         if (_cams is not null) await _cams.DisposeAsync();
         try { Directory.Delete(_storage, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(FakeUsb, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
 

@@ -1,4 +1,4 @@
-// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/bus/<node>/<slug>, #/events[/<slug>], #/status).
+// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/bus/<node>/<slug>, #/events[/<slug>], #/status, #/discover).
 // Plain ES modules, no build step, relative URLs only.
 import { cameras, h } from './util.js';
 import * as grid from './grid.js';
@@ -6,6 +6,7 @@ import * as camera from './camera.js';
 import * as buscam from './bus.js';
 import * as events from './events.js';
 import * as status from './status.js';
+import * as discover from './discover.js';
 
 const view = document.getElementById('view');
 const routes = [
@@ -14,6 +15,7 @@ const routes = [
   [/^#\/bus\/([^/?]+)\/([^/?]+)$/, 'live', buscam],
   [/^#\/events(?:\/([^/?]+))?$/, 'events', events],
   [/^#\/status$/, 'status', status],
+  [/^#\/discover$/, 'discover', discover],
 ];
 let unmount = null;
 
