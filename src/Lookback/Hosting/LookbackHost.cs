@@ -117,6 +117,7 @@ public static class LookbackHost
         services.AddSingleton<EventBus>();
         services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
         services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
+        services.AddSingleton(sp => new MomentStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
         services.AddSingleton(sp =>
@@ -153,6 +154,7 @@ public static class LookbackHost
         web.MapMediaEndpoints();
         web.MapHlsEndpoints(); // recordings of stream cameras
         web.MapEventEndpoints();
+        web.MapMomentEndpoints();
         web.MapTimelapseEndpoints();
         web.MapMetricsEndpoint();
         web.MapFrameEndpoints();
@@ -193,6 +195,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = [];
     private CancellationTokenSource? _cts;
     private Task? _retention;
+    private IDisposable? _moments;
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -202,6 +205,9 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var loggers = sp.GetRequiredService<ILoggerFactory>();
         var media = sp.GetRequiredService<MediaStore>();
         var events = sp.GetRequiredService<EventStore>();
+        var moments = sp.GetRequiredService<MomentStore>();
+        // every render a user, automation or trigger asked for becomes a stored moment
+        _moments = new MomentRecorder(moments, media, time).Subscribe(sp.GetRequiredService<EventBus>());
         cameras.StartAll();
         foreach (var cam in cameras.All)
         {
@@ -229,7 +235,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var uploads = sp.GetRequiredService<Upload.UploadService>();
         uploads.Start();
         var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>(),
-            () => uploads.Queue.PendingFiles());
+            () => uploads.Queue.PendingFiles(), moments);
         _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StartAsync(ct);
         log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
@@ -254,6 +260,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
             .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
+        _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
         // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
         try { await Task.WhenAll(_monitors.Select(m => m.Recorder.Pending)).WaitAsync(TimeSpan.FromSeconds(1)); }
         catch (TimeoutException) { log.LogWarning("Stopping before every motion event was recorded"); }

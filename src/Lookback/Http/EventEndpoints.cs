@@ -71,6 +71,15 @@ public static class EventEndpoints
     private static object Describe(StoredEvent ev, MediaStore media) => new
     {
         ev.Id, ev.Camera, ev.Type, ev.Start, ev.End, ev.Score, PeakAt = ev.PeakAt, ev.Boxes, ev.Zones, ev.Metadata,
-        Files = ev.Files.ToDictionary(f => f.Key, f => new { url = media.Url(f.Value), media = media.Media(f.Value), path = "media/" + f.Value }),
+        Files = FileLinks(ev.Files, media),
     };
+
+    /// <summary>Stored files (name → path under the media root) with their URL, media path and path relative to the UI.</summary>
+    public static Dictionary<string, FileLink> FileLinks(IReadOnlyDictionary<string, string> files, MediaStore media) =>
+        files.ToDictionary(f => f.Key, f => new FileLink(media.Url(f.Value), media.Media(f.Value), "media/" + f.Value));
+
+    public sealed record FileLink(
+        [property: System.Text.Json.Serialization.JsonPropertyName("url")] string Url,
+        [property: System.Text.Json.Serialization.JsonPropertyName("media")] string? Media,
+        [property: System.Text.Json.Serialization.JsonPropertyName("path")] string Path);
 }

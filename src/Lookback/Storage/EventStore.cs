@@ -113,36 +113,14 @@ public sealed class EventStore
     public (int Deleted, IReadOnlyList<string> Files) DeleteOlderThan(DateTimeOffset cutoff)
     {
         using var c = Open();
-        using var tx = c.BeginTransaction();
-        var files = new List<string>();
-        int deleted;
-        using (var sel = c.CreateCommand())
-        {
-            sel.Transaction = tx;
-            sel.CommandText = "SELECT files FROM events WHERE start_ms < $cut";
-            sel.Parameters.AddWithValue("$cut", cutoff.ToUnixTimeMilliseconds());
-            using var r = sel.ExecuteReader();
-            while (r.Read()) files.AddRange(ParseFiles(r.GetString(0)).Values);
-        }
-        using (var del = c.CreateCommand())
-        {
-            del.Transaction = tx;
-            del.CommandText = "DELETE FROM events WHERE start_ms < $cut";
-            del.Parameters.AddWithValue("$cut", cutoff.ToUnixTimeMilliseconds());
-            deleted = del.ExecuteNonQuery();
-        }
-        tx.Commit();
-        return (deleted, files);
+        return MediaRows.DeleteOlderThan(c, "events", "start_ms", cutoff);
     }
 
     /// <summary>Removes every event naming <paramref name="relativePath"/> among its files (the file was deleted by retention).</summary>
     public int DeleteNaming(string relativePath)
     {
         using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "DELETE FROM events WHERE EXISTS (SELECT 1 FROM json_each(events.files) WHERE json_each.value = $p)";
-        cmd.Parameters.AddWithValue("$p", relativePath);
-        return cmd.ExecuteNonQuery();
+        return MediaRows.DeleteNaming(c, "events", relativePath);
     }
 
     public long Count()
@@ -153,8 +131,7 @@ public sealed class EventStore
         return (long)cmd.ExecuteScalar()!;
     }
 
-    private static Dictionary<string, string> ParseFiles(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(json, Json) ?? [];
+    private static Dictionary<string, string> ParseFiles(string json) => MediaRows.ParseFiles(json);
 
     private static StoredEvent Read(SqliteDataReader r)
     {

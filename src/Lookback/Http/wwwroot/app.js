@@ -1,9 +1,10 @@
-// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/events[/<slug>], #/status).
+// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/events[/<slug>], #/moments[/<slug>], #/status).
 // Plain ES modules, no build step, relative URLs only.
 import { cameras, h } from './util.js';
 import * as grid from './grid.js';
 import * as camera from './camera.js';
 import * as events from './events.js';
+import * as moments from './moments.js';
 import * as status from './status.js';
 
 const view = document.getElementById('view');
@@ -11,6 +12,7 @@ const routes = [
   [/^#?\/?$/, 'live', grid],
   [/^#\/camera\/([^/?]+)$/, 'live', camera],
   [/^#\/events(?:\/([^/?]+))?$/, 'events', events],
+  [/^#\/moments(?:\/([^/?]+))?$/, 'moments', moments],
   [/^#\/status$/, 'status', status],
 ];
 let unmount = null;
