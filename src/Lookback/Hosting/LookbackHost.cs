@@ -118,6 +118,7 @@ public static class LookbackHost
         services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
         services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton(sp => new MomentStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
+        services.AddSingleton(sp => new AvailabilityLog(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
         services.AddSingleton(sp =>
@@ -155,6 +156,7 @@ public static class LookbackHost
         web.MapHlsEndpoints(); // recordings of stream cameras
         web.MapEventEndpoints();
         web.MapMomentEndpoints();
+        web.MapTimelineEndpoints();
         web.MapTimelapseEndpoints();
         web.MapMetricsEndpoint();
         web.MapFrameEndpoints();
@@ -195,7 +197,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = [];
     private CancellationTokenSource? _cts;
     private Task? _retention;
-    private IDisposable? _moments;
+    private IDisposable? _moments, _availability;
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -208,6 +210,10 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var moments = sp.GetRequiredService<MomentStore>();
         // every render a user, automation or trigger asked for becomes a stored moment
         _moments = new MomentRecorder(moments, media, time).Subscribe(sp.GetRequiredService<EventBus>());
+        // online/offline changes, for the timeline's offline periods
+        var availability = sp.GetRequiredService<AvailabilityLog>();
+        _availability = sp.GetRequiredService<EventBus>().Subscribe<CameraStatusChanged>(e =>
+            availability.Record(new AvailabilityChange(e.Camera, time.GetUtcNow(), e.Status == CameraStatus.Online, e.LastError)));
         cameras.StartAll();
         foreach (var cam in cameras.All)
         {
@@ -235,7 +241,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var uploads = sp.GetRequiredService<Upload.UploadService>();
         uploads.Start();
         var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>(),
-            () => uploads.Queue.PendingFiles(), moments);
+            () => uploads.Queue.PendingFiles(), moments, availability);
         _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StartAsync(ct);
         log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
@@ -260,6 +266,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
             .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
+        _availability?.Dispose();
         _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
         // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
         try { await Task.WhenAll(_monitors.Select(m => m.Recorder.Pending)).WaitAsync(TimeSpan.FromSeconds(1)); }

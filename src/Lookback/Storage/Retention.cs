@@ -14,7 +14,7 @@ public sealed record RetentionReport(int FilesDeleted, long BytesDeleted, int Ev
 /// <paramref name="pinned"/> (relative paths; uploads still pending) are never deleted, even over max_bytes.
 /// </summary>
 public sealed class Retention(StorageOptions options, string root, EventStore? events, TimeProvider time, ILogger? log = null,
-    Func<IReadOnlySet<string>>? pinned = null, MomentStore? moments = null)
+    Func<IReadOnlySet<string>>? pinned = null, MomentStore? moments = null, AvailabilityLog? availability = null)
 {
     public RetentionReport Sweep()
     {
@@ -36,6 +36,7 @@ public sealed class Retention(StorageOptions options, string root, EventStore? e
             eventsDeleted += count;
             foreach (var r in named) if (!keep.Contains(r)) TryDelete(Path.Combine(root, r));
         }
+        if (cutoff is { } ac) availability?.DeleteOlderThan(ac);
         var files = MediaFiles().OrderBy(f => f.LastWriteTimeUtc).ToList();
         var total = files.Sum(f => f.Length);
 

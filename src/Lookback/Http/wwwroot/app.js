@@ -1,10 +1,11 @@
-// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/events[/<slug>], #/moments[/<slug>], #/status).
+// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/events[/<slug>], #/moments[/<slug>], #/timeline[/<all|slug>[/<day>]], #/status).
 // Plain ES modules, no build step, relative URLs only.
 import { cameras, h } from './util.js';
 import * as grid from './grid.js';
 import * as camera from './camera.js';
 import * as events from './events.js';
 import * as moments from './moments.js';
+import * as timeline from './timeline.js';
 import * as status from './status.js';
 
 const view = document.getElementById('view');
@@ -13,6 +14,7 @@ const routes = [
   [/^#\/camera\/([^/?]+)$/, 'live', camera],
   [/^#\/events(?:\/([^/?]+))?$/, 'events', events],
   [/^#\/moments(?:\/([^/?]+))?$/, 'moments', moments],
+  [/^#\/timeline(?:\/([^/?]+))?(?:\/([^/?]+))?$/, 'timeline', timeline],
   [/^#\/status$/, 'status', status],
 ];
 let unmount = null;

@@ -102,7 +102,7 @@ export function mount(root, camera = '') {
         h('button', { class: 'icon', title: 'Newer event', disabled: idx <= 0, onclick: () => openPlayer(shown[idx - 1]) }, '‹'),
         h('button', { class: 'icon', title: 'Older event', disabled: idx < 0 || idx >= shown.length - 1, onclick: () => openPlayer(shown[idx + 1]) }, '›'),
         h('button', { class: 'icon', title: 'Close', onclick: () => dialog.close() }, icon(ICONS.close))),
-      meta.length ? h('dl', { class: 'bar meta muted', id: 'event-meta' }, meta.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])) : null,
+      meta.length ? h('dl', { class: 'bar meta muted', id: 'event-meta' }, ...meta.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])) : null,
       h('div', { class: 'bar muted' }, link));
     dialog.addEventListener('click', e => { if (e.target === dialog) dialog.close(); });
     root.append(dialog);
