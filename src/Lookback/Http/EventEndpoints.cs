@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Routing;
 namespace Lookback.Http;
 
 /// <summary>
-/// GET /api/events?camera=&amp;limit=&amp;before=&amp;after= — stored events, newest first, with the URLs of their files
-/// (a bad parameter answers 400 naming it);
+/// GET /api/events?camera=&amp;limit=&amp;before=&amp;after=&amp;type=&amp;zone=&amp;q=&amp;from=&amp;to=&amp;date= — stored
+/// events, newest first, with the URLs of their files; the search filters by type (kind), zone, time range (or local
+/// day) and free text in the metadata (a bad parameter answers 400 naming it);
 /// GET /api/events/{id} — one of them; GET /api/events/{id}/frames — the event's stored frames (oldest first, with
 /// their times and JPEG comments) and GET /api/events/{id}/frames/{n}.jpg — one of them.
 /// </summary>
@@ -24,10 +25,17 @@ public static class EventEndpoints
             var limit = q.Int("limit") ?? 50;
             var before = q.Time("before");
             var after = q.Time("after");
+            var (from, to) = q.Range("from", "to", "date", HttpErrors.Now(ctx));
+            var type = q.String("type") ?? q.String("kind");
             if (q.Error is { } e) return HttpErrors.BadRequest(e);
             if (limit is < 1 or > 1000) return HttpErrors.BadRequest("limit: must be between 1 and 1000");
+            if (type is not null and not ("motion" or "file")) return HttpErrors.BadRequest($"type: must be motion or file (got '{(type.Length > 40 ? type[..40] + "…" : type)}')");
             if (camera is not null && cams.Find(camera) is null) return HttpErrors.UnknownCamera(camera);
-            var events = store.Query(camera, limit, before, after);
+            var events = store.Search(new EventQuery
+            {
+                Camera = camera, Type = type, Zone = q.String("zone"), Text = q.String("q"), From = from, To = to,
+                Before = before, After = after, Limit = limit,
+            });
             return Results.Json(events.Select(ev => Describe(ev, media)), Snake);
         });
 

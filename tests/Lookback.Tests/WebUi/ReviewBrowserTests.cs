@@ -105,6 +105,18 @@ public sealed class ReviewBrowserTests(UiFixture ui)
         await card.ClickAsync();
         await Expect(page.Locator("#event-meta")).ToContainTextAsync("PIR alarm zone 2");
         await ui.ScreenshotAsync(page, "file-event-comment");
+        await page.Keyboard.PressAsync("Escape");
+
+        // search: free text in the metadata finds it, other text does not
+        await page.Locator("#event-search").FillAsync("zone 2");
+        await page.Locator("#event-search").PressAsync("Enter");
+        await Expect(page.Locator(".event")).ToHaveCountAsync(1);
+        await Expect(page.Locator($".event[data-id={id}]")).ToBeVisibleAsync();
+        await ui.ScreenshotAsync(page, "event-search");
+        await page.Locator("#event-search").FillAsync("no such words");
+        await page.Locator("#event-search").PressAsync("Enter");
+        await Expect(page.Locator(".event")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#view")).ToContainTextAsync("No event matches this search.");
         await page.CloseAsync();
     }
 }
