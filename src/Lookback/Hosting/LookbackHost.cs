@@ -208,6 +208,8 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var media = sp.GetRequiredService<MediaStore>();
         var events = sp.GetRequiredService<EventStore>();
         var moments = sp.GetRequiredService<MomentStore>();
+        // event frames a killed run was still collecting: nothing will complete them
+        if (EventFrames.CleanStaging(media.Root) is > 0 and var stale) log.LogInformation("Removed {Count} unfinished event frame file(s)", stale);
         // every render a user, automation or trigger asked for becomes a stored moment
         _moments = new MomentRecorder(moments, media, time).Subscribe(sp.GetRequiredService<EventBus>());
         // online/offline changes, for the timeline's offline periods

@@ -109,3 +109,25 @@ public sealed class TimelineTests
         Assert.Equal(HttpStatusCode.NotFound, (await h.Http.GetAsync("/api/cameras/nope/timeline")).StatusCode);
     }
 }
+
+/// <summary>The event frames' staging folder does not keep what a killed run left (issue 12).</summary>
+public sealed class FrameStagingTests
+{
+    [Fact]
+    public async Task Start_removes_unfinished_frame_files_and_a_completed_writer_leaves_none()
+    {
+        var storage = Directory.CreateTempSubdirectory("lookback-h12-stage-").FullName;
+        var stale = Path.Combine(EventFrames.StagingFolder(storage), "0123456789abcdef.mjpeg");
+        Directory.CreateDirectory(Path.GetDirectoryName(stale)!);
+        File.WriteAllBytes(stale, new byte[100]);
+        await using (var h = await AppHarness.StartAsync([AppHarness.Camera("front", "http://127.0.0.1:1/a.jpg")], storage: storage))
+        {
+            Assert.False(File.Exists(stale));
+            var media = h.App.Services.GetRequiredService<MediaStore>();
+            var w = new EventFrameWriter(media, "front", DateTimeOffset.UtcNow, new EventFrameLimits(10));
+            Assert.True(w.Append(Lookback.Tests.Imaging.TestImages.Jpeg(32, 24), DateTimeOffset.UtcNow));
+            Assert.NotNull(await w.CompleteAsync(CancellationToken.None));
+            Assert.Empty(Directory.EnumerateFiles(EventFrames.StagingFolder(storage)));
+        }
+    }
+}
