@@ -119,6 +119,8 @@ public static class LookbackHost
         services.AddSingleton<EventBus>();
         services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
         services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
+        services.AddSingleton(sp => new MomentStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
+        services.AddSingleton(sp => new AvailabilityLog(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
         services.AddSingleton<BusRole>(); // standby cameras and the MQTT side's state, for the HTTP API
@@ -165,6 +167,8 @@ public static class LookbackHost
         web.MapMediaEndpoints();
         web.MapHlsEndpoints(); // recordings of stream cameras
         web.MapEventEndpoints();
+        web.MapMomentEndpoints();
+        web.MapTimelineEndpoints();
         web.MapTimelapseEndpoints();
         web.MapMetricsEndpoint();
         web.MapFrameEndpoints();
@@ -206,6 +210,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = [];
     private CancellationTokenSource? _cts;
     private Task? _retention;
+    private IDisposable? _moments, _availability;
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -215,6 +220,15 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var loggers = sp.GetRequiredService<ILoggerFactory>();
         var media = sp.GetRequiredService<MediaStore>();
         var events = sp.GetRequiredService<EventStore>();
+        var moments = sp.GetRequiredService<MomentStore>();
+        // event frames a killed run was still collecting: nothing will complete them
+        if (EventFrames.CleanStaging(media.Root) is > 0 and var stale) log.LogInformation("Removed {Count} unfinished event frame file(s)", stale);
+        // every render a user, automation or trigger asked for becomes a stored moment
+        _moments = new MomentRecorder(moments, media, time).Subscribe(sp.GetRequiredService<EventBus>());
+        // online/offline changes, for the timeline's offline periods
+        var availability = sp.GetRequiredService<AvailabilityLog>();
+        _availability = sp.GetRequiredService<EventBus>().Subscribe<CameraStatusChanged>(e =>
+            availability.Record(new AvailabilityChange(e.Camera, time.GetUtcNow(), e.Status == CameraStatus.Online, e.LastError)));
         cameras.StartAll();
         foreach (var cam in cameras.All)
         {
@@ -242,7 +256,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var uploads = sp.GetRequiredService<Upload.UploadService>();
         uploads.Start();
         var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>(),
-            () => uploads.Queue.PendingFiles());
+            () => uploads.Queue.PendingFiles(), moments, availability);
         _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
         if (sp.GetService<MqttBridge>() is { } mqtt)
         {
@@ -272,6 +286,8 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
             .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
+        _availability?.Dispose();
+        _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
         // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
         try { await Task.WhenAll(_monitors.Select(m => m.Recorder.Pending)).WaitAsync(TimeSpan.FromSeconds(1)); }
         catch (TimeoutException) { log.LogWarning("Stopping before every motion event was recorded"); }

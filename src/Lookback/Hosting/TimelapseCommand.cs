@@ -34,11 +34,8 @@ public static class TimelapseCommand
         if (config is { Length: 0 }) return Bad("--config needs a file");
 
         zone ??= TimeZoneInfo.Local;
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime((time ?? TimeProvider.System).GetUtcNow(), zone).DateTime);
-        DateOnly day;
-        if (date == "today") day = today;
-        else if (date == "yesterday") day = today.AddDays(-1);
-        else if (!TimelapseStore.TryParseDay(date, out day)) return Bad($"--date must be yyyy-MM-dd, today or yesterday (got '{date}')");
+        var today = Storage.Days.Today((time ?? TimeProvider.System).GetUtcNow(), zone);
+        if (!Storage.Days.TryParse(date, today, out var day)) return Bad($"--date must be {Storage.Days.Accepted} (got '{date}')");
 
         var loaded = (load ?? (p => Program.LoadConfig(p, Addon.AddonEnvironment.FromProcess())))(config);
         if (!loaded.IsValid)

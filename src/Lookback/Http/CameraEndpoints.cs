@@ -103,14 +103,28 @@ public static class CameraEndpoints
 
     private const string Boundary = "lookbackframe";
 
-    /// <summary>One JPEG as a part of a multipart/x-mixed-replace stream, flushed so the viewer shows it at once.</summary>
+    /// <summary>
+    /// One JPEG as a part of a multipart/x-mixed-replace stream: boundary, headers, the whole JPEG and CRLF copied into
+    /// one buffer and written and flushed in one go, so a viewer never holds a part cut short while the camera is quiet
+    /// (a folder camera's next frame may be minutes away).
+    /// </summary>
     public static async Task WriteMjpegPartAsync(Stream body, string boundary, ReadOnlyMemory<byte> jpeg, CancellationToken ct)
     {
-        var head = Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {jpeg.Length}\r\n\r\n");
-        await body.WriteAsync(head, ct);
-        await body.WriteAsync(jpeg, ct);
-        await body.WriteAsync("\r\n"u8.ToArray(), ct);
+        var part = MjpegPart(boundary, jpeg.Span);
+        await body.WriteAsync(part, ct);
         await body.FlushAsync(ct);
+    }
+
+    /// <summary>The bytes of one part: <c>--boundary</c>, Content-Type and Content-Length headers, the JPEG, CRLF.</summary>
+    public static byte[] MjpegPart(string boundary, ReadOnlySpan<byte> jpeg)
+    {
+        var head = Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {jpeg.Length}\r\n\r\n");
+        var part = new byte[head.Length + jpeg.Length + 2];
+        head.CopyTo(part, 0);
+        jpeg.CopyTo(part.AsSpan(head.Length));
+        part[^2] = (byte)'\r';
+        part[^1] = (byte)'\n';
+        return part;
     }
 
     /// <summary>Writes every new ring frame as a part of multipart/x-mixed-replace until the client leaves.</summary>
@@ -123,6 +137,7 @@ public static class CameraEndpoints
         {
             // headers at once: a folder camera may have no frame until its next upload, and the viewer must not hang
             await response.StartAsync(ct);
+            await response.Body.FlushAsync(ct); // StartAsync only queues the headers: send them now
             while (!ct.IsCancellationRequested)
             {
                 using (var latest = camera.Ring.Latest())

@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Routing;
 namespace Lookback.Http;
 
 /// <summary>
-/// GET /api/events?camera=&amp;limit=&amp;before=&amp;after= — stored events, newest first, with the URLs of their files
-/// (a bad parameter answers 400 naming it);
+/// GET /api/events?camera=&amp;limit=&amp;before=&amp;after=&amp;type=&amp;zone=&amp;q=&amp;from=&amp;to=&amp;date= — stored
+/// events, newest first, with the URLs of their files; the search filters by type (kind), zone, time range (or local
+/// day) and free text in the metadata (a bad parameter answers 400 naming it);
 /// GET /api/events/{id} — one of them; GET /api/events/{id}/frames — the event's stored frames (oldest first, with
 /// their times and JPEG comments) and GET /api/events/{id}/frames/{n}.jpg — one of them.
 /// </summary>
@@ -24,10 +25,17 @@ public static class EventEndpoints
             var limit = q.Int("limit") ?? 50;
             var before = q.Time("before");
             var after = q.Time("after");
+            var (from, to) = q.Range("from", "to", "date", HttpErrors.Now(ctx));
+            var type = q.String("type") ?? q.String("kind");
             if (q.Error is { } e) return HttpErrors.BadRequest(e);
             if (limit is < 1 or > 1000) return HttpErrors.BadRequest("limit: must be between 1 and 1000");
+            if (type is not null and not ("motion" or "file")) return HttpErrors.BadRequest($"type: must be motion or file (got '{(type.Length > 40 ? type[..40] + "…" : type)}')");
             if (camera is not null && cams.Find(camera) is null) return HttpErrors.UnknownCamera(camera);
-            var events = store.Query(camera, limit, before, after);
+            var events = store.Search(new EventQuery
+            {
+                Camera = camera, Type = type, Zone = q.String("zone"), Text = q.String("q"), From = from, To = to,
+                Before = before, After = after, Limit = limit,
+            });
             return Results.Json(events.Select(ev => Describe(ev, media)), Snake);
         });
 
@@ -71,6 +79,15 @@ public static class EventEndpoints
     private static object Describe(StoredEvent ev, MediaStore media) => new
     {
         ev.Id, ev.Camera, ev.Type, ev.Start, ev.End, ev.Score, PeakAt = ev.PeakAt, ev.Boxes, ev.Zones, ev.Metadata,
-        Files = ev.Files.ToDictionary(f => f.Key, f => new { url = media.Url(f.Value), media = media.Media(f.Value), path = "media/" + f.Value }),
+        Files = FileLinks(ev.Files, media),
     };
+
+    /// <summary>Stored files (name → path under the media root) with their URL, media path and path relative to the UI.</summary>
+    public static Dictionary<string, FileLink> FileLinks(IReadOnlyDictionary<string, string> files, MediaStore media) =>
+        files.ToDictionary(f => f.Key, f => new FileLink(media.Url(f.Value), media.Media(f.Value), "media/" + f.Value));
+
+    public sealed record FileLink(
+        [property: System.Text.Json.Serialization.JsonPropertyName("url")] string Url,
+        [property: System.Text.Json.Serialization.JsonPropertyName("media")] string? Media,
+        [property: System.Text.Json.Serialization.JsonPropertyName("path")] string Path);
 }

@@ -1,5 +1,6 @@
 using Lookback.Cameras;
 using Lookback.Recording;
+using Lookback.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -36,6 +37,8 @@ public static class HlsEndpoints
             if (Recorder(cam, cameras, out var error) is not { } rec) return error!;
             if (!name.EndsWith(".m3u8", StringComparison.Ordinal)) return HttpErrors.NotFound($"no playlist '{name}'");
             var stem = name[..^5];
+            // today.m3u8 / yesterday.m3u8: that day's playlist (its segment URIs name the day's folder)
+            if (stem != "index" && Days.TryParse(stem, Days.Today(HttpErrors.Now(ctx)), out var day)) stem = Days.Text(day);
             var text = stem == "index" ? rec.LivePlaylistText() : rec.DayPlaylistText(stem);
             if (text is null)
                 return stem == "index" ? HttpErrors.Busy(ctx, "no recording yet", 2, 503) : HttpErrors.NotFound($"no recording on '{stem}'");

@@ -18,6 +18,10 @@ public static class HttpErrors
 
     public static IResult UnknownCamera(string cam) => NotFound($"unknown camera '{cam}'");
 
+    /// <summary>The host's clock (its TimeProvider; the system clock when none is registered): what "today" is.</summary>
+    public static DateTimeOffset Now(HttpContext ctx) =>
+        ((ctx.RequestServices.GetService(typeof(TimeProvider)) as TimeProvider) ?? TimeProvider.System).GetUtcNow();
+
     /// <summary>Maps a render that did not succeed to its HTTP answer.</summary>
     public static IResult FromFailedRender(HttpContext ctx, RenderResult r) => r.Status switch
     {
@@ -72,6 +76,31 @@ public sealed class QueryReader(IQueryCollection query)
     }
 
     public string? String(string name) { var s = query[name].ToString(); return string.IsNullOrEmpty(s) ? null : s; }
+
+    /// <summary>A local day: yyyy-MM-dd, today or yesterday (see <see cref="Storage.Days"/>).</summary>
+    public DateOnly? Day(string name, DateTimeOffset now)
+    {
+        var s = String(name);
+        if (s is null) return null;
+        if (Storage.Days.TryParse(s, Storage.Days.Today(now), out var day)) return day;
+        Error ??= Storage.Days.Error(name, s);
+        return null;
+    }
+
+    /// <summary>A time range from <paramref name="fromName"/>/<paramref name="toName"/> (times) narrowed to the local day
+    /// <paramref name="dayName"/> when given.</summary>
+    public (DateTimeOffset? From, DateTimeOffset? To) Range(string fromName, string toName, string dayName, DateTimeOffset now)
+    {
+        var from = Time(fromName);
+        var to = Time(toName);
+        if (Day(dayName, now) is { } day)
+        {
+            var (start, end) = Storage.Days.Bounds(day);
+            if (from is null || from < start) from = start;
+            if (to is null || to > end) to = end;
+        }
+        return (from, to);
+    }
 
     private static string Truncate(string s) => s.Length > 40 ? s[..40] + "…" : s;
 }

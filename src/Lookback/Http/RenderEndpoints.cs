@@ -20,6 +20,17 @@ public static class RenderEndpoints
             ["moment_after_max"] = RenderLimits.MaxAfter,
         }));
 
+        // a snapshot kept as a file (a stored moment), unlike the moving snapshot.jpg
+        app.MapGet("/api/cameras/{cam}/snapshot", (string cam, HttpContext ctx, ICameraDirectory cams, IRenderService render) =>
+        {
+            var q = new QueryReader(ctx.Request.Query);
+            var req = new RenderRequest
+            {
+                Camera = cam, Kind = RenderKind.Snapshot, Origin = RenderOrigin.Http, Width = q.Int("width"), RequestId = q.String("request_id"),
+            };
+            return RenderAsync(ctx, cams, render, req, q.Error, "image/jpeg");
+        });
+
         app.MapGet("/api/cameras/{cam}/gif", (string cam, HttpContext ctx, ICameraDirectory cams, IRenderService render) =>
         {
             var q = new QueryReader(ctx.Request.Query);

@@ -43,7 +43,7 @@ public static class TimelapseEndpoints
             TimelapseService timelapse) =>
         {
             if (cams.Find(cam) is null) return HttpErrors.UnknownCamera(cam);
-            if (!TimelapseStore.TryParseDay(date, out var day)) return HttpErrors.BadRequest($"date: must be yyyy-MM-dd (got '{Short(date)}')");
+            if (!Days.TryParse(date, Days.Today(HttpErrors.Now(ctx), timelapse.Store.Zone), out var day)) return HttpErrors.BadRequest(Days.Error("date", date));
             try
             {
                 var r = await timelapse.GetOrEncodeAsync(cam, day, ctx.RequestAborted);
@@ -57,5 +57,4 @@ public static class TimelapseEndpoints
         return app;
     }
 
-    private static string Short(string s) => s.Length > 40 ? s[..40] + "…" : s;
 }

@@ -79,7 +79,7 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
                 }
                 if (trig.Doorbell)
                     results.PublishEvent(cam, new JsonObject { ["event_type"] = "ring", ["camera"] = cam, ["request_id"] = rid });
-                var req = new RenderRequest { Camera = cam, Kind = trig.Action, RequestId = rid, Origin = RenderOrigin.Trigger, LeadFrame = trig.Doorbell };
+                var req = new RenderRequest { Camera = cam, Kind = trig.Action, RequestId = rid, Origin = RenderOrigin.Trigger, LeadFrame = trig.Doorbell, TriggerTopic = m.Topic };
                 Enter();
                 var journalId = Journal?.Accept(new JournalEntry(cam, RenderResult.KindName(req.Kind), rid));
                 _ = Task.Run(async () =>

@@ -13,6 +13,8 @@ public sealed record RenderRequest
     public required RenderKind Kind { get; init; }
     public string? RequestId { get; init; }
     public RenderOrigin Origin { get; init; } = RenderOrigin.Http;
+    /// <summary>Origin Trigger: the MQTT topic that fired it (recorded with the moment).</summary>
+    public string? TriggerTopic { get; init; }
     /// <summary>GIF/MP4: length of the window ending now.</summary>
     public double? Seconds { get; init; }
     public double? Fps { get; init; }

@@ -43,7 +43,7 @@ public sealed class EventFrameWriter : IDisposable
     {
         _media = media; _camera = camera; _start = start; _limits = limits;
         _minGap = TimeSpan.FromSeconds(1 / Math.Max(0.001, limits.Fps)) * 0.95; // a little slack for capture jitter
-        _stage = Path.Combine(media.Root, ".state", "frames", Guid.NewGuid().ToString("N") + ".mjpeg");
+        _stage = Path.Combine(EventFrames.StagingFolder(media.Root), Guid.NewGuid().ToString("N") + ".mjpeg");
     }
 
     public int Count => _frames.Count;
@@ -103,6 +103,24 @@ public sealed class EventFrameWriter : IDisposable
 public static class EventFrames
 {
     /// <summary>Keys of an event's <c>files</c> naming its frames file and its index.</summary>
+    /// <summary>The staging folder of <see cref="EventFrameWriter"/> under the media root.</summary>
+    public static string StagingFolder(string mediaRoot) => Path.Combine(mediaRoot, ".state", "frames");
+
+    /// <summary>Removes what a previous run left in the staging folder (a kill during an event); returns how many files.
+    /// Call before any writer starts.</summary>
+    public static int CleanStaging(string mediaRoot)
+    {
+        var dir = StagingFolder(mediaRoot);
+        if (!Directory.Exists(dir)) return 0;
+        var n = 0;
+        foreach (var f in Directory.EnumerateFiles(dir))
+        {
+            try { File.Delete(f); n++; }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
+        return n;
+    }
+
     public const string FramesKey = "frames", IndexKey = "frames_index";
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

@@ -28,6 +28,25 @@ public sealed record StoredEvent
     [JsonPropertyName("metadata")] public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }
 
+/// <summary>What <see cref="EventStore.Search"/> keeps (null fields: any).</summary>
+public sealed record EventQuery
+{
+    public string? Camera { get; init; }
+    /// <summary>motion | file</summary>
+    public string? Type { get; init; }
+    /// <summary>Events that touched this zone.</summary>
+    public string? Zone { get; init; }
+    /// <summary>Free text found (case-insensitively, ASCII) in a metadata key or value (JPEG comment, file name…).</summary>
+    public string? Text { get; init; }
+    /// <summary>Started at or after <see cref="From"/> and before <see cref="To"/>.</summary>
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    /// <summary>Paging: started strictly before / after.</summary>
+    public DateTimeOffset? Before { get; init; }
+    public DateTimeOffset? After { get; init; }
+    public int Limit { get; init; } = 50;
+}
+
 /// <summary>
 /// The event database: SQLite under storage (one file, WAL). Rows and the files they name are removed together
 /// by retention. Thread-safe: one connection per call (pooled by Microsoft.Data.Sqlite).
@@ -94,55 +113,56 @@ public sealed class EventStore
 
     /// <summary>Newest first; <paramref name="before"/> pages back (events that started strictly before it),
     /// <paramref name="after"/> keeps the events that started strictly after it.</summary>
-    public IReadOnlyList<StoredEvent> Query(string? camera, int limit, DateTimeOffset? before, DateTimeOffset? after = null)
+    public IReadOnlyList<StoredEvent> Query(string? camera, int limit, DateTimeOffset? before, DateTimeOffset? after = null) =>
+        Search(new EventQuery { Camera = camera, Limit = limit, Before = before, After = after });
+
+    /// <summary>The events a search keeps (see <see cref="EventQuery"/>), newest first.</summary>
+    public IReadOnlyList<StoredEvent> Search(EventQuery q)
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT * FROM events WHERE ($camera IS NULL OR camera = $camera) AND ($before IS NULL OR start_ms < $before) AND ($after IS NULL OR start_ms > $after) ORDER BY start_ms DESC LIMIT $limit";
-        cmd.Parameters.AddWithValue("$camera", (object?)camera ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$before", (object?)before?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$after", (object?)after?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$limit", limit);
+        cmd.CommandText = """
+            SELECT * FROM events WHERE ($camera IS NULL OR camera = $camera) AND ($type IS NULL OR type = $type)
+              AND ($before IS NULL OR start_ms < $before) AND ($after IS NULL OR start_ms > $after)
+              AND ($from IS NULL OR start_ms >= $from) AND ($to IS NULL OR start_ms < $to)
+              AND ($zone IS NULL OR EXISTS (SELECT 1 FROM json_each(events.zones) WHERE json_each.value = $zone))
+              AND ($text IS NULL OR EXISTS (SELECT 1 FROM json_each(events.metadata)
+                    WHERE instr(lower(json_each.value), $text) > 0 OR instr(lower(json_each.key), $text) > 0))
+            ORDER BY start_ms DESC LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$camera", (object?)q.Camera ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$type", (object?)q.Type ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$before", (object?)q.Before?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$after", (object?)q.After?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$from", (object?)q.From?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$to", (object?)q.To?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$zone", (object?)q.Zone ?? DBNull.Value);
+        // SQLite's lower() folds ASCII only: the text is folded the same way here
+        cmd.Parameters.AddWithValue("$text", string.IsNullOrWhiteSpace(q.Text) ? DBNull.Value : AsciiLower(q.Text.Trim()));
+        cmd.Parameters.AddWithValue("$limit", q.Limit);
         using var r = cmd.ExecuteReader();
         var list = new List<StoredEvent>();
         while (r.Read()) list.Add(Read(r));
         return list;
     }
 
+    private static string AsciiLower(string s) => string.Create(s.Length, s, (span, src) =>
+    {
+        for (var i = 0; i < src.Length; i++) span[i] = src[i] is >= 'A' and <= 'Z' ? (char)(src[i] + 32) : src[i];
+    });
+
     /// <summary>Deletes events that started before <paramref name="cutoff"/>; returns how many, and the files they named (to delete).</summary>
     public (int Deleted, IReadOnlyList<string> Files) DeleteOlderThan(DateTimeOffset cutoff)
     {
         using var c = Open();
-        using var tx = c.BeginTransaction();
-        var files = new List<string>();
-        int deleted;
-        using (var sel = c.CreateCommand())
-        {
-            sel.Transaction = tx;
-            sel.CommandText = "SELECT files FROM events WHERE start_ms < $cut";
-            sel.Parameters.AddWithValue("$cut", cutoff.ToUnixTimeMilliseconds());
-            using var r = sel.ExecuteReader();
-            while (r.Read()) files.AddRange(ParseFiles(r.GetString(0)).Values);
-        }
-        using (var del = c.CreateCommand())
-        {
-            del.Transaction = tx;
-            del.CommandText = "DELETE FROM events WHERE start_ms < $cut";
-            del.Parameters.AddWithValue("$cut", cutoff.ToUnixTimeMilliseconds());
-            deleted = del.ExecuteNonQuery();
-        }
-        tx.Commit();
-        return (deleted, files);
+        return MediaRows.DeleteOlderThan(c, "events", "start_ms", cutoff);
     }
 
     /// <summary>Removes every event naming <paramref name="relativePath"/> among its files (the file was deleted by retention).</summary>
     public int DeleteNaming(string relativePath)
     {
         using var c = Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "DELETE FROM events WHERE EXISTS (SELECT 1 FROM json_each(events.files) WHERE json_each.value = $p)";
-        cmd.Parameters.AddWithValue("$p", relativePath);
-        return cmd.ExecuteNonQuery();
+        return MediaRows.DeleteNaming(c, "events", relativePath);
     }
 
     public long Count()
@@ -153,8 +173,7 @@ public sealed class EventStore
         return (long)cmd.ExecuteScalar()!;
     }
 
-    private static Dictionary<string, string> ParseFiles(string json) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(json, Json) ?? [];
+    private static Dictionary<string, string> ParseFiles(string json) => MediaRows.ParseFiles(json);
 
     private static StoredEvent Read(SqliteDataReader r)
     {

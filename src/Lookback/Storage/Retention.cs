@@ -4,16 +4,17 @@ using Microsoft.Extensions.Logging;
 namespace Lookback.Storage;
 
 /// <summary>What one retention pass removed.</summary>
+/// <param name="EventsDeleted">Event and moment rows removed.</param>
 public sealed record RetentionReport(int FilesDeleted, long BytesDeleted, int EventsDeleted, long BytesKept);
 
 /// <summary>
 /// Keeps storage within <c>retain_days</c> and <c>max_bytes</c>: removes the oldest media files first (renders,
 /// event snapshots and GIFs, and any later recordings and timelapses under the media root), together with the event
-/// rows that name them. Hidden folders (outbox, state, database) are never touched. Files in
+/// rows and the moment rows (<paramref name="moments"/>) that name them. Hidden folders (outbox, state, database) are never touched. Files in
 /// <paramref name="pinned"/> (relative paths; uploads still pending) are never deleted, even over max_bytes.
 /// </summary>
 public sealed class Retention(StorageOptions options, string root, EventStore? events, TimeProvider time, ILogger? log = null,
-    Func<IReadOnlySet<string>>? pinned = null)
+    Func<IReadOnlySet<string>>? pinned = null, MomentStore? moments = null, AvailabilityLog? availability = null)
 {
     public RetentionReport Sweep()
     {
@@ -29,6 +30,13 @@ public sealed class Retention(StorageOptions options, string root, EventStore? e
             eventsDeleted += count;
             foreach (var r in named) if (!keep.Contains(r)) TryDelete(Path.Combine(root, r));
         }
+        if (cutoff is { } mc && moments is not null)
+        {
+            var (count, named) = moments.DeleteOlderThan(mc);
+            eventsDeleted += count;
+            foreach (var r in named) if (!keep.Contains(r)) TryDelete(Path.Combine(root, r));
+        }
+        if (cutoff is { } ac) availability?.DeleteOlderThan(ac);
         var files = MediaFiles().OrderBy(f => f.LastWriteTimeUtc).ToList();
         var total = files.Sum(f => f.Length);
 
@@ -40,8 +48,9 @@ public sealed class Retention(StorageOptions options, string root, EventStore? e
             if (Kept(f.FullName) || !TryDelete(f.FullName)) continue;
             deleted++;
             freed += f.Length;
-            if (events is not null)
-                eventsDeleted += events.DeleteNaming(Path.GetRelativePath(root, f.FullName).Replace('\\', '/'));
+            var rel = Path.GetRelativePath(root, f.FullName).Replace('\\', '/');
+            if (events is not null) eventsDeleted += events.DeleteNaming(rel);
+            if (moments is not null) eventsDeleted += moments.DeleteNaming(rel);
         }
         RemoveEmptyFolders(root);
         var report = new RetentionReport(deleted, freed, eventsDeleted, total - freed);

@@ -1,10 +1,12 @@
-// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/bus/<node>/<slug>, #/events[/<slug>], #/status, #/discover).
+// Lookback web UI: hash routes inside index.html (#/, #/camera/<slug>, #/bus/<node>/<slug>, #/events[/<slug>], #/moments[/<slug>], #/timeline[/<all|slug>[/<day>]], #/status, #/discover).
 // Plain ES modules, no build step, relative URLs only.
 import { cameras, h } from './util.js';
 import * as grid from './grid.js';
 import * as camera from './camera.js';
 import * as buscam from './bus.js';
 import * as events from './events.js';
+import * as moments from './moments.js';
+import * as timeline from './timeline.js';
 import * as status from './status.js';
 import * as discover from './discover.js';
 
@@ -14,6 +16,8 @@ const routes = [
   [/^#\/camera\/([^/?]+)$/, 'live', camera],
   [/^#\/bus\/([^/?]+)\/([^/?]+)$/, 'live', buscam],
   [/^#\/events(?:\/([^/?]+))?$/, 'events', events],
+  [/^#\/moments(?:\/([^/?]+))?$/, 'moments', moments],
+  [/^#\/timeline(?:\/([^/?]+))?(?:\/([^/?]+))?$/, 'timeline', timeline],
   [/^#\/status$/, 'status', status],
   [/^#\/discover$/, 'discover', discover],
 ];

@@ -411,7 +411,7 @@ export function mount(root, slug) {
     const button = actions.querySelector(`#do-${kind}`);
     button.disabled = true;
     let url, label;
-    if (kind === 'snapshot') { url = camPath(slug, 'snapshot.jpg'); label = 'Snapshot'; }
+    if (kind === 'snapshot') { url = camPath(slug, 'snapshot'); label = 'Snapshot'; } // stored: its link stays this picture
     else if (kind === 'gif') { url = camPath(slug, 'gif') + (gifSeconds.value ? `?seconds=${gifSeconds.value}` : ''); label = 'GIF'; }
     else { url = camPath(slug, `moment.mp4?before=${+before.value || 0}&after=${+after.value || 0}`); label = 'Moment'; }
     const headText = h('span', {}, kind === 'moment' && +after.value > 0 ? `${label}: recording the next ${+after.value} s…` : `${label}: rendering…`);

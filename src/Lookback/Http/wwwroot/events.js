@@ -13,7 +13,13 @@ export function mount(root, camera = '') {
   const moreBtn = h('button', { id: 'more', onclick: () => loadPage() }, 'Older events');
   const more = h('div', { class: 'more' }, moreBtn);
   more.hidden = true;
-  root.append(h('div', { class: 'toolbar' }, h('h1', {}, 'Events'), select,
+  // search: type, zone, day and free text in the metadata (JPEG comment, file name…), all sent to api/events
+  const type = h('select', { id: 'event-type', title: 'Kind', onchange: () => reload() },
+    h('option', { value: '' }, 'All kinds'), h('option', { value: 'motion' }, 'Motion'), h('option', { value: 'file' }, 'Files'));
+  const zone = h('input', { id: 'event-zone', type: 'search', placeholder: 'Zone', size: 8, onchange: () => reload() });
+  const day = h('input', { id: 'event-date', type: 'date', title: 'Day', onchange: () => reload() });
+  const text = h('input', { id: 'event-search', type: 'search', placeholder: 'Search metadata', onchange: () => reload() });
+  root.append(h('div', { class: 'toolbar' }, h('h1', {}, 'Events'), select, type, zone, day, text,
     h('button', { title: 'Reload', onclick: () => reload() }, 'Refresh')), list, status, more);
 
   const titles = new Map();
@@ -37,14 +43,19 @@ export function mount(root, camera = '') {
     try {
       const q = new URLSearchParams({ limit: PAGE });
       if (camera) q.set('camera', camera);
+      if (type.value) q.set('type', type.value);
+      if (zone.value.trim()) q.set('zone', zone.value.trim());
+      if (day.value) q.set('date', day.value);
+      if (text.value.trim()) q.set('q', text.value.trim());
       if (oldest != null) q.set('before', oldest);
+      const searching = q.has('type') || q.has('zone') || q.has('date') || q.has('q');
       const page = await api(`api/events?${q}`);
       if (disposed) return;
       for (const ev of page) { shown.push(ev); list.append(card(ev)); }
       if (page.length) oldest = Date.parse(page.at(-1).start);
       more.hidden = page.length < PAGE;
       status.hidden = shown.length > 0;
-      status.textContent = 'No events yet. Motion events and captures appear here.';
+      status.textContent = searching ? 'No event matches this search.' : 'No events yet. Motion events and captures appear here.';
     } catch (e) {
       status.hidden = false;
       status.textContent = `Cannot load events: ${e.message}`;
@@ -102,7 +113,7 @@ export function mount(root, camera = '') {
         h('button', { class: 'icon', title: 'Newer event', disabled: idx <= 0, onclick: () => openPlayer(shown[idx - 1]) }, '‹'),
         h('button', { class: 'icon', title: 'Older event', disabled: idx < 0 || idx >= shown.length - 1, onclick: () => openPlayer(shown[idx + 1]) }, '›'),
         h('button', { class: 'icon', title: 'Close', onclick: () => dialog.close() }, icon(ICONS.close))),
-      meta.length ? h('dl', { class: 'bar meta muted', id: 'event-meta' }, meta.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])) : null,
+      meta.length ? h('dl', { class: 'bar meta muted', id: 'event-meta' }, ...meta.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])) : null,
       h('div', { class: 'bar muted' }, link));
     dialog.addEventListener('click', e => { if (e.target === dialog) dialog.close(); });
     root.append(dialog);
