@@ -134,6 +134,9 @@ internal sealed partial class ConfigBinder(bool addon)
         /// <summary>The whole number checked against its declared range; the declared default when absent.</summary>
         public int Int(string key) => _b.Int(this[key], P(key), Spec(key).Range.Problem) ?? (int)Spec(key).Default!;
 
+        /// <summary>The whole number checked against its declared range; null when absent or refused (an optional number).</summary>
+        public int? IntOrNull(string key) => _b.Int(this[key], P(key), Spec(key).Range.Problem);
+
         public bool Bool(string key) => _b.Bool(this[key], P(key)) ?? (bool)Spec(key).Default!;
 
         public string? Str(string key) => _b.Str(this[key], P(key));
@@ -627,7 +630,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Record = s.Bool("record"),
             SegmentSeconds = s.Num("segment_seconds"),
             // several nodes on one broker
-            FailoverPriority = s.Has("failover_priority") ? s.Int("failover_priority") : null,
+            FailoverPriority = s.IntOrNull("failover_priority"),
             Standby = s.Bool("standby"),
         };
         if (s.Str("motion_url") is { } rawMotionUrl)

@@ -14,7 +14,7 @@ public sealed record LookbackOptions
         Description = "Identifies this Lookback instance on the broker (letters a-z, digits, underscore). Change it only when several Lookback instances share one broker.")]
     public string NodeId { get; init; } = "lookback";
     [Option("failover_priority", Addon = "failover_priority", Min = 0, Max = 1_000_000, Name = "Failover priority",
-        Description = "When several Lookback instances on one broker have a camera with the same slug, the online one with the lowest priority serves it and the others wait on standby (default 100; a camera's own value wins).")]
+        Description = "When several Lookback instances on one broker have a camera with the same slug, the online one with the lowest priority serves it and the others wait on standby; a camera's own value wins (default 100).")]
     /// <summary>Default <see cref="CameraOptions.FailoverPriority"/> of this node's cameras (lower wins among nodes serving one slug).</summary>
     public int FailoverPriority { get; init; } = DefaultFailoverPriority;
     public const int DefaultFailoverPriority = 100;

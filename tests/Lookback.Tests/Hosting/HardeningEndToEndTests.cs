@@ -22,7 +22,7 @@ public sealed class HardeningEndToEndTests(MosquittoFixture broker) : IClassFixt
         await using var obs = await Observer.ConnectAsync(Port, "hard1/#", "reply1/#");
         await using var h = await AppHarness.StartAsync([AppHarness.Camera("front", server.SnapshotUrl)], mqtt: Mqtt("hard1"), nodeId: "hard1");
         await AppHarness.WaitUntilAsync(() => h.App.Cameras.Find("front")!.Ring.Count > 0, TimeSpan.FromSeconds(20), "a frame");
-        obs.WaitFor("hard1/nodes/hard1", s => s.Text == "online", TimeSpan.FromSeconds(20)); // subscribed: commands are answered
+        obs.WaitFor("hard1/front/availability", s => s.Text == "online", TimeSpan.FromSeconds(20)); // the node serves the camera: commands are answered
 
         var junk = new List<(string Topic, byte[] Payload)>
         {
@@ -102,6 +102,7 @@ public sealed class HardeningEndToEndTests(MosquittoFixture broker) : IClassFixt
         await using (var h = await AppHarness.StartAsync([AppHarness.Camera("front", server.SnapshotUrl)], mqtt: Mqtt("hard3"), nodeId: "hard3"))
         {
             await AppHarness.WaitUntilAsync(() => h.App.Cameras.Find("front")!.Ring.Count > 0, TimeSpan.FromSeconds(20), "a frame");
+            obs.WaitFor("hard3/front/availability", s => s.Text == "online", TimeSpan.FromSeconds(20)); // the node serves the camera
             // a moment that waits 60 s for its "after" part: accepted, being rendered, no result yet
             await obs.PublishAsync("hard3/front/moment/set", """{"request_id":"m-1","before":1,"after":60}""", responseTopic: "reply3/m", correlation: [7, 7]);
             var path = Path.Combine(h.Storage, ".state", "commands.journal");
