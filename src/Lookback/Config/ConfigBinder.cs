@@ -630,7 +630,7 @@ internal sealed partial class ConfigBinder(bool addon)
                 Error(s.P("motion_url"), s["motion_url"], "is not for folder cameras");
             else camera = camera with { MotionUrl = motionUrl };
         }
-        if (camera.Record && url.Length > 0 && Sources.Streaming.StreamArgs.InputKindFor(camera) is null)
+        if (camera.Record && url.Length > 0 && StreamInputs.InputKindFor(camera) is null)
             Error(s.P("record"), s["record"], "needs a stream camera (rtsp, usb, or an http(s) video URL such as .m3u8/.mp4)");
         return BindFolderKeys(s, camera);
     }
@@ -643,7 +643,7 @@ internal sealed partial class ConfigBinder(bool addon)
         if (s.Str("time_pattern") is { } p)
         {
             if (!isFolder) Error(s.P("time_pattern"), s["time_pattern"], "is only for folder cameras (kind folder)");
-            else if (Sources.Folder.FileTimePattern.TryParse(p, out _, out var problem)) pattern = p;
+            else if (FileTimePattern.TryParse(p, out _, out var problem)) pattern = p;
             else Error(s.P("time_pattern"), s["time_pattern"], problem!);
         }
         var from = isFolder ? EventsFrom.Files : EventsFrom.Motion;
@@ -924,7 +924,7 @@ internal sealed partial class ConfigBinder(bool addon)
             }
 
             var template = s.Str("path") ?? "{camera}/{date}/{file}";
-            if (Upload.UploadKey.Problem(template) is { } problem) Error(s.P("path"), s["path"], problem);
+            if (UploadKey.Problem(template) is { } problem) Error(s.P("path"), s["path"], problem);
 
             var media = UploadMedia.None;
             var mediaNode = s["media"];

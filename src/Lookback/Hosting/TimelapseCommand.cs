@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lookback.Config;
-using Lookback.Rendering;
-using Lookback.Timelapse;
+using Lookback.Media.Rendering;
+using Lookback.Media.Timelapse;
 
 namespace Lookback.Hosting;
 

@@ -62,10 +62,10 @@ public static class CameraEndpoints
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/cameras", (ICameraDirectory cams, LookbackOptions o) =>
-            Results.Json(cams.All.Select(c => Describe(c, Storage.MediaStore.PublicBaseOf(o.Http)))));
+            Results.Json(cams.All.Select(c => Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http)))));
 
         app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o) =>
-            cams.Find(cam) is { } c ? Results.Json(Describe(c, Storage.MediaStore.PublicBaseOf(o.Http))) : HttpErrors.UnknownCamera(cam));
+            cams.Find(cam) is { } c ? Results.Json(Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http))) : HttpErrors.UnknownCamera(cam));
 
         app.MapGet("/api/cameras/{cam}/snapshot.jpg", (string cam, HttpContext ctx, ICameraDirectory cams) =>
         {

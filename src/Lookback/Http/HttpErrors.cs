@@ -1,5 +1,5 @@
 using System.Globalization;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.AspNetCore.Http;
 
 namespace Lookback.Http;

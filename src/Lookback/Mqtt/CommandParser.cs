@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using Lookback.Config;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Mqtt;
 

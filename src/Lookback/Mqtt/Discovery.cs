@@ -38,7 +38,7 @@ public static class Discovery
     public static string? ConfigurationUrl(HttpOptions http, string cam)
     {
         if (!string.IsNullOrWhiteSpace(http.UiUrl)) return http.UiUrl;
-        var root = Storage.MediaStore.PublicBaseOf(http);
+        var root = Media.Storage.MediaStore.PublicBaseOf(http);
         return Uri.TryCreate(root, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? root + "/#/camera/" + cam : null;
     }
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt;

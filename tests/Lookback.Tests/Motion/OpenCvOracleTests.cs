@@ -6,7 +6,7 @@
 using Lookback.Motion;
 using OpenCvSharp;
 using ConnectedComponents = Lookback.Motion.ConnectedComponents;
-using SceneFrame = Lookback.Motion.SceneFrame;
+using SceneFrame = Lookback.Tests.Motion.SceneFrame;
 
 namespace Lookback.Tests.Motion;
 

@@ -4,8 +4,9 @@ using System.Text.Json;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
-using Lookback.Recording;
+using Lookback.Media.Recording;
 using static Lookback.Tests.Streams.StreamTestKit;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Tests.Streams;
 
@@ -90,7 +91,7 @@ public class RecordingTests
 
             // the segment start times agree with the wall clock (ffmpeg's date corrected for its probing delay)
             var cam = (Camera)app.Cameras.Find("gate")!;
-            var newest = cam.Recorder!.RecentSegments[^1];
+            var newest = ((SegmentRecorder)cam.Recorder!).RecentSegments[^1];
             Assert.InRange((DateTimeOffset.UtcNow - newest.End).TotalSeconds, -0.5, 2 * cam.Options.SegmentSeconds + 1);
 
             // a moment across a segment boundary (segments are 2 s): requested duration ± 0.5 s
@@ -133,7 +134,7 @@ public class RecordingTests
         var root = Path.Combine(Path.GetTempPath(), "lookback-recb-" + Guid.NewGuid().ToString("N")[..8]);
         var options = RtspCam(server.Url, interval: 1, record: true, slug: "bf") with { SegmentSeconds = 1 };
         var recorder = new SegmentRecorder(options, root);
-        var source = new Lookback.Sources.Streaming.StreamSource(options, Lookback.Sources.Streaming.StreamInputKind.Rtsp, recorder, backoff: FastBackoff());
+        var source = new Lookback.Sources.Streaming.StreamSource(options, StreamInputKind.Rtsp, recorder, backoff: FastBackoff());
         var sink = new StreamSink();
         try
         {

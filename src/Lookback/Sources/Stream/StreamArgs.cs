@@ -3,9 +3,6 @@ using Lookback.Config;
 
 namespace Lookback.Sources.Streaming;
 
-/// <summary>What kind of input one camera's ffmpeg reads.</summary>
-public enum StreamInputKind { Rtsp, HttpVideo, Usb }
-
 /// <summary>
 /// Pure building of the per-camera ffmpeg command line (no I/O, unit-tested): one input, and up to three outputs from
 /// the one decode: (a) JPEG frames for the ring at <c>interval</c> on stdout, (b) small gray frames for motion at
@@ -20,34 +17,10 @@ public static class StreamArgs
     private static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>The input kind for a camera's options and URL, or null when it is not an ffmpeg stream.</summary>
-    public static StreamInputKind? InputKindFor(CameraOptions o)
-    {
-        var url = o.Url;
-        switch (o.Kind)
-        {
-            case CameraKind.Rtsp: return StreamInputKind.Rtsp;
-            case CameraKind.Usb: return StreamInputKind.Usb;
-            case CameraKind.Auto:
-                if (url.StartsWith("/dev/", StringComparison.Ordinal)) return StreamInputKind.Usb;
-                if (!Uri.TryCreate(url, UriKind.Absolute, out var u)) return null;
-                var scheme = u.Scheme.ToLowerInvariant();
-                if (scheme is "rtsp" or "rtsps") return StreamInputKind.Rtsp;
-                if (scheme is "http" or "https" && IsVideoPath(u.AbsolutePath)) return StreamInputKind.HttpVideo;
-                return null;
-            default: return null;
-        }
-    }
+    public static StreamInputKind? InputKindFor(CameraOptions o) => StreamInputs.InputKindFor(o);
 
-    /// <summary>
-    /// The rule for <c>kind: auto</c> with an http(s) URL: a path ending in a video container or playlist extension
-    /// (.m3u8, .mp4, .ts, .flv, .mkv, .webm, .mov) is read by ffmpeg; anything else is probed as JPEG/MJPEG.
-    /// A response with a video Content-Type found by that probe is also handed to ffmpeg.
-    /// </summary>
-    public static bool IsVideoPath(string path)
-    {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        return ext is ".m3u8" or ".mp4" or ".ts" or ".flv" or ".mkv" or ".webm" or ".mov" or ".m4v";
-    }
+    /// <summary>See <see cref="StreamInputs.IsVideoPath"/>.</summary>
+    public static bool IsVideoPath(string path) => StreamInputs.IsVideoPath(path);
 
     /// <summary>Content types that mean "a video stream for ffmpeg" (HLS playlists, MPEG-TS, MP4, FLV, …).</summary>
     public static bool IsVideoContentType(string? mediaType) => mediaType is not null &&
@@ -57,7 +30,7 @@ public static class StreamArgs
 
     /// <summary>
     /// The URL given to ffmpeg: the configured URL with the credentials put back as percent-encoded user info.
-    /// Never log or show it (use <see cref="Config.Redaction.Redact"/> on <see cref="CameraOptions.Url"/> instead).
+    /// Never log or show it (use <see cref="Redaction.Redact"/> on <see cref="CameraOptions.Url"/> instead).
     /// </summary>
     public static string InputUrl(CameraOptions o)
     {
