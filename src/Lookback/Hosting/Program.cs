@@ -4,7 +4,7 @@ using Lookback.Config;
 
 namespace Lookback.Hosting;
 
-/// <summary>The command line of CONTRACT.md: run, demo, check, --version. Exit 0 clean, 2 bad config/arguments, 1 other.</summary>
+/// <summary>The command line (README "Running for real"): run, demo, check, --version. Exit 0 clean, 2 bad config/arguments, 1 other.</summary>
 public static class Program
 {
     public static string Version => BuildInfo.Version;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Lookback.Http;
 
-/// <summary>The API's error answers: JSON <c>{"error": "..."}</c> with the status of CONTRACT.md.</summary>
+/// <summary>The API's error answers: JSON <c>{"error": "..."}</c> with the status README "HTTP API" names.</summary>
 public static class HttpErrors
 {
     public static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: 400);

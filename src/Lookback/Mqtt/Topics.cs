@@ -2,7 +2,7 @@ using MQTTnet;
 
 namespace Lookback.Mqtt;
 
-/// <summary>Every MQTT topic Lookback uses, built from the prefixes and the node id (CONTRACT.md).</summary>
+/// <summary>Every MQTT topic Lookback uses, built from the prefixes and the node id (README "MQTT and Home Assistant").</summary>
 public sealed record Topics(string Prefix, string DiscoveryPrefix, string NodeId)
 {
     public string Node => $"{Prefix}/nodes/{NodeId}";

@@ -197,7 +197,7 @@ public class TriggerMatchTests
     }
 }
 
-/// <summary>Discovery payloads checked against mqtt-discovery.md (§1–§10).</summary>
+/// <summary>Discovery payloads checked against Home Assistant's MQTT discovery rules.</summary>
 public class DiscoveryTests
 {
     private static readonly Topics T = new("lookback", "homeassistant", "n1");
