@@ -5,7 +5,7 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Mqtt.Nodes;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt;
@@ -284,7 +284,7 @@ public sealed class MqttBridge : IAsyncDisposable
     public NodeAnnouncement Announcement() => new()
     {
         Node = _options.NodeId, Version = _version, Nonce = Nonce, Started = Started,
-        PublicUrl = Storage.MediaStore.PublicBaseOf(_options.Http),
+        PublicUrl = Media.Storage.MediaStore.PublicBaseOf(_options.Http),
         Cameras = [.. _cameras.All.Select(c => new AnnouncedCamera(c.Slug, c.Options.Name, c.DetectedKind.ToString().ToLowerInvariant(),
             c.Options.FailoverPriority ?? _options.FailoverPriority, c.Options.Standby))],
     };
