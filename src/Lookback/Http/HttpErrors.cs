@@ -25,7 +25,7 @@ public static class HttpErrors
     /// <summary>Maps a render that did not succeed to its HTTP answer.</summary>
     public static IResult FromFailedRender(HttpContext ctx, RenderResult r) => r.Status switch
     {
-        "busy" => Busy(ctx, r.Error ?? "busy", r.RetryAfter ?? 2),
+        RenderStatus.Busy => Busy(ctx, r.Error ?? "busy", r.RetryAfter ?? 2),
         _ when r.ErrorCode == RenderErrorCode.UnknownCamera => NotFound(r.Error ?? "unknown camera"),
         _ when r.ErrorCode == RenderErrorCode.BadParameter => BadRequest(r.Error ?? "bad parameter"),
         _ when r.ErrorCode == RenderErrorCode.NoFrames => Busy(ctx, r.Error ?? "no frames yet", 2, 503),

@@ -197,7 +197,7 @@ public sealed class MqttBridge : IAsyncDisposable
         if (interrupted.Count == 0) return;
         _log.LogWarning("MQTT: {Count} command(s) were interrupted by the last stop; answering them \"interrupted\"", interrupted.Count);
         foreach (var e in interrupted)
-            _results!.PublishResult(new RenderResult { Camera = e.Camera, Kind = e.Kind, Status = "error", Error = "interrupted", RequestId = e.RequestId },
+            _results!.PublishResult(new RenderResult { Camera = e.Camera, Kind = e.Kind, Status = RenderStatus.Error, Error = "interrupted", RequestId = e.RequestId },
                 e.ResponseTopic, e.CorrelationData);
     }
 

@@ -23,7 +23,7 @@ public sealed class MomentRecorder(MomentStore store, MediaStore media, TimeProv
     public static StoredMoment? ToMoment(RenderCompleted done, string mediaRoot, DateTimeOffset now)
     {
         var (req, res) = (done.Request, done.Result);
-        if (req.Origin == RenderOrigin.Motion || res.Status == "busy") return null;
+        if (req.Origin == RenderOrigin.Motion || res.Status == RenderStatus.Busy) return null;
         var files = new Dictionary<string, string>();
         long bytes = 0;
         if (res.Ok && res.Path is { } path)

@@ -94,7 +94,7 @@ public static class PacketRender
         if (w == 0 || h == 0) (w, h, frames) = await StreamMoment.ProbeOutputAsync(mp4.FullPath, ct).ConfigureAwait(false);
         return new RenderResult
         {
-            RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = "ok",
+            RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = RenderStatus.Ok,
             Url = store.Url(mp4.RelativePath), Media = store.Media(mp4.RelativePath), Path = mp4.FullPath, Bytes = mp4.Bytes,
             Frames = frames, Width = w, Height = h, Start = cut.Start, End = cut.End,
             LeadMs = (long)Math.Round(cut.Lead.TotalMilliseconds), Gap = cut.Gap ? true : null, Source = RenderResult.SourcePackets,

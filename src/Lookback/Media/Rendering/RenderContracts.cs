@@ -47,7 +47,7 @@ public sealed record RenderResult
     /// <summary>snapshot | gif | mp4 | moment</summary>
     [JsonPropertyName("kind")] public required string Kind { get; init; }
     /// <summary>ok | error | busy</summary>
-    [JsonPropertyName("status")] public required string Status { get; init; }
+    [JsonPropertyName("status")] public required RenderStatus Status { get; init; }
     [JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
     [JsonPropertyName("url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Url { get; init; }
     [JsonPropertyName("media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Media { get; init; }
@@ -87,7 +87,7 @@ public sealed record RenderResult
     /// <summary>Local file path (never serialized).</summary>
     [JsonIgnore] public string? Path { get; init; }
     [JsonIgnore] public string? GifPath { get; init; }
-    [JsonIgnore] public bool Ok => Status == "ok";
+    [JsonIgnore] public bool Ok => Status == RenderStatus.Ok;
     /// <summary>Why it failed, for the HTTP status (never serialized).</summary>
     [JsonIgnore] public RenderErrorCode ErrorCode { get; init; }
 
@@ -96,9 +96,9 @@ public sealed record RenderResult
         RenderKind.Snapshot => "snapshot", RenderKind.Gif => "gif", RenderKind.Mp4 => "mp4", _ => "moment",
     };
     public static RenderResult Failed(RenderRequest r, string error, RenderErrorCode code = RenderErrorCode.Failed) => new()
-    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = "error", Error = error, ErrorCode = code };
+    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = RenderStatus.Error, Error = error, ErrorCode = code };
     public static RenderResult Busy(RenderRequest r, int retryAfter) => new()
-    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = "busy",
+    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = RenderStatus.Busy,
       Error = "render queue is full", RetryAfter = retryAfter, ErrorCode = RenderErrorCode.Busy };
 }
 

@@ -16,13 +16,13 @@ public sealed class RenderMetrics
 
     private readonly ConcurrentDictionary<(string Camera, string Kind), Cell> _cells = new();
 
-    public void Record(string camera, string kind, string status, long elapsedMs)
+    public void Record(string camera, string kind, RenderStatus status, long elapsedMs)
     {
         var c = _cells.GetOrAdd((camera, kind), _ => new Cell());
         switch (status)
         {
-            case "ok": Interlocked.Increment(ref c.Ok); break;
-            case "busy": Interlocked.Increment(ref c.Busy); return;
+            case RenderStatus.Ok: Interlocked.Increment(ref c.Ok); break;
+            case RenderStatus.Busy: Interlocked.Increment(ref c.Busy); return;
             default: Interlocked.Increment(ref c.Error); break;
         }
         Interlocked.Add(ref c.TotalMs, Math.Max(0, elapsedMs));

@@ -220,7 +220,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
     {
         var elapsed = (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         if (result.Ok) result = result with { ElapsedMs = elapsed };
-        if (result.Status != "busy")
+        if (result.Status != RenderStatus.Busy)
         {
             Interlocked.Increment(ref _finishedCount);
             Interlocked.Add(ref _finishedMs, elapsed);
