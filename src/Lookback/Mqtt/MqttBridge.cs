@@ -59,6 +59,8 @@ public sealed class MqttBridge : IAsyncDisposable
     public SlugOwnershipTracker Ownership { get; }
     /// <summary>What the HTTP API shows of this node's role (standby cameras, MQTT refused); shared with the host.</summary>
     public BusRole Role { get; init; } = new();
+    /// <summary>The waits of <see cref="StopAsync"/>.</summary>
+    public MqttStopTimeouts StopTimeouts { get; init; } = MqttStopTimeouts.Default;
     /// <summary>After a node_id clash, how long until the broker is looked at again (default keepalive × 1.5 + 2 s, at least 10 s).</summary>
     public TimeSpan ClashRetry { get; init; }
 
@@ -177,14 +179,14 @@ public sealed class MqttBridge : IAsyncDisposable
         foreach (var s in _subscriptions) s.Dispose();
         try
         {
-            await Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()).WaitAsync(StopTimeouts.Commands).ConfigureAwait(false);
         }
         catch (TimeoutException) { _log.LogWarning("MQTT: stopping with commands still running"); }
         if (Connection.IsConnected)
-            await Task.WhenAll(Outbox.WaitEmptyAsync(TimeSpan.FromSeconds(1)), Retained.WaitIdleAsync(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
+            await Task.WhenAll(Outbox.WaitEmptyAsync(StopTimeouts.Flush), Retained.WaitIdleAsync(StopTimeouts.Flush)).ConfigureAwait(false);
         await Connection.StopAsync().ConfigureAwait(false);
         _cts!.Cancel();
-        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        try { await Task.WhenAll(_loops).WaitAsync(StopTimeouts.Loops).ConfigureAwait(false); } catch { }
         Outbox.Flush();
         if (Outbox.Count > 0) _log.LogInformation("MQTT: {Count} undelivered messages kept in the outbox", Outbox.Count);
         Outbox.Dispose();
