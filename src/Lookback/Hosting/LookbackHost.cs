@@ -1,16 +1,6 @@
 using System.Net;
 using Lookback.Addon;
-using Lookback.Cameras;
 using Lookback.Config;
-using Lookback.Events;
-using Lookback.Motion;
-using Lookback.Http;
-using Lookback.Mqtt;
-using Lookback.Media.Rendering;
-using Lookback.Media.Recording;
-using Lookback.Media.Storage;
-using Lookback.Media.Timelapse;
-using Lookback.Media.Upload;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -61,7 +51,7 @@ public static class LookbackHost
         var serilog = CreateLogger(options.LogLevel, settings.LogWriter);
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(serilog, dispose: true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownPlan.Host);
         builder.WebHost.ConfigureKestrel(k =>
         {
             if (settings.Addon) { k.ListenForAddon(settings.AddonPorts.Ingress, settings.AddonPorts.Api); return; }
@@ -74,68 +64,19 @@ public static class LookbackHost
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EventBus>();
-        services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
-        services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
-        services.AddSingleton(sp => new MomentStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
-        services.AddSingleton(sp => new AvailabilityLog(Path.Combine(options.Storage.Path, ".state", "events.db")));
-        services.AddSingleton<CameraRegistry>();
-        services.AddSingleton(new SnapshotSchedule(settings.SnapshotEvery));
-        // stream cameras with record: true write HLS segments from the same ffmpeg
-        services.AddSingleton<CameraRecorderFactory>(sp => o => new SegmentRecorder(o, options.Storage.Path,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger($"Lookback.Media.Recording.{o.Slug}")));
-        services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
-        services.AddSingleton<BusRole>(); // standby cameras and the MQTT side's state, for the HTTP API
-        services.AddSingleton(sp =>
-        {
-            var workers = settings.RenderWorkers ?? Environment.ProcessorCount;
-            return RenderQueue.Create(sp.GetRequiredService<ICameraDirectory>(), sp.GetRequiredService<MediaStore>(),
-                sp.GetRequiredService<EventBus>(),
-                new RenderQueueOptions { Workers = workers, Capacity = settings.RenderQueueCapacity ?? 2 * workers },
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RenderQueue>>());
-        });
-        services.AddSingleton<IRenderService>(sp => sp.GetRequiredService<RenderQueue>());
-        if (options.Mqtt is not null)
-        {
-            services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
-                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
-                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter) { Role = sp.GetRequiredService<BusRole>() });
-            // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
-            services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
-                sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton(sp => new Mqtt.Nodes.BusCommands(sp.GetRequiredService<MqttBridge>().Connection,
-                sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Lookback.Bus")));
-        }
-        // the daily timelapse (sampler, midnight encodes, on-demand encodes)
-        services.AddSingleton(sp => new TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
-            new TimelapseEncoder(new TimelapseStore(options.Storage.Path), options.Timelapse),
-            options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TimelapseService>>()));
-        // offsite copies (upload: targets) through the durable queue under storage/.state/uploads
-        services.AddSingleton(sp => new UploadService(options, sp.GetRequiredService<MediaStore>().Root,
-            sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(_ => new Http.DiscoverService(settings.Discover)); // camera discovery for the web UI
+        services.AddStorage(options)
+            .AddCameras(options, settings)
+            .AddRendering(settings)
+            .AddMqtt(options, SnapshotFitter)
+            .AddTimelapse(options)
+            .AddUploads(options)
+            .AddHttp(settings);
+        // hosted services stop in reverse order: the retention loop first, then the runtime's steps (ShutdownPlan)
         services.AddHostedService<LookbackRuntime>();
+        services.AddHostedService<RetentionLoop>();
 
         var web = builder.Build();
-        if (settings.Addon) web.UseIngressGuard(settings.AddonPorts.Ingress);
-        // the API token and the render rate limit; the add-on's ingress listener is exempt (Home Assistant signed the user in)
-        web.UseApiGuard(options.Http.ApiToken,
-            new RenderRateLimiter(settings.RenderRateLimit ?? RenderRateLimit.Default, web.Services.GetRequiredService<TimeProvider>()),
-            ctx => settings.Addon && ctx.Connection.LocalPort == settings.AddonPorts.Ingress);
-        web.MapHealthEndpoints();
-        web.MapCameraEndpoints();
-        web.MapBusEndpoints();
-        web.MapRenderEndpoints();
-        web.MapMediaEndpoints();
-        web.MapHlsEndpoints(); // recordings of stream cameras
-        web.MapEventEndpoints();
-        web.MapMomentEndpoints();
-        web.MapTimelineEndpoints();
-        web.MapTimelapseEndpoints();
-        web.MapMetricsEndpoint();
-        web.MapFrameEndpoints();
-        web.MapStatusEndpoints();
-        web.MapDiscoverEndpoints();
-        web.MapWebUi();
+        web.MapHttp(options, settings);
         return new LookbackApp(web, options);
     }
 
