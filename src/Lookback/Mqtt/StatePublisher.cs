@@ -172,9 +172,6 @@ public sealed class StatePublisher
             _retained.Set(_t.GifUrl(r.Camera), url);
     }
 
-    /// <summary>Also called by the bridge for renders it sees directly (the render service publishes RenderCompleted).</summary>
-    internal void OnRenderCompleted(RenderResult r) => RenderDone(r);
-
     private sealed class Composite(List<IDisposable> items) : IDisposable
     {
         public void Dispose() { foreach (var i in items) i.Dispose(); }
