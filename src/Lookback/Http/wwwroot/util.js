@@ -227,3 +227,23 @@ export function captureControls(capture) {
       h('label', { class: 'field' }, before, 's before'), h('label', { class: 'field' }, after, 's after')));
   return { actions, gifSeconds, before, after };
 }
+
+/**
+ * A camera filter for a list page: a <select> ("All cameras" + each camera by name) that navigates to hashFor(slug),
+ * and the cameras' names by slug; list cards drawn before the camera list came (`.cam[data-camera]`) get their name.
+ */
+export function cameraPicker(root, camera, hashFor, id) {
+  const select = h('select', { id, title: 'Camera', onchange: () => { location.hash = hashFor(select.value); } },
+    h('option', { value: '' }, 'All cameras'));
+  const titles = new Map();
+  const unsubscribe = cameras.subscribe(cams => {
+    if (!cams) return;
+    for (const c of cams) {
+      titles.set(c.name, c.title);
+      if (![...select.options].some(o => o.value === c.name)) select.append(h('option', { value: c.name }, c.title));
+    }
+    select.value = camera;
+    for (const el of root.querySelectorAll('.cam[data-camera]')) el.textContent = titles.get(el.dataset.camera) ?? el.dataset.camera;
+  });
+  return { select, titles, unsubscribe };
+}
