@@ -37,6 +37,8 @@ public sealed record HostSettings
     public RenderRateLimit? RenderRateLimit { get; init; }
     /// <summary>Defaults of <c>POST /api/discover</c> (tests point the sysfs/dev roots at a fake tree).</summary>
     public Lookback.Discover.DiscoverOptions Discover { get; init; } = new();
+    /// <summary>How often camera warnings are re-evaluated (default 5 s; tests take less).</summary>
+    public TimeSpan? WarningsEvery { get; init; }
 }
 
 /// <summary>A built, startable Lookback: cameras, renders, MQTT and HTTP wired together.</summary>
@@ -133,11 +135,15 @@ public static class LookbackHost
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RenderQueue>>());
         });
         services.AddSingleton<IRenderService>(sp => sp.GetRequiredService<RenderQueue>());
+        // per-camera warnings (no frames, too many events, offline)
+        services.AddSingleton(sp => new Warnings.WarningService(sp.GetRequiredService<ICameraDirectory>(), sp.GetRequiredService<EventBus>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Warnings.WarningService>>()) { Every = settings.WarningsEvery ?? TimeSpan.FromSeconds(5) });
         if (options.Mqtt is not null)
         {
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
-                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter) { Role = sp.GetRequiredService<BusRole>() });
+                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter)
+                { Role = sp.GetRequiredService<BusRole>(), Warnings = sp.GetRequiredService<Warnings.WarningService>() });
             // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
             services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
                 sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));
@@ -252,6 +258,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             monitor.Start();
         }
         sp.GetRequiredService<Timelapse.TimelapseService>().Start();
+        sp.GetRequiredService<Warnings.WarningService>().Start();
         _cts = new CancellationTokenSource();
         var uploads = sp.GetRequiredService<Upload.UploadService>();
         uploads.Start();
@@ -285,6 +292,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         await Task.WhenAll(_monitors.Select(m => m.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
             .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
             .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
+        await sp.GetRequiredService<Warnings.WarningService>().DisposeAsync();
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
         _availability?.Dispose();
         _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
