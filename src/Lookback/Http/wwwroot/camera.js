@@ -2,7 +2,7 @@
 // time (play/pause at the frames' own pace), and snapshot / GIF / moment captures.
 import {
   ApiError, ICONS, api, badge, camPath, cameras, captureControls, errorText, fmtAgo, fmtBytes, fmtClock, fmtNum, fmtSeconds, h, icon,
-  playLive, relativeMedia, wheelSteps,
+  playLive, relativeMedia, warningList, wheelSteps,
 } from './util.js';
 
 export const name = 'camera';
@@ -397,6 +397,8 @@ export function mount(root, slug) {
       ...row('Last frame', fmtAgo(cam.last_frame_at && Date.parse(cam.last_frame_at))),
       ...row('Motion', cam.motion_enabled ? `on · threshold ${cam.motion_threshold}` : 'off'),
       ...(cam.last_error ? row('Last error', cam.last_error, { class: 'error-text' }) : []),
+      // the warnings set for this camera (warnings: in the configuration), raised ones first
+      ...(cam.warnings?.length ? row('Warnings', warningList({ warnings: [...cam.warnings].sort((a, b) => b.active - a.active) }, true), { id: 'cam-warnings' }) : []),
       // Live view in Home Assistant: the MJPEG re-stream (MJPEG IP camera) or the camera's stream (go2rtc).
       ...(cam.live && cam.live.mjpeg_url ? row('HA live (MJPEG)', cam.live.mjpeg_url, { class: 'mono', dataset: { field: 'mjpeg_url' } }) : []),
       ...(cam.live && cam.live.stream_url ? row('HA live (go2rtc)', cam.live.stream_url, { class: 'mono', dataset: { field: 'stream_url' } }) : []));

@@ -99,6 +99,21 @@ export function badge(cam, el = h('span')) {
   return el;
 }
 
+const WARNING_NAMES = { no_frames: 'No frames', too_many_events: 'Too many events', offline: 'Offline' };
+
+/**
+ * A camera's raised warnings (cam.warnings from api/cameras: kind, active, since, message) as one line each, or
+ * (all = true) every configured warning, the clear ones muted; empty when there is nothing to show.
+ */
+export function warningList(cam, all = false, el = h('div', { class: 'warnings' })) {
+  const shown = (cam.warnings ?? []).filter(w => all || w.active);
+  el.replaceChildren(...shown.map(w => h('div', { class: `warning${w.active ? ' on' : ''}`, dataset: { kind: w.kind, active: String(w.active) },
+    title: w.since ? `since ${fmtDateTime(Date.parse(w.since))}` : '' },
+    h('b', {}, `${w.active ? '⚠ ' : '✓ '}${WARNING_NAMES[w.kind] ?? w.kind}`), ' ', h('span', {}, w.message))));
+  el.hidden = shown.length === 0;
+  return el;
+}
+
 /**
  * A JSON API path polled every `ms` while anyone listens (paused while the page is hidden).
  * subscribe(fn) calls fn(value) now (when known) and on every refresh; returns the unsubscribe function.
