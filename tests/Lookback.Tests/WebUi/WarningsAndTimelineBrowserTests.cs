@@ -11,7 +11,7 @@ using static Microsoft.Playwright.Assertions;
 namespace Lookback.Tests.WebUi;
 
 /// <summary>Issue 12 in a real chromium: a motion event on the timeline at its minute whose frames step with the
-/// wheel there, and a camera's warnings on the grid and the camera page. Screenshots under bin/…/screenshots.</summary>
+/// wheel there, and a camera's warnings on the grid and the camera page (which says "No picture" while it has none). Screenshots under bin/…/screenshots.</summary>
 [Collection(UiCollection.Name)]
 public sealed class WarningsAndTimelineBrowserTests(UiFixture ui)
 {
@@ -85,6 +85,11 @@ public sealed class WarningsAndTimelineBrowserTests(UiFixture ui)
         var list = page.Locator("#cam-warnings");
         await Expect(list.Locator(".warning.on[data-kind=offline]")).ToContainTextAsync("Offline");
         await Expect(list.Locator(".warning[data-kind=no_frames][data-active=false]")).ToContainTextAsync("warns after 30 min without a frame");
+        // no picture yet: it says so (no black LIVE view); the day's timeline (recordings, timelapse) is one click away
+        await Expect(page.Locator("#no-signal")).ToBeVisibleAsync();
+        await Expect(page.Locator("#no-signal")).ToContainTextAsync("connection refused");
+        await Expect(page.Locator("#viewer .pill")).ToBeHiddenAsync();
+        await Expect(page.Locator("#cam-timeline")).ToHaveAttributeAsync("href", "#/timeline/shed/today");
         await ui.ScreenshotAsync(page, "camera-warnings");
         await page.CloseAsync();
     }
