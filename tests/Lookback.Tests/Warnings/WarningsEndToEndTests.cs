@@ -57,6 +57,10 @@ public sealed class WarningsEndToEndTests(MosquittoFixture broker) : IClassFixtu
         Assert.True(offline.GetProperty("active").GetBoolean());
         Assert.True(offline.TryGetProperty("since", out var since) && since.ValueKind == JsonValueKind.String);
         Assert.Equal(0, (await h.Http.GetFromJsonAsync<JsonElement>("/api/cameras/porch")).GetProperty("warnings").GetArrayLength());
+        var metrics = await h.Http.GetStringAsync("/metrics");
+        Assert.Contains("lookback_camera_warning{camera=\"yard\",kind=\"offline\"} 1", metrics);
+        Assert.Contains("lookback_camera_warning{camera=\"yard\",kind=\"no_frames\"} 0", metrics);
+        Assert.DoesNotContain("camera=\"porch\",kind=", metrics);
 
         // it recovers: warning_cleared
         server.SnapshotFailStatus = null;
