@@ -13,7 +13,8 @@ namespace Lookback.Bench;
 /// Issue 12: with 1,000 stored events (each with its snapshot and 2 s of frames), what the events page costs over HTTP
 /// — the page (index.html + events.js), its first list (api/events?limit=24), and the player's first frame (the
 /// newest event's frame index + its last frame) — and the disk one stored event-minute takes (frames at
-/// motion.frames_fps 10 of a 640×360 demo scene, JPEG q80, plus the index).
+/// motion.frames_fps 10 of a 640×360 demo scene, JPEG q80, plus the index). Also the p50/p95 latency of the event list,
+/// search (metadata text; zone + camera + day), timelines and frame serving. Optional argument: runs per line (100).
 /// </summary>
 [Bench("review")]
 public static class ReviewBench
@@ -26,7 +27,8 @@ public static class ReviewBench
             var media = new MediaStore(new StorageOptions { Path = storage }, new HttpOptions { Port = 0 });
             var events = new EventStore(Path.Combine(storage, ".state", "events.db"));
             using var scene = new DemoScene();
-            var t0 = DateTimeOffset.UtcNow.AddHours(-5);
+            // every event on yesterday from 08:00 local (10 s apart: 2.8 h), so that the timeline and day search have a full day
+            var t0 = Days.Bounds(Days.Today(DateTimeOffset.UtcNow).AddDays(-1)).Start.AddHours(8);
             var jpegs = Enumerable.Range(0, 20).Select(i => scene.RenderJpeg(t0.AddMilliseconds(100 * i), 640, 360, "bench")).ToArray();
 
             // disk per stored event-minute: 60 s at 10 fps through the writer the recorders use
@@ -45,7 +47,8 @@ public static class ReviewBench
                 var snap = await media.WriteAsync("bench", start, "motion", "jpg", jpegs[10], CancellationToken.None);
                 events.Upsert(new StoredEvent
                 {
-                    Id = $"bench-{e:D4}", Camera = "bench", Start = start, End = start.AddSeconds(2), Score = 0.3, Zones = ["porch"],
+                    Id = $"bench-{e:D4}", Camera = "bench", Start = start, End = start.AddSeconds(2), Score = 0.3, Zones = [e % 2 == 0 ? "porch" : "path"],
+                    Metadata = new Dictionary<string, string> { ["comment"] = $"gate {e % 50} opened", ["file"] = $"cam_{e:D4}.jpg" },
                     Files = new Dictionary<string, string> { ["snapshot"] = snap.RelativePath, [EventFrames.FramesKey] = f.Frames, [EventFrames.IndexKey] = f.Index },
                 });
             }
@@ -59,31 +62,67 @@ public static class ReviewBench
             await using var app = LookbackHost.Build(options, new HostSettings { RenderWorkers = 1 });
             await app.StartAsync();
             using var http = new HttpClient { BaseAddress = app.BaseAddress };
-            var page = new List<double>();
-            var first = new List<double>();
-            for (var run = 0; run < 21; run++)
+            var runs = args.Length > 0 && int.TryParse(args[0], out var r) ? r : 100;
+            var newest = JsonDocument.Parse(await http.GetStringAsync("/api/events?limit=1")).RootElement[0].GetProperty("id").GetString()!;
+            var lastFrame = JsonDocument.Parse(await http.GetStringAsync($"/api/events/{newest}/frames")).RootElement.GetArrayLength() - 1;
+            var mid = $"bench-{500:D4}";
+            var measures = new (string Name, Func<Task> Call)[]
             {
-                var sw = Stopwatch.StartNew();
-                await http.GetStringAsync("/");
-                await http.GetStringAsync("/ui/events.js");
-                var list = JsonDocument.Parse(await http.GetStringAsync("/api/events?limit=24"));
-                var pageMs = sw.Elapsed.TotalMilliseconds;
-                var id = list.RootElement[0].GetProperty("id").GetString();
-                var frames = JsonDocument.Parse(await http.GetStringAsync($"/api/events/{id}/frames"));
-                var last = frames.RootElement.GetArrayLength() - 1;
-                await http.GetByteArrayAsync($"/api/events/{id}/frames/{last.ToString(CultureInfo.InvariantCulture)}.jpg");
-                var firstMs = sw.Elapsed.TotalMilliseconds;
-                if (run == 0) continue; // warm-up (JIT, SQLite cache)
-                page.Add(pageMs); first.Add(firstMs);
+                ("list: api/events?limit=24 (newest)", () => http.GetStringAsync("/api/events?limit=24")),
+                ("list: page 20 (before=…)", () => http.GetStringAsync($"/api/events?limit=24&before={Uri.EscapeDataString(t0.AddSeconds(10 * 520).ToString("O"))}")),
+                ("search: q=gate 7 (metadata text)", () => http.GetStringAsync("/api/events?q=gate%207&limit=50")),
+                ("search: zone+camera+day (date=yesterday)", () => http.GetStringAsync("/api/events?camera=bench&zone=porch&date=yesterday&limit=50")),
+                ("timeline: api/timeline?date=yesterday", () => http.GetStringAsync("/api/timeline?date=yesterday")),
+                ("timeline: one camera's day", () => http.GetStringAsync("/api/cameras/bench/timeline?date=yesterday")),
+                ("frames: api/events/{id}/frames (index)", () => http.GetStringAsync($"/api/events/{mid}/frames")),
+                ("frames: one frame …/frames/{n}.jpg", () => http.GetByteArrayAsync($"/api/events/{mid}/frames/7.jpg")),
+                ("page: html + js + first 24 events", async () =>
+                {
+                    await http.GetStringAsync("/");
+                    await http.GetStringAsync("/ui/events.js");
+                    await http.GetStringAsync("/api/events?limit=24");
+                }),
+                ("page + the newest event's first frame", async () =>
+                {
+                    await http.GetStringAsync("/");
+                    await http.GetStringAsync("/ui/events.js");
+                    await http.GetStringAsync("/api/events?limit=24");
+                    await http.GetStringAsync($"/api/events/{newest}/frames");
+                    await http.GetByteArrayAsync($"/api/events/{newest}/frames/{lastFrame.ToString(CultureInfo.InvariantCulture)}.jpg");
+                }),
+            };
+            var results = new List<(string Name, double P50, double P95, int Count)>();
+            foreach (var (name, call) in measures)
+            {
+                for (var w = 0; w < 3; w++) await call(); // warm-up (JIT, SQLite cache)
+                var times = new List<double>(runs);
+                for (var i = 0; i < runs; i++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    await call();
+                    times.Add(sw.Elapsed.TotalMilliseconds);
+                }
+                times.Sort();
+                results.Add((name, times[times.Count / 2], times[Math.Min(times.Count - 1, (int)Math.Ceiling(times.Count * 0.95) - 1)], runs));
             }
+            var searchHits = JsonDocument.Parse(await http.GetStringAsync("/api/events?q=gate%207&limit=1000")).RootElement.GetArrayLength();
+            var timelineItems = JsonDocument.Parse(await http.GetStringAsync("/api/cameras/bench/timeline?date=yesterday")).RootElement.GetRawText().Length;
             await app.StopAsync();
-            static double Median(List<double> v) { v.Sort(); return v[v.Count / 2]; }
-            static double P90(List<double> v) { v.Sort(); return v[(int)(v.Count * 0.9)]; }
-            Console.WriteLine($"stored events: 1000 (filled in {fill.Elapsed.TotalSeconds:F1} s), JPEG frame {jpegs[0].Length / 1024.0:F1} KB");
-            Console.WriteLine($"{"measure",-44} {"median",10} {"p90",10}");
-            Console.WriteLine($"{"events page: html + js + first 24 events",-44} {Median(page),8:F1}ms {P90(page),8:F1}ms");
-            Console.WriteLine($"{"... + the newest event's first frame shown",-44} {Median(first),8:F1}ms {P90(first),8:F1}ms");
-            Console.WriteLine($"{"disk per stored event-minute (10 fps)",-44} {minuteBytes / 1048576.0,8:F1}MB");
+
+            long eventBytes = 0;
+            foreach (var f in Directory.EnumerateFiles(Path.Combine(storage, "bench"), "*", SearchOption.AllDirectories)) eventBytes += new FileInfo(f).Length;
+            eventBytes -= minuteBytes;
+            Console.WriteLine($"stored events: 1000 (filled in {fill.Elapsed.TotalSeconds:F1} s), 20 frames each, JPEG frame {jpegs[0].Length / 1024.0:F1} KB (640x360 demo scene); {runs} runs per line");
+            Console.WriteLine($"search 'gate 7' matches {searchHits} events; one camera's timeline JSON {timelineItems / 1024.0:F0} KB");
+            Console.WriteLine();
+            Console.WriteLine($"| {"measure",-44} | {"p50 ms",8} | {"p95 ms",8} |");
+            Console.WriteLine($"|{new string('-', 46)}|{new string('-', 10)}|{new string('-', 10)}|");
+            foreach (var x in results) Console.WriteLine($"| {x.Name,-44} | {x.P50,8:F2} | {x.P95,8:F2} |");
+            Console.WriteLine();
+            Console.WriteLine($"| {"disk",-50} | {"bytes",12} |");
+            Console.WriteLine($"|{new string('-', 52)}|{new string('-', 14)}|");
+            Console.WriteLine($"| {"per stored event-minute (frames 10 fps + index)",-50} | {minuteBytes,12:N0} |");
+            Console.WriteLine($"| {"per stored 2 s event (20 frames, index, snapshot)",-50} | {eventBytes / 1000,12:N0} |");
         }
         finally
         {

@@ -24,6 +24,7 @@ internal sealed partial class ConfigBinder(bool addon)
     private static readonly OptionSection CameraSection = OptionTable.Section<CameraOptions>();
     private static readonly OptionSection MotionSection = OptionTable.Section<MotionOptions>();
     private static readonly OptionSection GifSection = OptionTable.Section<GifOptions>();
+    private static readonly OptionSection WarningSection = OptionTable.Section<WarningOptions>();
     private static readonly OptionSection TriggerSection = OptionTable.Section<TriggerOptions>();
     private static readonly OptionSection TimelapseSection = OptionTable.Section<TimelapseOptions>();
     private static readonly OptionSection UploadSection = OptionTable.Section<UploadTargetOptions>();
@@ -625,6 +626,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Timestamp = s.Bool("timestamp"),
             Motion = s.Sub("motion", MotionSection) is { } motion ? BindMotion(motion) : new MotionOptions(),
             Gif = s.Sub("gif", GifSection) is { } gif ? BindGif(gif) : new GifOptions(),
+            Warnings = s.Sub("warnings", WarningSection) is { } warnings ? BindWarnings(warnings) : new WarningOptions(),
             // ffmpeg stream cameras
             Transport = s.Enum("transport") ?? s.Default<string>("transport"),
             Record = s.Bool("record"),
@@ -797,6 +799,13 @@ internal sealed partial class ConfigBinder(bool addon)
             Width = s.Int("width"),
         };
     }
+
+    private static WarningOptions BindWarnings(Section s) => new()
+    {
+        NoFrameMinutes = s.IntOrNull("no_frame_minutes"),
+        MaxEventsPerHour = s.IntOrNull("max_events_per_hour"),
+        Offline = s.Bool("offline"),
+    };
 
     // ---------------------------------------------------------------- triggers
 

@@ -249,6 +249,9 @@ public sealed record CameraOptions
     public string? MotionUrl { get; init; }
     [Option("gif", AddonPrefix = "gif_")]
     public GifOptions Gif { get; init; } = new();
+    /// <summary>Warnings a user sets for this camera (no frames, too many events, offline); each off unless set.</summary>
+    [Option("warnings", AddonPrefix = "warn_")]
+    public WarningOptions Warnings { get; init; } = new();
     // ---- folder cameras and timelapse
     /// <summary>Folder cameras: where the capture time is in a file name (see <c>FileTimePattern</c>); null: EXIF, else mtime.</summary>
     [Option("time_pattern", Addon = "time_pattern", Name = "File time pattern",
@@ -332,6 +335,28 @@ public sealed record GifOptions
     public double Fps { get; init; } = 4;
     [Option("width", Addon = "gif_width", Min = 16, Max = 3840, Name = "GIF width", Description = "Default width of a GIF in pixels (default 480).")]
     public int Width { get; init; } = 480;
+}
+
+/// <summary>
+/// Per-camera warnings (section <c>warnings:</c>): each is off unless set, shown in the web UI and <c>/api/cameras</c>,
+/// published as <c>warning</c>/<c>warning_cleared</c> MQTT events and as Home Assistant <c>problem</c> binary sensors.
+/// </summary>
+public sealed record WarningOptions
+{
+    /// <summary>Warn when the camera sent no frame for this many minutes; null: off.</summary>
+    [Option("no_frame_minutes", Addon = "warn_no_frame_minutes", Min = 1, Max = 10080, Name = "Warn: no frame for (minutes)",
+        Description = "Raise a warning when the camera sent no frame for this many minutes (default off).")]
+    public int? NoFrameMinutes { get; init; }
+    /// <summary>Warn when more than this many events started in the last hour; null: off.</summary>
+    [Option("max_events_per_hour", Addon = "warn_max_events_per_hour", Min = 1, Max = 100000, Name = "Warn: events per hour above",
+        Description = "Raise a warning when more than this many events started within the last hour (default off).")]
+    public int? MaxEventsPerHour { get; init; }
+    /// <summary>Warn while the camera is offline.</summary>
+    [Option("offline", Addon = "warn_offline", Name = "Warn: camera offline",
+        Description = "Raise a warning while the camera is offline (default off).")]
+    public bool Offline { get; init; }
+    /// <summary>Any warning set.</summary>
+    public bool Any => NoFrameMinutes is not null || MaxEventsPerHour is not null || Offline;
 }
 
 public enum RenderKind { Snapshot, Gif, Mp4, Moment }

@@ -20,4 +20,6 @@ public sealed record HostSettings
     public RenderRateLimit? RenderRateLimit { get; init; }
     /// <summary>Defaults of <c>POST /api/discover</c> (tests point the sysfs/dev roots at a fake tree).</summary>
     public Lookback.Discover.DiscoverOptions Discover { get; init; } = new();
+    /// <summary>How often camera warnings are re-evaluated (default 5 s; tests take less).</summary>
+    public TimeSpan? WarningsEvery { get; init; }
 }

@@ -67,6 +67,7 @@ public static class LookbackHost
         services.AddStorage(options)
             .AddCameras(options, settings)
             .AddRendering(settings)
+            .AddWarnings(settings)
             .AddMqtt(options, SnapshotFitter)
             .AddTimelapse(options)
             .AddUploads(options)

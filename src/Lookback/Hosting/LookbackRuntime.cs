@@ -42,6 +42,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             pipeline.Start();
         }
         sp.GetRequiredService<TimelapseService>().Start();
+        sp.GetRequiredService<Warnings.WarningService>().Start();
         sp.GetRequiredService<UploadService>().Start();
         if (sp.GetService<MqttBridge>() is { } mqtt)
         {
@@ -59,6 +60,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var cameras = sp.GetRequiredService<CameraRegistry>();
         await Task.WhenAll(_pipelines.Select(p => p.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
             .Append(sp.GetRequiredService<TimelapseService>().DisposeAsync().AsTask()));
+        await sp.GetRequiredService<Warnings.WarningService>().DisposeAsync();
         await sp.GetRequiredService<RenderQueue>().StopAsync(ShutdownPlan.Renders);
         _availability?.Dispose();
         _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded

@@ -6,6 +6,7 @@ using Lookback.Media.Recording;
 using Lookback.Media.Rendering;
 using Lookback.Media.Storage;
 using Lookback.Media.Timelapse;
+using Lookback.Warnings;
 using Lookback.Media.Upload;
 using Lookback.Mqtt;
 using Microsoft.AspNetCore.Builder;
@@ -45,6 +46,14 @@ internal static class LookbackServices
         return services;
     }
 
+    /// <summary>Per-camera warnings (no frames, too many events, offline), re-evaluated every few seconds.</summary>
+    public static IServiceCollection AddWarnings(this IServiceCollection services, HostSettings settings)
+    {
+        services.AddSingleton(sp => new WarningService(sp.GetRequiredService<ICameraDirectory>(), sp.GetRequiredService<EventBus>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WarningService>>()) { Every = settings.WarningsEvery ?? TimeSpan.FromSeconds(5) });
+        return services;
+    }
+
     /// <summary>The render queue (<see cref="IRenderService"/>): workers default to the processor count, capacity to twice that.</summary>
     public static IServiceCollection AddRendering(this IServiceCollection services, HostSettings settings)
     {
@@ -68,7 +77,7 @@ internal static class LookbackServices
         services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
             sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
             sp.GetRequiredService<ILoggerFactory>(), Program.Version, snapshotFitter)
-        { Role = sp.GetRequiredService<BusRole>(), StopTimeouts = ShutdownPlan.Mqtt });
+        { Role = sp.GetRequiredService<BusRole>(), StopTimeouts = ShutdownPlan.Mqtt, Warnings = sp.GetRequiredService<WarningService>() });
         // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
         services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
             sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));

@@ -14,7 +14,7 @@ public static class Program
           lookback run [--config FILE]     run the service (YAML or JSON configuration)
           lookback demo [--port N]         run with built-in demo cameras (no hardware needed)
           lookback check --config FILE     validate a configuration
-          lookback timelapse --camera C --date yyyy-MM-dd [--config FILE]
+          lookback timelapse --camera C --date yyyy-MM-dd|today|yesterday [--config FILE]
                                            encode a day's timelapse from its stored samples
           lookback discover [--timeout S] [--user U --password P] [--interface IF] [--host H] [--no-usb] [--json]
                                            find ONVIF and USB cameras; propose their configuration

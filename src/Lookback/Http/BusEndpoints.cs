@@ -46,7 +46,9 @@ public static class BusEndpoints
         [property: JsonPropertyName("local")] bool Local,
         [property: JsonPropertyName("snapshot_url")] string SnapshotUrl,
         [property: JsonPropertyName("live_url")] string? LiveUrl,
-        [property: JsonPropertyName("page_url")] string? PageUrl);
+        [property: JsonPropertyName("page_url")] string? PageUrl,
+        // this node's cameras: their configured warnings (as in /api/cameras); other nodes': left out
+        [property: JsonPropertyName("warnings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Warnings.WarningState>? Warnings = null);
 
     public sealed record NodeGroup(
         [property: JsonPropertyName("node")] string Node,
@@ -117,7 +119,7 @@ public static class BusEndpoints
         var self = SelfNode(ctx, cams, o);
         var groups = new List<NodeGroup>
         {
-            new(self.Node, true, true, self.Version, self.PublicUrl, self.LastSeen, [.. cams.All.Select(c => Local(o.NodeId, c, role.StandbyOf(c.Slug)))]),
+            new(self.Node, true, true, self.Version, self.PublicUrl, self.LastSeen, [.. cams.All.Select(c => Local(o.NodeId, c, role.StandbyOf(c.Slug), ctx.RequestServices.GetService<Warnings.WarningService>()?.Of(c.Slug)))]),
         };
         if (ctx.RequestServices.GetService<BusView>() is { } bus)
             foreach (var n in Others(ctx)!)
@@ -138,13 +140,13 @@ public static class BusEndpoints
         Media.Storage.MediaStore.PublicBaseOf(o.Http), Iso(ctx.RequestServices.GetService<MqttBridge>()?.Started), DateTimeOffset.UtcNow,
         [.. cams.All.Select(c => c.Slug)]);
 
-    private static BusCameraInfo Local(string node, ICamera c, BusRole.Standby? standby)
+    private static BusCameraInfo Local(string node, ICamera c, BusRole.Standby? standby, IReadOnlyList<Warnings.WarningState>? warnings)
     {
         var d = CameraEndpoints.Describe(c, null, standby);
         var esc = Uri.EscapeDataString(c.Slug);
         return new BusCameraInfo(node, d.Name, d.Title, d.Kind, d.Status, standby?.Reason, d.Fps,
             d.LastFrameAt?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), d.BufferedFrames,
-            d.BufferedSeconds, d.LastError, d.MotionEnabled, true, $"api/cameras/{esc}/snapshot.jpg", $"api/cameras/{esc}/mjpeg", $"#/camera/{esc}");
+            d.BufferedSeconds, d.LastError, d.MotionEnabled, true, $"api/cameras/{esc}/snapshot.jpg", $"api/cameras/{esc}/mjpeg", $"#/camera/{esc}", warnings ?? []);
     }
 
     private static BusCameraInfo Remote(BusCameraView v, string? publicUrl)

@@ -31,7 +31,9 @@ public static class CameraEndpoints
         [property: JsonPropertyName("packets"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PacketRingInfo? Packets = null,
         // several nodes on one broker: status "standby" while another node serves this slug
         [property: JsonPropertyName("standby_reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StandbyReason = null,
-        [property: JsonPropertyName("active_node"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActiveNode = null);
+        [property: JsonPropertyName("active_node"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActiveNode = null,
+        // the camera's configured warnings (warnings: no_frame_minutes, max_events_per_hour, offline); [] when none are set
+        [property: JsonPropertyName("warnings")] IReadOnlyList<Warnings.WarningState>? Warnings = null);
 
     /// <summary>Stream cameras: the ring of the stream's own packets; <c>note</c> says why moments use the JPEG frames instead.</summary>
     public sealed record PacketRingInfo(
@@ -53,7 +55,8 @@ public static class CameraEndpoints
 
 
     /// <param name="standby">Set while another node serves the camera's slug: status <c>standby</c> with the reason.</param>
-    public static CameraInfo Describe(ICamera c, string? publicUrl = null, BusRole.Standby? standby = null)
+    /// <param name="warnings">The camera's configured warnings now (<see cref="Warnings.WarningService.Of"/>).</param>
+    public static CameraInfo Describe(ICamera c, string? publicUrl = null, BusRole.Standby? standby = null, IReadOnlyList<Warnings.WarningState>? warnings = null)
     {
         var ring = c.Ring;
         var span = ring.NewestTime is { } n && ring.OldestTime is { } o ? Math.Round((n - o).TotalSeconds, 2) : 0;
@@ -61,21 +64,21 @@ public static class CameraEndpoints
             standby is null ? c.Status.ToString().ToLowerInvariant() : "standby", c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
             c.MotionEnabled, c.MotionThreshold, c.DetectedKind.ToString().ToLowerInvariant(),
             LiveView.For(c.Options, c.DetectedKind, publicUrl), c.LastErrorAt, c.PreviousError, DescribePackets(c),
-            standby?.Reason, standby?.ActiveNode);
+            standby?.Reason, standby?.ActiveNode, warnings ?? []);
     }
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cameras", (HttpContext ctx, ICameraDirectory cams, LookbackOptions o, BusRole role) =>
+        app.MapGet("/api/cameras", (HttpContext ctx, ICameraDirectory cams, LookbackOptions o, BusRole role, Warnings.WarningService warnings) =>
             ctx.Request.Query["scope"].ToString() switch
             {
-                "" or "node" => Results.Json(cams.All.Select(c => Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug)))),
+                "" or "node" => Results.Json(cams.All.Select(c => Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug), warnings.Of(c.Slug)))),
                 "bus" => BusEndpoints.BusCameras(ctx, cams, o, role),
                 var s => HttpErrors.BadRequest($"scope: must be 'node' or 'bus' (got '{(s.Length > 20 ? s[..20] : s)}')"),
             });
 
-        app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o, BusRole role) =>
-            cams.Find(cam) is { } c ? Results.Json(Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug))) : HttpErrors.UnknownCamera(cam));
+        app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o, BusRole role, Warnings.WarningService warnings) =>
+            cams.Find(cam) is { } c ? Results.Json(Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug), warnings.Of(c.Slug))) : HttpErrors.UnknownCamera(cam));
 
         app.MapGet("/api/cameras/{cam}/snapshot.jpg", (string cam, HttpContext ctx, ICameraDirectory cams) =>
         {

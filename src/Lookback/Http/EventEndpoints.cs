@@ -23,8 +23,9 @@ public static class EventEndpoints
             var q = new QueryReader(ctx.Request.Query);
             var camera = q.String("camera");
             var limit = q.Int("limit") ?? 50;
-            var before = q.Time("before");
-            var after = q.Time("after");
+            // a day: before its start, after its end ("before=today": older than today)
+            var before = q.Time("before", HttpErrors.Now(ctx), QueryReader.DayEdge.Start);
+            var after = q.Time("after", HttpErrors.Now(ctx), QueryReader.DayEdge.End);
             var (from, to) = q.Range("from", "to", "date", HttpErrors.Now(ctx));
             var type = q.String("type") ?? q.String("kind");
             if (q.Error is { } e) return HttpErrors.BadRequest(e);

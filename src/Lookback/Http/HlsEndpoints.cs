@@ -46,9 +46,11 @@ public static class HlsEndpoints
             return Results.Text(text, PlaylistType);
         });
 
-        app.MapGet("/api/cameras/{cam}/hls/{day}/{file}", (string cam, string day, string file, ICameraDirectory cameras) =>
+        app.MapGet("/api/cameras/{cam}/hls/{day}/{file}", (string cam, string day, string file, ICameraDirectory cameras, HttpContext ctx) =>
         {
             if (Recorder(cam, cameras, out var error) is not { } rec) return error!;
+            // a day's folder by its name, or today/yesterday
+            if (Days.TryParse(day, Days.Today(HttpErrors.Now(ctx)), out var d)) day = Days.Text(d);
             return rec.SegmentPath(day, file) is { } full
                 ? Results.File(full, SegmentType, enableRangeProcessing: true)
                 : HttpErrors.NotFound($"no segment '{day}/{file}'");

@@ -59,8 +59,14 @@ public sealed class QueryReader(IQueryCollection query)
     /// <summary>The earliest and latest Unix milliseconds a time parameter may have (years 1 to 9999).</summary>
     public static readonly long MinUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
-    /// <summary>An ISO-8601 time (UTC when it has no offset) or Unix milliseconds within years 1..9999.</summary>
-    public DateTimeOffset? Time(string name)
+    /// <summary>What a day given for a time parameter stands for: the instant it starts, or the one it ends (the next day's start).</summary>
+    public enum DayEdge { Start, End }
+
+    /// <summary>
+    /// An ISO-8601 time (UTC when it has no offset), Unix milliseconds within years 1..9999, or a local day
+    /// (yyyy-MM-dd, today, yesterday: <see cref="Media.Storage.Days"/>) standing for its start or its end (<paramref name="edge"/>).
+    /// </summary>
+    public DateTimeOffset? Time(string name, DateTimeOffset now, DayEdge edge = DayEdge.Start)
     {
         var s = query[name].ToString();
         if (string.IsNullOrEmpty(s)) return null;
@@ -70,8 +76,13 @@ public sealed class QueryReader(IQueryCollection query)
             Error ??= $"{name}: Unix milliseconds must be between {MinUnixMs} and {MaxUnixMs} (got '{Truncate(s)}')";
             return null;
         }
+        if (Media.Storage.Days.TryParse(s, Media.Storage.Days.Today(now), out var day))
+        {
+            var (start, end) = Media.Storage.Days.Bounds(day);
+            return edge == DayEdge.Start ? start : end;
+        }
         if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
-        Error ??= $"{name}: must be an ISO-8601 time or Unix milliseconds (got '{Truncate(s)}')";
+        Error ??= $"{name}: must be an ISO-8601 time, Unix milliseconds, or a day ({Media.Storage.Days.Accepted}) (got '{Truncate(s)}')";
         return null;
     }
 
@@ -87,12 +98,12 @@ public sealed class QueryReader(IQueryCollection query)
         return null;
     }
 
-    /// <summary>A time range from <paramref name="fromName"/>/<paramref name="toName"/> (times) narrowed to the local day
-    /// <paramref name="dayName"/> when given.</summary>
+    /// <summary>A time range from <paramref name="fromName"/>/<paramref name="toName"/> (times, or days: from a day's start
+    /// to a day's end, so <c>from=yesterday&amp;to=today</c> is both days) narrowed to the local day <paramref name="dayName"/> when given.</summary>
     public (DateTimeOffset? From, DateTimeOffset? To) Range(string fromName, string toName, string dayName, DateTimeOffset now)
     {
-        var from = Time(fromName);
-        var to = Time(toName);
+        var from = Time(fromName, now, DayEdge.Start);
+        var to = Time(toName, now, DayEdge.End);
         if (Day(dayName, now) is { } day)
         {
             var (start, end) = Media.Storage.Days.Bounds(day);

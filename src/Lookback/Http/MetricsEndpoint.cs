@@ -14,12 +14,12 @@ public static class MetricsEndpoint
 {
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render, UploadService uploads) =>
-            Results.Text(Render(cams, render, uploads.Queue), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render, UploadService uploads, Warnings.WarningService warnings) =>
+            Results.Text(Render(cams, render, uploads.Queue, warnings), "text/plain; version=0.0.4; charset=utf-8"));
         return app;
     }
 
-    public static string Render(CameraRegistry cams, RenderQueue render, UploadQueue? uploads = null)
+    public static string Render(CameraRegistry cams, RenderQueue render, UploadQueue? uploads = null, Warnings.WarningService? warnings = null)
     {
         var sb = new StringBuilder();
         void Family(string name, string type, string help) => sb.Append("# HELP ").Append(name).Append(' ').Append(help)
@@ -42,6 +42,14 @@ public static class MetricsEndpoint
         foreach (var c in cams.All) Sample("lookback_ring_frames", Cam(c), c.Ring.Count);
         Family("lookback_ring_bytes", "gauge", "JPEG bytes held in the ring.");
         foreach (var c in cams.All) Sample("lookback_ring_bytes", Cam(c), c.Ring.Bytes);
+
+        if (warnings is not null && warnings.Cameras.Any())
+        {
+            // one sample per configured warning (warnings: of the camera): 1 while raised
+            Family("lookback_camera_warning", "gauge", "1 while the camera's configured warning is raised.");
+            foreach (var cam in warnings.Cameras)
+                foreach (var x in warnings.Of(cam)) Sample("lookback_camera_warning", $"camera=\"{cam}\",kind=\"{x.Kind}\"", x.Active ? 1 : 0);
+        }
 
         var w = new StringWriter(sb, CultureInfo.InvariantCulture);
         render.Metrics.WritePrometheus(w);

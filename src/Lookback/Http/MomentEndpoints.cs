@@ -24,7 +24,7 @@ public static class MomentEndpoints
             var kind = q.String("kind");
             var limit = q.Int("limit") ?? 50;
             var (from, to) = q.Range("from", "to", "date", HttpErrors.Now(ctx));
-            var before = q.Time("before");
+            var before = q.Time("before", HttpErrors.Now(ctx), QueryReader.DayEdge.Start);
             if (q.Error is { } e) return HttpErrors.BadRequest(e);
             if (limit is < 1 or > 1000) return HttpErrors.BadRequest("limit: must be between 1 and 1000");
             if (kind is not null && !Kinds.Contains(kind)) return HttpErrors.BadRequest($"kind: must be one of {string.Join(", ", Kinds)} (got '{Trim(kind)}')");

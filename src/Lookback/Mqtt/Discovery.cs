@@ -13,7 +13,7 @@ public static class Discovery
 {
     /// <summary>The project's one URL: origin <c>support_url</c>, config.yaml <c>url</c> and repository.yaml (a test compares them).</summary>
     public const string OriginUrl = "https://github.com/lookback-cam/lookback";
-    public static readonly string[] EventTypes = ["motion_start", "motion_end", "ring", "snapshot_ready", "gif_ready", "moment_ready"];
+    public static readonly string[] EventTypes = ["motion_start", "motion_end", "ring", "snapshot_ready", "gif_ready", "moment_ready", "warning", "warning_cleared"];
 
     public static string KindName(CameraKind k) => k.ToString().ToLowerInvariant();
 
@@ -27,6 +27,18 @@ public static class Discovery
     /// <summary>The device trigger of cameras that a doorbell trigger renders: "doorbell rang".</summary>
     public static readonly (string Key, string EventType, string Subtype, string Type) DoorbellTrigger =
         ("trigger_doorbell_rang", "ring", "doorbell", "rang");
+
+    /// <summary>The device trigger of cameras with warnings set: "warning raised".</summary>
+    public static readonly (string Key, string EventType, string Subtype, string Type) WarningTrigger =
+        ("trigger_warning_raised", "warning", "warning", "raised");
+
+    /// <summary>The problem binary sensor of each warning kind: component key and entity name.</summary>
+    public static readonly IReadOnlyDictionary<string, (string Key, string Name)> WarningSensors = new Dictionary<string, (string, string)>
+    {
+        [Warnings.WarningKinds.NoFrames] = ("warning_no_frames", "No frames"),
+        [Warnings.WarningKinds.TooManyEvents] = ("warning_too_many_events", "Too many events"),
+        [Warnings.WarningKinds.Offline] = ("warning_offline", "Offline warning"),
+    };
 
     /// <summary>The device model: the detected kind (<c>auto</c> only until an HTTP camera's first answer).</summary>
     public static string ModelName(CameraKind detected) => detected == CameraKind.Auto ? "auto (detecting)" : KindName(detected);
@@ -120,6 +132,22 @@ public static class Discovery
             components[DoorbellTrigger.Key] = DeviceTrigger(t, c, Uid(DoorbellTrigger.Key), DoorbellTrigger);
         }
         foreach (var trig in Triggers) components[trig.Key] = DeviceTrigger(t, c, Uid(trig.Key), trig);
+        var warnings = Warnings.WarningKinds.Configured(cam.Warnings);
+        foreach (var kind in warnings)
+        {
+            // a problem sensor per configured warning; available with the node only, so "offline" shows while the camera is offline
+            var (key, name) = WarningSensors[kind];
+            components[key] = new JsonObject
+            {
+                ["platform"] = "binary_sensor", ["name"] = name, ["unique_id"] = Uid(key), ["device_class"] = "problem",
+                ["state_topic"] = t.Warnings(c), ["value_template"] = $"{{{{ 'ON' if value_json.{kind}.active else 'OFF' }}}}",
+                ["payload_on"] = "ON", ["payload_off"] = "OFF",
+                ["json_attributes_topic"] = t.Warnings(c), ["json_attributes_template"] = $"{{{{ value_json.{kind} | tojson }}}}",
+                ["entity_category"] = "diagnostic",
+                ["availability"] = new JsonArray(new JsonObject { ["topic"] = t.Node, ["payload_available"] = "online", ["payload_not_available"] = "offline" }),
+            };
+        }
+        if (warnings.Count > 0) components[WarningTrigger.Key] = DeviceTrigger(t, c, Uid(WarningTrigger.Key), WarningTrigger);
         var device = new JsonObject
         {
             ["identifiers"] = new JsonArray(t.CameraDeviceId(c)),

@@ -61,6 +61,8 @@ public sealed class MqttBridge : IAsyncDisposable
     public BusRole Role { get; init; } = new();
     /// <summary>The waits of <see cref="StopAsync"/>.</summary>
     public MqttStopTimeouts StopTimeouts { get; init; } = MqttStopTimeouts.Default;
+    /// <summary>The cameras' configured warnings (P/&lt;cam&gt;/warnings and warning events); null: none.</summary>
+    public Warnings.WarningService? Warnings { get; init; }
     /// <summary>After a node_id clash, how long until the broker is looked at again (default keepalive × 1.5 + 2 s, at least 10 s).</summary>
     public TimeSpan ClashRetry { get; init; }
 
@@ -94,7 +96,10 @@ public sealed class MqttBridge : IAsyncDisposable
         Outbox = new Outbox(Path.Combine(_options.Storage.Path, ".outbox"), OutboxOptions, _loggers.CreateLogger<Outbox>());
         _results = new ResultPublisher(Topics, Outbox);
         _states = new StatePublisher(Topics, _publishing, _renders, Retained, _version, _loggers.CreateLogger<StatePublisher>(), _fitter)
-            { StateInterval = StateInterval, Standby = () => Role.AllStandby.ToDictionary(kv => kv.Key, kv => kv.Value.Reason) };
+            {
+                StateInterval = StateInterval, Standby = () => Role.AllStandby.ToDictionary(kv => kv.Key, kv => kv.Value.Reason),
+                Warnings = Warnings is { } w ? w.Of : null,
+            };
         Journal = new CommandJournal(Path.Combine(_options.Storage.Path, ".state", "commands.journal"), _log);
         AnswerInterrupted(Journal.Recover());
         // commands for our cameras on standby are left to the active node, like commands for other nodes' cameras
@@ -119,6 +124,7 @@ public sealed class MqttBridge : IAsyncDisposable
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
+        _subscriptions.Add(_bus.Subscribe<Warnings.CameraWarningChanged>(OnWarning));
         _states.PublishAll();
         Role.MqttState = "starting";
 
@@ -373,6 +379,23 @@ public sealed class MqttBridge : IAsyncDisposable
         if (e.Snapshot is { } s) { evt["snapshot_url"] = s.Url; if (s.Media is not null) evt["snapshot_media"] = s.Media; }
         if (e.Gif is { } g) { evt["url"] = g.Url; evt["gif_url"] = g.Url; if (g.Media is not null) { evt["media"] = g.Media; evt["gif_media"] = g.Media; } }
         if (e.Error is not null) evt["error"] = e.Error;
+        _results!.PublishEvent(e.Camera, evt);
+    }
+
+    /// <summary>warning / warning_cleared on the camera's event topic (the problem sensors follow P/&lt;cam&gt;/warnings).</summary>
+    private void OnWarning(Warnings.CameraWarningChanged e)
+    {
+        if (_answering.Find(e.Camera) == null) return;
+        var w = e.Warning;
+        var evt = new JsonObject
+        {
+            ["event_type"] = w.Active ? "warning" : "warning_cleared",
+            ["camera"] = e.Camera,
+            ["warning"] = w.Kind,
+            ["at"] = Utc(e.At),
+            ["message"] = w.Message,
+        };
+        if (w.Since is { } since) evt["since"] = Utc(since);
         _results!.PublishEvent(e.Camera, evt);
     }
 

@@ -37,6 +37,9 @@ public sealed class StatePublisher
     /// <summary>Cameras on standby and why (in the node state as <c>standby</c>); null: none.</summary>
     public Func<IReadOnlyDictionary<string, string>>? Standby { get; init; }
 
+    /// <summary>A camera's configured warnings now (P/&lt;cam&gt;/warnings); null or empty: the camera has none.</summary>
+    public Func<string, IReadOnlyList<Warnings.WarningState>>? Warnings { get; init; }
+
     /// <summary>Subscribes to the bus; dispose the result to stop.</summary>
     public IDisposable Attach(EventBus bus)
     {
@@ -55,6 +58,7 @@ public sealed class StatePublisher
             bus.Subscribe<CameraSettingsChanged>(e => State(e.Camera, force: true)),
             bus.Subscribe<SnapshotDue>(e => SnapshotAsync(e.Camera)),
             bus.Subscribe<RenderCompleted>(e => RenderDone(e.Result)),
+            bus.Subscribe<Warnings.CameraWarningChanged>(e => PublishWarnings(e.Camera, e.All)),
         };
         return new Composite(subs);
     }
@@ -74,7 +78,28 @@ public sealed class StatePublisher
         if (_motion.TryGetValue(cam, out var active)) _retained.Set(_t.Motion(cam), active ? "ON" : "OFF");
         else if (_retained.Get(_t.Motion(cam)) == null) _retained.Set(_t.Motion(cam), "OFF");
         State(cam, force: true);
+        if (Warnings?.Invoke(cam) is { Count: > 0 } warnings) PublishWarnings(cam, warnings);
         _ = SnapshotAsync(cam);
+    }
+
+    /// <summary>P/&lt;cam&gt;/warnings (retained): <c>{"no_frames": {"active": true, "since": …, "message": …}, …}</c>, one key per configured warning.</summary>
+    public void PublishWarnings(string cam, IReadOnlyList<Warnings.WarningState> warnings)
+    {
+        if (_cameras.Find(cam) == null || warnings.Count == 0) return;
+        _retained.Set(_t.Warnings(cam), JsonSerializer.SerializeToUtf8Bytes(WarningsJson(warnings)));
+    }
+
+    public static JsonObject WarningsJson(IReadOnlyList<Warnings.WarningState> warnings)
+    {
+        var o = new JsonObject();
+        foreach (var w in warnings)
+            o[w.Kind] = new JsonObject
+            {
+                ["active"] = w.Active,
+                ["since"] = w.Since?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"),
+                ["message"] = w.Message,
+            };
+        return o;
     }
 
     /// <summary>Periodic refresh: state of every camera (throttled) and the node state.</summary>

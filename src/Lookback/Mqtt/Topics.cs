@@ -21,11 +21,13 @@ public sealed record Topics(string Prefix, string DiscoveryPrefix, string NodeId
     public string GifUrl(string cam) => $"{Prefix}/{cam}/gif/url";
     public string Event(string cam) => $"{Prefix}/{cam}/event";
     public string Result(string cam) => $"{Prefix}/{cam}/result";
+    /// <summary>The camera's configured warnings (retained JSON, one object per kind), for the problem binary sensors.</summary>
+    public string Warnings(string cam) => $"{Prefix}/{cam}/warnings";
     public string Command(string cam, string action) => $"{Prefix}/{cam}/{action}/set";
 
     /// <summary>Retained topics of one camera (cleared when the camera leaves the configuration).</summary>
     public IEnumerable<string> CameraRetained(string cam) =>
-        [Availability(cam), Snapshot(cam), Motion(cam), State(cam), GifUrl(cam)];
+        [Availability(cam), Snapshot(cam), Motion(cam), State(cam), GifUrl(cam), Warnings(cam)];
 
     /// <summary>Device id of the node (parent of every camera device).</summary>
     public string NodeDeviceId => $"lookback_{NodeId}";

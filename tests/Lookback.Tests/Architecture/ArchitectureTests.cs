@@ -6,7 +6,7 @@ namespace Lookback.Tests.Architecture;
 /// <summary>
 /// The dependencies between Lookback's modules run one way (<see cref="ModuleGraph.Layers"/>:
 /// Common ← Imaging ← Config ← Buffer ← Sources ← Motion ← Cameras ← Media.Storage ← Media.Recording ← Media.Rendering
-/// ← Media.Timelapse ← Events ← Media.Upload ← Discover ← Mqtt ← Http ← Addon ← Hosting), read from the compiled IL by ArchUnitNET
+/// ← Media.Timelapse ← Events ← Warnings ← Media.Upload ← Discover ← Mqtt ← Http ← Addon ← Hosting), read from the compiled IL by ArchUnitNET
 /// (fields, signatures, calls, attributes, generic arguments).
 /// </summary>
 public class ArchitectureTests

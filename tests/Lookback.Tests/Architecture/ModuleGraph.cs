@@ -22,6 +22,7 @@ public static class ModuleGraph
         "Media.Rendering", // GIF/MP4 renders and their queue
         "Media.Timelapse", // daily timelapses
         "Events",          // motion moments: motion + renders + event store → MotionEventCompleted
+        "Warnings",        // per-camera warnings a user sets (no frames, too many events, offline)
         "Media.Upload",    // offsite copies of what moments and renders wrote
         "Discover",        // finding cameras: ONVIF WS-Discovery, USB devices, proposed configuration
         "Mqtt",            // door: MQTT discovery, state, commands

@@ -95,6 +95,7 @@ public class OptionTableFileTests
         Check(cam, OptionTable.Section<CameraOptions>());
         Check(cam.Motion, OptionTable.Section<MotionOptions>());
         Check(cam.Gif, OptionTable.Section<GifOptions>());
+        Check(cam.Warnings, OptionTable.Section<WarningOptions>());
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
@@ -134,6 +135,7 @@ public class OptionTableFileTests
             (OptionTable.Section<CameraOptions>(), (k, v) => camera + $"    {k}: {v}\n"),
             (OptionTable.Section<MotionOptions>(), (k, v) => camera + $"    motion:\n      {k}: {v}\n"),
             (OptionTable.Section<GifOptions>(), (k, v) => camera + $"    gif:\n      {k}: {v}\n"),
+            (OptionTable.Section<WarningOptions>(), (k, v) => camera + $"    warnings:\n      {k}: {v}\n"),
         };
         foreach (var (section, yaml) in where)
             foreach (var spec in section.Options.Where(s => s.Child is null && !s.Attribute.Size && (s.Range.Min is not null || s.Range.Max is not null)))

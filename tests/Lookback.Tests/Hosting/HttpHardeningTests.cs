@@ -113,7 +113,7 @@ public sealed class HttpHardeningTests
     [InlineData("before=99999999999999999", "before")]
     [InlineData("before=-9223372036854775808", "before")]
     [InlineData("before=999999999999999999999999", "before")]
-    [InlineData("before=yesterday", "before")]
+    [InlineData("before=someday", "before")]
     [InlineData("after=-99999999999999999", "after")]
     [InlineData("after=99999999999999999", "after")]
     [InlineData("after=2026-13-45", "after")]

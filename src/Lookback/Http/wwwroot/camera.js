@@ -2,7 +2,7 @@
 // time (play/pause at the frames' own pace), and snapshot / GIF / moment captures.
 import {
   ApiError, ICONS, api, badge, camPath, cameras, captureControls, errorText, fmtAgo, fmtBytes, fmtClock, fmtNum, fmtSeconds, h, icon,
-  playLive, relativeMedia, wheelSteps,
+  playLive, relativeMedia, warningList, wheelSteps,
 } from './util.js';
 
 export const name = 'camera';
@@ -18,8 +18,10 @@ export function mount(root, slug) {
   const replayImg = h('img', { class: 'replay', alt: 'replay', draggable: false });
   const pill = h('span', { class: 'pill live' }, 'LIVE');
   const when = h('span', { class: 'when mono' }, '');
+  // a camera with no picture (offline before its first frame) says so instead of a black LIVE view
+  const noSignal = h('div', { class: 'nosignal', id: 'no-signal' }, h('div', {}, h('b', {}, 'No picture'), h('span', { class: 'why' }, '')));
   const viewer = h('div', { class: 'viewer', id: 'viewer', tabindex: 0, dataset: { mode: 'live' } },
-    liveImg, replayImg, h('div', { class: 'hud' }, pill, when), h('div', { class: 'spinner' }),
+    liveImg, replayImg, noSignal, h('div', { class: 'hud' }, pill, when), h('div', { class: 'spinner' }),
     h('div', { class: 'hint' }, 'Scroll to step back in time · ←/→ · Space plays'));
   const btn = (title, ic, onclick, extra = {}) => h('button', { class: 'icon', title, 'aria-label': title, onclick, ...extra }, icon(ic));
   const playBtn = btn('Play the buffer at its real pace (Space)', ICONS.play, () => (S.playing ? pause() : play()), { id: 'play' });
@@ -48,7 +50,11 @@ export function mount(root, slug) {
 
   root.append(
     h('div', { class: 'cam-head' }, h('a', { class: 'back', href: '#/', title: 'All cameras' }, '‹'), title, headBadge,
-      h('span', { class: 'grow' }), h('a', { href: `#/events/${encodeURIComponent(slug)}` }, 'Events of this camera')),
+      h('span', { class: 'grow' }),
+      h('nav', { class: 'cam-links' },
+        h('a', { href: `#/events/${encodeURIComponent(slug)}`, id: 'cam-events' }, 'Events of this camera'),
+        h('a', { href: `#/moments/${encodeURIComponent(slug)}`, id: 'cam-moments' }, 'Moments'),
+        h('a', { href: `#/timeline/${encodeURIComponent(slug)}/today`, id: 'cam-timeline' }, 'Timeline (recordings, timelapse)'))),
     h('div', { class: 'cam-layout' },
       h('section', {}, viewer, transport, scrubber),
       h('aside', {}, h('div', { class: 'panel' }, h('h2', {}, 'Camera'), info),
@@ -388,6 +394,9 @@ export function mount(root, slug) {
     title.textContent = cam.title;
     document.title = `${cam.title} · Lookback`;
     badge(cam, headBadge);
+    const down = cam.status !== 'online' && !cam.buffered_frames;
+    viewer.classList.toggle('down', down);
+    noSignal.querySelector('.why').textContent = cam.status === 'starting' ? 'Connecting…' : (cam.last_error ?? 'Camera offline');
     const row = (k, v, attrs = {}) => [h('dt', {}, k), h('dd', attrs, v)];
     info.replaceChildren(
       ...row('Status', cam.status),
@@ -397,6 +406,8 @@ export function mount(root, slug) {
       ...row('Last frame', fmtAgo(cam.last_frame_at && Date.parse(cam.last_frame_at))),
       ...row('Motion', cam.motion_enabled ? `on · threshold ${cam.motion_threshold}` : 'off'),
       ...(cam.last_error ? row('Last error', cam.last_error, { class: 'error-text' }) : []),
+      // the warnings set for this camera (warnings: in the configuration), raised ones first
+      ...(cam.warnings?.length ? row('Warnings', warningList({ warnings: [...cam.warnings].sort((a, b) => b.active - a.active) }, true), { id: 'cam-warnings' }) : []),
       // Live view in Home Assistant: the MJPEG re-stream (MJPEG IP camera) or the camera's stream (go2rtc).
       ...(cam.live && cam.live.mjpeg_url ? row('HA live (MJPEG)', cam.live.mjpeg_url, { class: 'mono', dataset: { field: 'mjpeg_url' } }) : []),
       ...(cam.live && cam.live.stream_url ? row('HA live (go2rtc)', cam.live.stream_url, { class: 'mono', dataset: { field: 'stream_url' } }) : []));

@@ -1,13 +1,12 @@
 // Events: newest first from api/events, filtered by camera, paged with `before`; a click plays the event.
-import { ICONS, api, cameras, fmtDateTime, fmtNum, fmtSeconds, h, icon } from './util.js';
+import { ICONS, api, cameraPicker, fmtDateTime, fmtNum, fmtSeconds, h, icon } from './util.js';
 import { framePlayer } from './eventframes.js';
 
 export const name = 'events';
 const PAGE = 24;
 
 export function mount(root, camera = '') {
-  const select = h('select', { id: 'event-camera', title: 'Camera', onchange: () => { location.hash = select.value ? `#/events/${encodeURIComponent(select.value)}` : '#/events'; } },
-    h('option', { value: '' }, 'All cameras'));
+  const { select, titles, unsubscribe } = cameraPicker(root, camera, c => c ? `#/events/${encodeURIComponent(c)}` : '#/events', 'event-camera');
   const list = h('div', { class: 'events', id: 'events' });
   const status = h('p', { class: 'empty muted' }, 'Loading events…');
   const moreBtn = h('button', { id: 'more', onclick: () => loadPage() }, 'Older events');
@@ -21,18 +20,6 @@ export function mount(root, camera = '') {
   const text = h('input', { id: 'event-search', type: 'search', placeholder: 'Search metadata', onchange: () => reload() });
   root.append(h('div', { class: 'toolbar' }, h('h1', {}, 'Events'), select, type, zone, day, text,
     h('button', { title: 'Reload', onclick: () => reload() }, 'Refresh')), list, status, more);
-
-  const titles = new Map();
-  const unsubscribe = cameras.subscribe(cams => {
-    if (!cams) return;
-    for (const c of cams) {
-      titles.set(c.name, c.title);
-      if (![...select.options].some(o => o.value === c.name)) select.append(h('option', { value: c.name }, c.title));
-    }
-    select.value = camera;
-    // cards drawn before the camera list came show the slug: give them the camera's name now
-    for (const el of root.querySelectorAll('.cam[data-camera]')) el.textContent = titles.get(el.dataset.camera) ?? el.dataset.camera;
-  });
 
   let oldest = null, loading = false, disposed = false;
   const shown = [];

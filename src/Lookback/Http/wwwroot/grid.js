@@ -1,7 +1,7 @@
 // Live grid: every camera of every node on the bus, grouped by node, with its status badge; a click opens the
 // camera page (this node's cameras) or the bus camera page (another node's: live view from that node's public_url,
 // captures asked over MQTT through this node). Alone on the bus (or without MQTT) it is this node's grid, unchanged.
-import { badge, bus, fmtAgo, h, playLive, pollImage } from './util.js';
+import { badge, bus, fmtAgo, h, playLive, pollImage, warningList } from './util.js';
 
 export const name = 'grid';
 
@@ -32,7 +32,8 @@ export function mount(root) {
       el: h('a', { class: `tile${cam.local ? '' : ' remote'}`, href, dataset: { cam: cam.name, node: g.node } },
         frame,
         h('div', { class: 'info' }, h('span', { class: 'title' }, cam.title), h('span', { class: 'badge' })),
-        h('div', { class: 'foot' }, h('span', { class: 'kind' }), h('span', { class: 'err' }))),
+        h('div', { class: 'foot' }, h('span', { class: 'kind' }), h('span', { class: 'err' })),
+        h('div', { class: 'warnings', hidden: true })),
       frame, img,
       stop: cam.local ? playLive(img, cam.name, { mode, width: mode === 'snapshot' ? 640 : null }) : pollImage(img, cam.snapshot_url),
     };
@@ -70,6 +71,7 @@ export function mount(root) {
         const e = t.el.querySelector('.err');
         e.textContent = cam.status === 'offline' ? (cam.reason ?? cam.last_error ?? '') : '';
         e.title = cam.last_error ?? cam.reason ?? '';
+        warningList(cam, false, t.el.querySelector('.warnings'));
       }
     }
   });

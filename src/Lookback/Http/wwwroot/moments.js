@@ -1,14 +1,13 @@
 // Moments: every snapshot, GIF, MP4 and moment asked for (web UI, HTTP, MQTT, triggers), newest first from
 // api/moments, filtered by camera and kind, paged with `before`; a click plays it.
-import { ICONS, api, cameras, fmtBytes, fmtDateTime, fmtSeconds, h, icon } from './util.js';
+import { ICONS, api, cameraPicker, fmtBytes, fmtDateTime, fmtSeconds, h, icon } from './util.js';
 
 export const name = 'moments';
 const PAGE = 24;
 const WHO = { http: 'web / HTTP', mqtt: 'MQTT', trigger: 'trigger' };
 
 export function mount(root, camera = '') {
-  const select = h('select', { id: 'moment-camera', title: 'Camera', onchange: () => { location.hash = select.value ? `#/moments/${encodeURIComponent(select.value)}` : '#/moments'; } },
-    h('option', { value: '' }, 'All cameras'));
+  const { select, titles, unsubscribe } = cameraPicker(root, camera, c => c ? `#/moments/${encodeURIComponent(c)}` : '#/moments', 'moment-camera');
   const kind = h('select', { id: 'moment-kind', title: 'Kind', onchange: () => reload() },
     ...[['', 'All kinds'], ['moment', 'Moments'], ['gif', 'GIFs'], ['mp4', 'MP4s'], ['snapshot', 'Snapshots']].map(([v, t]) => h('option', { value: v }, t)));
   const list = h('div', { class: 'events', id: 'moments' });
@@ -18,17 +17,6 @@ export function mount(root, camera = '') {
   more.hidden = true;
   root.append(h('div', { class: 'toolbar' }, h('h1', {}, 'Moments'), select, kind,
     h('button', { title: 'Reload', onclick: () => reload() }, 'Refresh')), list, status, more);
-
-  const titles = new Map();
-  const unsubscribe = cameras.subscribe(cams => {
-    if (!cams) return;
-    for (const c of cams) {
-      titles.set(c.name, c.title);
-      if (![...select.options].some(o => o.value === c.name)) select.append(h('option', { value: c.name }, c.title));
-    }
-    select.value = camera;
-    for (const el of root.querySelectorAll('.cam[data-camera]')) el.textContent = titles.get(el.dataset.camera) ?? el.dataset.camera;
-  });
 
   let oldest = null, loading = false, disposed = false;
   const shown = [];

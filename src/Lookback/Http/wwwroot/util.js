@@ -99,6 +99,21 @@ export function badge(cam, el = h('span')) {
   return el;
 }
 
+const WARNING_NAMES = { no_frames: 'No frames', too_many_events: 'Too many events', offline: 'Offline' };
+
+/**
+ * A camera's raised warnings (cam.warnings from api/cameras: kind, active, since, message) as one line each, or
+ * (all = true) every configured warning, the clear ones muted; empty when there is nothing to show.
+ */
+export function warningList(cam, all = false, el = h('div', { class: 'warnings' })) {
+  const shown = (cam.warnings ?? []).filter(w => all || w.active);
+  el.replaceChildren(...shown.map(w => h('div', { class: `warning${w.active ? ' on' : ''}`, dataset: { kind: w.kind, active: String(w.active) },
+    title: w.since ? `since ${fmtDateTime(Date.parse(w.since))}` : '' },
+    h('b', {}, `${w.active ? '⚠ ' : '✓ '}${WARNING_NAMES[w.kind] ?? w.kind}`), ' ', h('span', {}, w.message))));
+  el.hidden = shown.length === 0;
+  return el;
+}
+
 /**
  * A JSON API path polled every `ms` while anyone listens (paused while the page is hidden).
  * subscribe(fn) calls fn(value) now (when known) and on every refresh; returns the unsubscribe function.
@@ -226,4 +241,24 @@ export function captureControls(capture) {
     h('div', { class: 'row' }, button('moment', ICONS.moment, 'Moment'),
       h('label', { class: 'field' }, before, 's before'), h('label', { class: 'field' }, after, 's after')));
   return { actions, gifSeconds, before, after };
+}
+
+/**
+ * A camera filter for a list page: a <select> ("All cameras" + each camera by name) that navigates to hashFor(slug),
+ * and the cameras' names by slug; list cards drawn before the camera list came (`.cam[data-camera]`) get their name.
+ */
+export function cameraPicker(root, camera, hashFor, id) {
+  const select = h('select', { id, title: 'Camera', onchange: () => { location.hash = hashFor(select.value); } },
+    h('option', { value: '' }, 'All cameras'));
+  const titles = new Map();
+  const unsubscribe = cameras.subscribe(cams => {
+    if (!cams) return;
+    for (const c of cams) {
+      titles.set(c.name, c.title);
+      if (![...select.options].some(o => o.value === c.name)) select.append(h('option', { value: c.name }, c.title));
+    }
+    select.value = camera;
+    for (const el of root.querySelectorAll('.cam[data-camera]')) el.textContent = titles.get(el.dataset.camera) ?? el.dataset.camera;
+  });
+  return { select, titles, unsubscribe };
 }

@@ -17,8 +17,7 @@ public sealed class AvailabilityLog
 
     public AvailabilityLog(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        _cs = new SqliteConnectionStringBuilder { DataSource = databasePath, Cache = SqliteCacheMode.Shared, Pooling = true }.ToString();
+        _cs = MediaRows.ConnectionString(databasePath);
         using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """

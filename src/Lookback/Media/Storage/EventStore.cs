@@ -58,8 +58,7 @@ public sealed class EventStore
 
     public EventStore(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        _cs = new SqliteConnectionStringBuilder { DataSource = databasePath, Cache = SqliteCacheMode.Shared, Pooling = true }.ToString();
+        _cs = MediaRows.ConnectionString(databasePath);
         using var c = Open();
         Exec(c, """
             PRAGMA journal_mode=WAL;

@@ -11,6 +11,14 @@ internal static class MediaRows
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The pooled, shared-cache connection string of the event database at <paramref name="databasePath"/>
+    /// (its folder created).</summary>
+    public static string ConnectionString(string databasePath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        return new SqliteConnectionStringBuilder { DataSource = databasePath, Cache = SqliteCacheMode.Shared, Pooling = true }.ToString();
+    }
+
     public static Dictionary<string, string> ParseFiles(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(json, Json) ?? [];
 

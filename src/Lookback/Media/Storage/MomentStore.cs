@@ -55,8 +55,7 @@ public sealed class MomentStore
 
     public MomentStore(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        _cs = new SqliteConnectionStringBuilder { DataSource = databasePath, Cache = SqliteCacheMode.Shared, Pooling = true }.ToString();
+        _cs = MediaRows.ConnectionString(databasePath);
         using var c = Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
