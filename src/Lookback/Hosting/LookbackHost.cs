@@ -137,7 +137,11 @@ public static class LookbackHost
         {
             services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
                 sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
-                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter) { Role = sp.GetRequiredService<BusRole>() });
+                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter)
+            {
+                Role = sp.GetRequiredService<BusRole>(),
+                UploadsPending = options.Upload.Count == 0 ? null : () => sp.GetRequiredService<Upload.UploadService>().Queue.Pending,
+            });
             // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
             services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
                 sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));
@@ -150,7 +154,8 @@ public static class LookbackHost
             options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Timelapse.TimelapseService>>()));
         // offsite copies (upload: targets) through the durable queue under storage/.state/uploads
         services.AddSingleton(sp => new Upload.UploadService(options, sp.GetRequiredService<MediaStore>().Root,
-            sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+            new Upload.UploadServiceOptions { LocalUrl = sp.GetRequiredService<MediaStore>().Url }));
         services.AddSingleton(_ => new Http.DiscoverService(settings.Discover)); // camera discovery for the web UI
         services.AddHostedService<LookbackRuntime>();
 
@@ -251,9 +256,11 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             _monitors.Add(monitor);
             monitor.Start();
         }
-        sp.GetRequiredService<Timelapse.TimelapseService>().Start();
-        _cts = new CancellationTokenSource();
         var uploads = sp.GetRequiredService<Upload.UploadService>();
+        var timelapse = sp.GetRequiredService<Timelapse.TimelapseService>();
+        timelapse.Finished = r => uploads.OfferTimelapse(r.Camera, r.RelativePath); // a finished day's MP4 goes offsite
+        timelapse.Start();
+        _cts = new CancellationTokenSource();
         uploads.Start();
         var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>(),
             () => uploads.Queue.PendingFiles(), moments, availability);

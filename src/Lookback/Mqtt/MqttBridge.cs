@@ -80,6 +80,8 @@ public sealed class MqttBridge : IAsyncDisposable
     public TimeSpan BirthDelayMax { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Period of the state refresh (per-camera state is throttled to the same period).</summary>
     public TimeSpan StateInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Upload jobs waiting (null: no upload targets): node state <c>uploads_pending</c> and its HA sensor.</summary>
+    public Func<int>? UploadsPending { get; init; }
     /// <summary>Re-publishes caused by Home Assistant's birth message.</summary>
     public int BirthRepublishes => _births;
     private int _births;
@@ -92,7 +94,7 @@ public sealed class MqttBridge : IAsyncDisposable
         Outbox = new Outbox(Path.Combine(_options.Storage.Path, ".outbox"), OutboxOptions, _loggers.CreateLogger<Outbox>());
         _results = new ResultPublisher(Topics, Outbox);
         _states = new StatePublisher(Topics, _publishing, _renders, Retained, _version, _loggers.CreateLogger<StatePublisher>(), _fitter)
-            { StateInterval = StateInterval, Standby = () => Role.AllStandby.ToDictionary(kv => kv.Key, kv => kv.Value.Reason) };
+            { StateInterval = StateInterval, Standby = () => Role.AllStandby.ToDictionary(kv => kv.Key, kv => kv.Value.Reason), UploadsPending = UploadsPending };
         Journal = new CommandJournal(Path.Combine(_options.Storage.Path, ".state", "commands.journal"), _log);
         AnswerInterrupted(Journal.Recover());
         // commands for our cameras on standby are left to the active node, like commands for other nodes' cameras
@@ -103,7 +105,7 @@ public sealed class MqttBridge : IAsyncDisposable
 
         // Retained values, in the order they are re-published: node discovery, the announcement, then each camera's
         // discovery and states once this node knows it serves the camera (its own announcement came back).
-        Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version)));
+        Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version, uploads: UploadsPending is not null)));
         PublishAnnouncement();
         // Subscribe before reading the cameras' current states: cameras are already running, and a change that
         // came between the read and the subscription would be lost (a camera left "offline" though online).
@@ -117,6 +119,7 @@ public sealed class MqttBridge : IAsyncDisposable
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
+        _subscriptions.Add(_bus.Subscribe<Upload.FileUploaded>(OnUploaded));
         _states.PublishAll();
         Role.MqttState = "starting";
 
@@ -372,6 +375,18 @@ public sealed class MqttBridge : IAsyncDisposable
         if (e.Gif is { } g) { evt["url"] = g.Url; evt["gif_url"] = g.Url; if (g.Media is not null) { evt["media"] = g.Media; evt["gif_media"] = g.Media; } }
         if (e.Error is not null) evt["error"] = e.Error;
         _results!.PublishEvent(e.Camera, evt);
+    }
+
+    /// <summary>P/&lt;cam&gt;/uploaded (not retained, through the outbox): which file went where, and its remote URL.</summary>
+    private void OnUploaded(Upload.FileUploaded e)
+    {
+        if (_answering.Find(e.Camera) == null) return;
+        var o = new JsonObject
+        {
+            ["camera"] = e.Camera, ["file"] = e.RelativePath, ["target"] = e.Target, ["key"] = e.Key, ["media"] = e.Media,
+            ["remote_url"] = e.RemoteUrl,
+        };
+        Outbox.Enqueue(Topics.Uploaded(e.Camera), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(o));
     }
 
     private void OnRenderCompleted(RenderCompleted e)

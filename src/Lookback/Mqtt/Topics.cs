@@ -19,6 +19,8 @@ public sealed record Topics(string Prefix, string DiscoveryPrefix, string NodeId
     public string GifUrl(string cam) => $"{Prefix}/{cam}/gif/url";
     public string Event(string cam) => $"{Prefix}/{cam}/event";
     public string Result(string cam) => $"{Prefix}/{cam}/result";
+    /// <summary>A file of the camera was copied offsite (upload: targets): file, target, key, remote_url.</summary>
+    public string Uploaded(string cam) => $"{Prefix}/{cam}/uploaded";
     public string Command(string cam, string action) => $"{Prefix}/{cam}/{action}/set";
 
     /// <summary>Retained topics of one camera (cleared when the camera leaves the configuration).</summary>

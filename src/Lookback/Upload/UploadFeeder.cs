@@ -6,8 +6,9 @@ namespace Lookback.Upload;
 
 /// <summary>
 /// Turns finished media into upload jobs, one per matching target: motion events (their snapshot and GIF) and
-/// render results (moments, GIFs, snapshots, MP4s asked for by users or triggers). Listens on the
-/// <see cref="EventBus"/>; never blocks the publisher beyond writing the small job files.
+/// render results (moments, GIFs, snapshots, MP4s asked for by users or triggers) from the <see cref="EventBus"/>;
+/// finished daily timelapses and recording segments through <see cref="Offer"/> (see <see cref="RecordingFeed"/>).
+/// Never blocks the publisher beyond writing the small job files.
 /// </summary>
 public sealed class UploadFeeder : IDisposable
 {
@@ -32,6 +33,10 @@ public sealed class UploadFeeder : IDisposable
         }));
     }
 
+    /// <summary>True when some target takes this camera's media (a feed can skip its work otherwise).</summary>
+    public bool Wants(string camera, UploadMedia media) =>
+        _targets.Any(t => (t.Media & media) != 0 && (t.Cameras.Count == 0 || t.Cameras.Contains(camera)));
+
     /// <summary>Queues the files (relative to the media root) for every target that takes this camera and media.</summary>
     public int Offer(string camera, UploadMedia media, IEnumerable<string?> relativePaths)
     {
@@ -50,6 +55,7 @@ public sealed class UploadFeeder : IDisposable
                 {
                     Id = Guid.NewGuid().ToString("N"), Target = t.Name, Camera = camera, RelativePath = rel!,
                     Key = UploadKey.Expand(t.Path, camera, date, rel!), Bytes = new FileInfo(full).Length, Created = now,
+                    Media = media.ToString().ToLowerInvariant(),
                 });
                 queued++;
             }

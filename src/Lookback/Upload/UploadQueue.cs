@@ -109,15 +109,35 @@ public sealed class UploadQueue
     public UploadJob Failed(UploadJob job, string error)
     {
         Interlocked.Increment(ref _failures);
-        var updated = job with { Attempts = job.Attempts + 1, LastError = error };
         lock (_gate)
         {
             var name = NameOf(job);
-            if (name is null) return updated;
+            if (name is null) return job with { Attempts = job.Attempts + 1, LastError = error };
+            var updated = _jobs[name] with { Attempts = job.Attempts + 1, LastError = error }; // keeps a newer multipart checkpoint
             _jobs[name] = updated;
             try { Write(name, updated); } catch (IOException) { } // the attempt count is advisory
+            return updated;
         }
-        return updated;
+    }
+
+    /// <summary>Records a multipart upload's progress (null: start over) durably, before the next part is sent.</summary>
+    public UploadJob Checkpoint(UploadJob job, MultipartState? state)
+    {
+        lock (_gate)
+        {
+            var name = NameOf(job);
+            if (name is null) return job with { Multipart = state };
+            var updated = _jobs[name] with { Multipart = state };
+            Write(name, updated);
+            _jobs[name] = updated;
+            return updated;
+        }
+    }
+
+    /// <summary>The job's current version (its newest checkpoint), or null when it is gone.</summary>
+    public UploadJob? Current(UploadJob job)
+    {
+        lock (_gate) return NameOf(job) is { } name ? _jobs[name] : null;
     }
 
     private bool Remove(UploadJob job)
