@@ -110,8 +110,11 @@ public sealed class RecordingFeed : IAsyncDisposable
         File.Move(tmp, _cursorFile, overwrite: true);
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _cts.Cancel();
         if (_loop is not null) { try { await _loop.ConfigureAwait(false); } catch (OperationCanceledException) { } }
         _cts.Dispose();
