@@ -380,6 +380,7 @@ public sealed class MqttBridge : IAsyncDisposable
     /// <summary>P/&lt;cam&gt;/uploaded (not retained, through the outbox): which file went where, and its remote URL.</summary>
     private void OnUploaded(Upload.FileUploaded e)
     {
+        _states?.NodeState(); // uploads_pending went down
         if (_answering.Find(e.Camera) == null) return;
         var o = new JsonObject
         {
