@@ -1,6 +1,7 @@
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Rendering;
+using Microsoft.Extensions.Logging;
 
 namespace Lookback.Upload;
 
@@ -19,9 +20,12 @@ public sealed class UploadFeeder : IDisposable
     private readonly Action _wake;
     private readonly List<IDisposable> _subs = [];
 
+    private readonly ILogger? _log;
+
     public UploadFeeder(IReadOnlyList<UploadTargetOptions> targets, UploadQueue queue, string mediaRoot, EventBus bus,
-        TimeProvider time, Action wake)
+        TimeProvider time, Action wake, ILogger? log = null)
     {
+        _log = log;
         (_targets, _queue, _root, _time, _wake) = (targets, queue, mediaRoot, time, wake);
         _subs.Add(bus.Subscribe<MotionEventCompleted>(e =>
             Offer(e.Camera, UploadMedia.Events, [e.Snapshot?.RelativePath, e.Gif?.RelativePath])));
@@ -51,13 +55,23 @@ public sealed class UploadFeeder : IDisposable
             {
                 var full = Path.Combine(_root, rel!);
                 if (!File.Exists(full)) continue;
-                _queue.Enqueue(new UploadJob
+                try
                 {
-                    Id = Guid.NewGuid().ToString("N"), Target = t.Name, Camera = camera, RelativePath = rel!,
-                    Key = UploadKey.Expand(t.Path, camera, date, rel!), Bytes = new FileInfo(full).Length, Created = now,
-                    Media = media.ToString().ToLowerInvariant(),
-                });
-                queued++;
+                    _queue.Enqueue(new UploadJob
+                    {
+                        Id = Guid.NewGuid().ToString("N"), Target = t.Name, Camera = camera, RelativePath = rel!,
+                        Key = UploadKey.Expand(t.Path, camera, date, rel!), Bytes = new FileInfo(full).Length, Created = now,
+                        Media = media.ToString().ToLowerInvariant(),
+                    });
+                    queued++;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // disk full (or read-only): this file will not go out; the jobs already queued still do
+                    _queue.CountLost();
+                    _log?.LogWarning("Upload queue: cannot write the job for {File} to {Target} ({Error}); it will not be uploaded",
+                        rel, t.Name, ex.Message);
+                }
             }
         }
         if (queued > 0) _wake();

@@ -53,7 +53,7 @@ public sealed class UploadQueue
     public long UploadedBytes => Interlocked.Read(ref _uploadedBytes);
     /// <summary>Failed attempts (each is retried later).</summary>
     public long Failures => Interlocked.Read(ref _failures);
-    /// <summary>Jobs dropped to keep the bounds.</summary>
+    /// <summary>Jobs dropped to keep the bounds, or never written (disk full).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Writes the job durably. Drops the oldest jobs first when the bounds would be exceeded.</summary>
@@ -81,6 +81,9 @@ public sealed class UploadQueue
             _log?.LogWarning("Upload queue full: dropped the oldest job {File} for {Target}", d.RelativePath, d.Target);
         }
     }
+
+    /// <summary>A job that could not be written (disk full): counted with the dropped ones.</summary>
+    public void CountLost() => Interlocked.Increment(ref _dropped);
 
     /// <summary>The jobs in order, oldest first (a copy).</summary>
     public IReadOnlyList<UploadJob> Snapshot() { lock (_gate) return _jobs.Values.ToList(); }
@@ -159,12 +162,16 @@ public sealed class UploadQueue
     {
         var final = Path.Combine(_dir, name);
         var tmp = final + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            JsonSerializer.Serialize(fs, job, Json);
-            fs.Flush(flushToDisk: true);
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                JsonSerializer.Serialize(fs, job, Json);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, final, overwrite: true);
         }
-        File.Move(tmp, final, overwrite: true);
+        catch (IOException) { TryDelete(tmp); throw; } // disk full: no half-written job left behind
     }
 
     private static void TryDelete(string path)

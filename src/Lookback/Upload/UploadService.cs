@@ -47,7 +47,7 @@ public sealed class UploadService : IAsyncDisposable
                 bus.Publish(new FileUploaded(job.Camera, job.RelativePath, job.Target, receipt.Key, job.Media, target.RemoteUrl(receipt)));
             },
         };
-        _feeder = new UploadFeeder(options.Upload, Queue, mediaRoot, bus, time, _worker.Wake);
+        _feeder = new UploadFeeder(options.Upload, Queue, mediaRoot, bus, time, _worker.Wake, log);
         _recordings = new RecordingFeed(options.Cameras, _feeder, mediaRoot, time, log);
     }
 

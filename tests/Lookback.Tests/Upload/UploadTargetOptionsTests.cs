@@ -264,3 +264,62 @@ public sealed class UploadTargetOptionsTests : IDisposable
         Assert.False(new RecordingFeed([cam with { Record = false }], feeder, _media, TimeProvider.System).Active);
     }
 }
+
+/// <summary>Disk full: a tmpfs of 4 MB as the media root (needs root, like the discovery tests' namespaces).</summary>
+public sealed class UploadDiskFullTests : IAsyncLifetime
+{
+    private readonly string _mount = Directory.CreateTempSubdirectory("lookback-upfull-").FullName;
+    private readonly ListLoggerProvider _log = new();
+
+    public async Task InitializeAsync()
+    {
+        using var p = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", _mount])!;
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new InvalidOperationException("mount tmpfs failed (root needed)");
+    }
+
+    public async Task DisposeAsync()
+    {
+        using var p = System.Diagnostics.Process.Start("umount", [_mount])!;
+        await p.WaitForExitAsync();
+        try { Directory.Delete(_mount, true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_full_disk_loses_only_new_jobs_logged_and_counted_while_queued_ones_still_go_out()
+    {
+        await using var s3 = await S3rver.StartAsync();
+        var target = s3.Target();
+        await s3.StopAsync();
+        var bus = new EventBus();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(_log));
+        var dir = Path.Combine(_mount, "front", "2026-12-02", "events");
+        Directory.CreateDirectory(dir);
+        var first = new byte[1_000_000];
+        new Random(1).NextBytes(first);
+        await File.WriteAllBytesAsync(Path.Combine(dir, "a.gif"), first);
+        await File.WriteAllBytesAsync(Path.Combine(dir, "b.gif"), new byte[1000]);
+        await using var up = new UploadService(new LookbackOptions { Upload = [target] }, _mount, bus, TimeProvider.System, loggers,
+            new UploadServiceOptions { InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromMilliseconds(300) });
+        up.Start();
+        Assert.Equal(1, up.Feeder.Offer("front", UploadMedia.Events, ["front/2026-12-02/events/a.gif"]));
+
+        // fill the disk to the last byte
+        using (var filler = new FileStream(Path.Combine(_mount, "filler"), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            var block = new byte[64 * 1024];
+            try { while (true) filler.Write(block); } catch (IOException) { }
+            try { while (true) filler.Write(block, 0, 1); } catch (IOException) { }
+        }
+        Assert.Equal(0, up.Feeder.Offer("front", UploadMedia.Events, ["front/2026-12-02/events/b.gif"]));
+        Assert.Equal((1, 1L), (up.Queue.Pending, up.Queue.Dropped));
+        Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Text.Contains("cannot write the job for front/2026-12-02/events/b.gif"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_mount, ".state", "uploads"), "*.tmp"));
+
+        await s3.StartAgainAsync();
+        await Wait.UntilAsync(() => up.Queue.Pending == 0, TimeSpan.FromSeconds(30), "the queued job to go out on a full disk");
+        Assert.Equal(1, up.Queue.Uploaded);
+        Assert.Equal(first, await s3.GetAsync($"front/{DateOnly.FromDateTime(DateTime.Now):yyyy-MM-dd}/a.gif"));
+        Assert.Equal([$"front/{DateOnly.FromDateTime(DateTime.Now):yyyy-MM-dd}/a.gif"], (await s3.ListAsync()).Keys);
+    }
+}
