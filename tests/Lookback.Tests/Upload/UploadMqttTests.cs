@@ -52,3 +52,59 @@ public sealed class UploadMqttTests(MosquittoFixture broker) : IClassFixture<Mos
         Assert.DoesNotContain(target.SecretKey, moments.RootElement.GetRawText() + string.Join("", obs.All.Select(s => s.Text)) + h.LogText);
     }
 }
+
+/// <summary><c>remote_url</c> on a stored event: a folder camera's file event goes to S3 and <c>/api/events</c> shows where.</summary>
+public sealed class UploadEventApiTests : IDisposable
+{
+    private readonly string _share = Directory.CreateTempSubdirectory("lookback-upshare-").FullName;
+    private readonly string _storage = Directory.CreateTempSubdirectory("lookback-upstore-").FullName;
+
+    public void Dispose()
+    {
+        foreach (var d in new[] { _share, _storage }) try { Directory.Delete(d, true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task A_file_event_uploaded_to_s3_shows_its_remote_url_in_the_events_api()
+    {
+        await using var s3 = await S3rver.StartAsync();
+        var options = new LookbackOptions
+        {
+            Http = new HttpOptions { Listen = "127.0.0.1", Port = 0, PublicUrl = "http://ha:8099" },
+            Storage = new StorageOptions { Path = _storage },
+            Cameras =
+            [
+                new CameraOptions
+                {
+                    Slug = "ftpcam", Url = _share, Kind = CameraKind.Folder, EventsFrom = EventsFrom.Files,
+                    TimePattern = "*_{yyyyMMdd_HHmmss}.jpg", Motion = new MotionOptions { OffDelay = 0.2 },
+                },
+            ],
+            Upload = [s3.Target(media: UploadMedia.Events)],
+        };
+        await using var app = Lookback.Hosting.LookbackHost.Build(options, new Lookback.Hosting.HostSettings { RenderWorkers = 1 });
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+        await Wait.UntilAsync(() => File.Exists(Path.Combine(_storage, ".state", "folder-ftpcam.json")), TimeSpan.FromSeconds(20), "the folder state");
+        var name = $"cam_{DateTime.Now:yyyyMMdd_HHmmss}.jpg";
+        var tmp = Path.Combine(_share, ".upload.tmp");
+        await File.WriteAllBytesAsync(tmp, Folders.FolderTestKit.Jpeg());
+        File.Move(tmp, Path.Combine(_share, name));
+
+        JsonElement ev = default;
+        await Wait.UntilAsync(() =>
+        {
+            using var list = JsonDocument.Parse(http.GetStringAsync("/api/events?camera=ftpcam").Result);
+            if (list.RootElement.GetArrayLength() == 0) return false;
+            ev = list.RootElement[0].Clone();
+            return ev.TryGetProperty("remote_url", out var r) && r.ValueKind == JsonValueKind.String;
+        }, TimeSpan.FromSeconds(30), "the event's remote_url");
+        var snapshot = ev.GetProperty("files").GetProperty("snapshot");
+        var key = $"ftpcam/{DateOnly.FromDateTime(DateTime.Now):yyyy-MM-dd}/{Path.GetFileName(snapshot.GetProperty("path").GetString())}";
+        Assert.Equal($"{s3.Endpoint}/{S3rver.Bucket}/{key}", snapshot.GetProperty("remote_url").GetString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_storage, snapshot.GetProperty("path").GetString()!["media/".Length..])), await s3.GetAsync(key));
+        using var one = JsonDocument.Parse(await http.GetStringAsync($"/api/events/{ev.GetProperty("id").GetString()}"));
+        Assert.StartsWith($"{s3.Endpoint}/{S3rver.Bucket}/ftpcam/", one.RootElement.GetProperty("remote_url").GetString());
+        await app.StopAsync();
+    }
+}
