@@ -12,19 +12,19 @@ namespace Lookback.Tests.Upload;
 
 /// <summary>Multipart uploads of large files to a real S3 server (s3rver): checked parts, the remote URL, and a
 /// <c>kill -9</c> of the real <c>lookback</c> process in the middle of one — the restart sends only the missing parts.</summary>
-public sealed class MultipartUploadTests : IDisposable
+public sealed class MultipartUploadTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const long Mb = 1024 * 1024;
     private readonly string _root = Directory.CreateTempSubdirectory("lookback-upmp-").FullName;
     private readonly ListLoggerProvider _log = new();
-    private readonly ILoggerFactory _loggers;
+    private ILoggerFactory? _factory;
+    private ILoggerFactory _loggers => _factory ??= LoggerFactory.Create(b => b.AddProvider(_log));
     private readonly EventBus _bus = new();
 
-    public MultipartUploadTests() => _loggers = LoggerFactory.Create(b => b.AddProvider(_log));
 
     public void Dispose()
     {
-        _loggers.Dispose();
+        _factory?.Dispose();
         try { Directory.Delete(_root, true); } catch (IOException) { }
     }
 
@@ -159,6 +159,7 @@ public sealed class MultipartUploadTests : IDisposable
             "the job completed after the restart\n" + second.Output);
         Assert.Contains($"Resuming the multipart upload of {rel} to offsite: {partsBefore} part(s) acknowledged before", second.Output);
         Assert.Contains($"Multipart upload of {rel} to offsite complete: 16 parts, {partsBefore} from before, {16 - partsBefore} sent now", second.Output);
+        output.WriteLine($"killed after {partsBefore} of 16 parts; the restart sent {16 - partsBefore}");
         Assert.Equal(MD5.HashData(data), MD5.HashData(await s3.GetAsync(key)));
         Assert.Equal(1, s3.StoredCount(key));
         var status = (await second.GetJsonAsync("/api/status")).GetProperty("upload");
