@@ -6,8 +6,11 @@ using Lookback.Events;
 using Lookback.Motion;
 using Lookback.Http;
 using Lookback.Mqtt;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Recording;
+using Lookback.Media.Storage;
+using Lookback.Media.Timelapse;
+using Lookback.Media.Upload;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -122,6 +125,10 @@ public static class LookbackHost
         services.AddSingleton(sp => new MomentStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton(sp => new AvailabilityLog(Path.Combine(options.Storage.Path, ".state", "events.db")));
         services.AddSingleton<CameraRegistry>();
+        services.AddSingleton(new SnapshotSchedule(settings.SnapshotEvery));
+        // stream cameras with record: true write HLS segments from the same ffmpeg
+        services.AddSingleton<CameraRecorderFactory>(sp => o => new SegmentRecorder(o, options.Storage.Path,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger($"Lookback.Media.Recording.{o.Slug}")));
         services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
         services.AddSingleton<BusRole>(); // standby cameras and the MQTT side's state, for the HTTP API
         services.AddSingleton(sp =>
@@ -140,7 +147,7 @@ public static class LookbackHost
                 sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter)
             {
                 Role = sp.GetRequiredService<BusRole>(),
-                UploadsPending = options.Upload.Count == 0 ? null : () => sp.GetRequiredService<Upload.UploadService>().Queue.Pending,
+                UploadsPending = options.Upload.Count == 0 ? null : () => sp.GetRequiredService<Media.Upload.UploadService>().Queue.Pending,
             });
             // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
             services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
@@ -149,13 +156,13 @@ public static class LookbackHost
                 sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Lookback.Bus")));
         }
         // the daily timelapse (sampler, midnight encodes, on-demand encodes)
-        services.AddSingleton(sp => new Timelapse.TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
-            new Timelapse.TimelapseEncoder(new Timelapse.TimelapseStore(options.Storage.Path), options.Timelapse),
-            options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Timelapse.TimelapseService>>()));
+        services.AddSingleton(sp => new TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
+            new TimelapseEncoder(new TimelapseStore(options.Storage.Path), options.Timelapse),
+            options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TimelapseService>>()));
         // offsite copies (upload: targets) through the durable queue under storage/.state/uploads
-        services.AddSingleton(sp => new Upload.UploadService(options, sp.GetRequiredService<MediaStore>().Root,
+        services.AddSingleton(sp => new UploadService(options, sp.GetRequiredService<MediaStore>().Root,
             sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
-            new Upload.UploadServiceOptions { LocalUrl = sp.GetRequiredService<MediaStore>().Url }));
+            new UploadServiceOptions { LocalUrl = sp.GetRequiredService<MediaStore>().Url }));
         services.AddSingleton(_ => new Http.DiscoverService(settings.Discover)); // camera discovery for the web UI
         services.AddHostedService<LookbackRuntime>();
 
@@ -212,7 +219,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
 
     private readonly List<MotionMonitor> _monitors = [];
     private HttpClient? _motionHttp; // motion_url feeds
-    private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = [];
+    private readonly List<FileEventRecorder> _fileEvents = [];
     private CancellationTokenSource? _cts;
     private Task? _retention;
     private IDisposable? _moments, _availability;
@@ -240,7 +247,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             if (cam.Options.EventsFrom == EventsFrom.Files)
             {
                 // a folder camera's new files are its events; no motion analysis of its uploads.
-                _fileEvents.Add(new Sources.Folder.FileEventRecorder(cam.Slug, cam.Options, events, media,
+                _fileEvents.Add(new FileEventRecorder(cam.Slug, cam.Options, events, media,
                     sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time,
                     loggers.CreateLogger($"Lookback.Files.{cam.Slug}")));
                 continue;
@@ -256,8 +263,8 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             _monitors.Add(monitor);
             monitor.Start();
         }
-        var uploads = sp.GetRequiredService<Upload.UploadService>();
-        var timelapse = sp.GetRequiredService<Timelapse.TimelapseService>();
+        var uploads = sp.GetRequiredService<UploadService>();
+        var timelapse = sp.GetRequiredService<TimelapseService>();
         timelapse.Finished = r => uploads.OfferTimelapse(r.Camera, r.RelativePath); // a finished day's MP4 goes offsite
         timelapse.Start();
         _cts = new CancellationTokenSource();
@@ -291,7 +298,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         var cameras = sp.GetRequiredService<CameraRegistry>();
         await Task.WhenAll(_monitors.Select(m => m.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
             .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
-            .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
+            .Append(sp.GetRequiredService<TimelapseService>().DisposeAsync().AsTask()));
         await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
         _availability?.Dispose();
         _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
@@ -301,7 +308,7 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
         _motionHttp?.Dispose();
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
         if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }
-        await sp.GetRequiredService<Upload.UploadService>().DisposeAsync(); // pending jobs stay on disk for the next start
+        await sp.GetRequiredService<UploadService>().DisposeAsync(); // pending jobs stay on disk for the next start
     }
 }
 

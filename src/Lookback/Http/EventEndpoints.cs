@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lookback.Cameras;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,7 +18,7 @@ public static class EventEndpoints
 {
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/events", (HttpContext ctx, EventStore store, MediaStore media, ICameraDirectory cams, Upload.UploadService uploads) =>
+        app.MapGet("/api/events", (HttpContext ctx, EventStore store, MediaStore media, ICameraDirectory cams, Media.Upload.UploadService uploads) =>
         {
             var q = new QueryReader(ctx.Request.Query);
             var camera = q.String("camera");
@@ -39,7 +39,7 @@ public static class EventEndpoints
             return Results.Json(events.Select(ev => Describe(ev, media, uploads.RemoteUrl)), Snake);
         });
 
-        app.MapGet("/api/events/{id}", (string id, EventStore store, MediaStore media, Upload.UploadService uploads) =>
+        app.MapGet("/api/events/{id}", (string id, EventStore store, MediaStore media, Media.Upload.UploadService uploads) =>
             store.Get(id) is { } ev ? Results.Json(Describe(ev, media, uploads.RemoteUrl), Snake) : UnknownEvent(id));
 
         app.MapGet("/api/events/{id}/frames", (string id, HttpContext ctx, EventStore store, MediaStore media) =>

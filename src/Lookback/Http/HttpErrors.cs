@@ -1,10 +1,10 @@
 using System.Globalization;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.AspNetCore.Http;
 
 namespace Lookback.Http;
 
-/// <summary>The API's error answers: JSON <c>{"error": "..."}</c> with the status of CONTRACT.md.</summary>
+/// <summary>The API's error answers: JSON <c>{"error": "..."}</c> with the status README "HTTP API" names.</summary>
 public static class HttpErrors
 {
     public static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: 400);
@@ -77,13 +77,13 @@ public sealed class QueryReader(IQueryCollection query)
 
     public string? String(string name) { var s = query[name].ToString(); return string.IsNullOrEmpty(s) ? null : s; }
 
-    /// <summary>A local day: yyyy-MM-dd, today or yesterday (see <see cref="Storage.Days"/>).</summary>
+    /// <summary>A local day: yyyy-MM-dd, today or yesterday (see <see cref="Media.Storage.Days"/>).</summary>
     public DateOnly? Day(string name, DateTimeOffset now)
     {
         var s = String(name);
         if (s is null) return null;
-        if (Storage.Days.TryParse(s, Storage.Days.Today(now), out var day)) return day;
-        Error ??= Storage.Days.Error(name, s);
+        if (Media.Storage.Days.TryParse(s, Media.Storage.Days.Today(now), out var day)) return day;
+        Error ??= Media.Storage.Days.Error(name, s);
         return null;
     }
 
@@ -95,7 +95,7 @@ public sealed class QueryReader(IQueryCollection query)
         var to = Time(toName);
         if (Day(dayName, now) is { } day)
         {
-            var (start, end) = Storage.Days.Bounds(day);
+            var (start, end) = Media.Storage.Days.Bounds(day);
             if (from is null || from < start) from = start;
             if (to is null || to > end) to = end;
         }

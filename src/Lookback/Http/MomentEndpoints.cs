@@ -1,5 +1,5 @@
 using Lookback.Cameras;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +17,7 @@ public static class MomentEndpoints
 
     public static IEndpointRouteBuilder MapMomentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/moments", (HttpContext ctx, MomentStore store, MediaStore media, ICameraDirectory cams, Upload.UploadService uploads) =>
+        app.MapGet("/api/moments", (HttpContext ctx, MomentStore store, MediaStore media, ICameraDirectory cams, Media.Upload.UploadService uploads) =>
         {
             var q = new QueryReader(ctx.Request.Query);
             var camera = q.String("camera");
@@ -33,7 +33,7 @@ public static class MomentEndpoints
             return Results.Json(list.Select(m => Describe(m, media, uploads.RemoteUrl)));
         });
 
-        app.MapGet("/api/moments/{id}", (string id, MomentStore store, MediaStore media, Upload.UploadService uploads) =>
+        app.MapGet("/api/moments/{id}", (string id, MomentStore store, MediaStore media, Media.Upload.UploadService uploads) =>
             store.Get(id) is { } m ? Results.Json(Describe(m, media, uploads.RemoteUrl)) : HttpErrors.NotFound($"no moment '{Trim(id)}'"));
         return app;
     }

@@ -5,7 +5,7 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Mqtt.Nodes;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt;
@@ -119,7 +119,7 @@ public sealed class MqttBridge : IAsyncDisposable
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
-        _subscriptions.Add(_bus.Subscribe<Upload.FileUploaded>(OnUploaded));
+        _subscriptions.Add(_bus.Subscribe<Media.Upload.FileUploaded>(OnUploaded));
         _states.PublishAll();
         Role.MqttState = "starting";
 
@@ -287,7 +287,7 @@ public sealed class MqttBridge : IAsyncDisposable
     public NodeAnnouncement Announcement() => new()
     {
         Node = _options.NodeId, Version = _version, Nonce = Nonce, Started = Started,
-        PublicUrl = Storage.MediaStore.PublicBaseOf(_options.Http),
+        PublicUrl = Media.Storage.MediaStore.PublicBaseOf(_options.Http),
         Cameras = [.. _cameras.All.Select(c => new AnnouncedCamera(c.Slug, c.Options.Name, c.DetectedKind.ToString().ToLowerInvariant(),
             c.Options.FailoverPriority ?? _options.FailoverPriority, c.Options.Standby))],
     };
@@ -378,7 +378,7 @@ public sealed class MqttBridge : IAsyncDisposable
     }
 
     /// <summary>P/&lt;cam&gt;/uploaded (not retained, through the outbox): which file went where, and its remote URL.</summary>
-    private void OnUploaded(Upload.FileUploaded e)
+    private void OnUploaded(Media.Upload.FileUploaded e)
     {
         _states?.NodeState(); // uploads_pending went down
         if (_answering.Find(e.Camera) == null) return;

@@ -1,10 +1,11 @@
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Sources.Folder;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Lookback.Tests.Folders.FolderTestKit;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Folders;
 

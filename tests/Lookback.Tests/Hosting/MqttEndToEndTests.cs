@@ -56,6 +56,6 @@ public sealed class MqttEndToEndTests(MosquittoFixture broker) : IClassFixture<M
         obs.WaitFor("e2e/front/event", s => s.Text.Contains("\"ring\""));
         var trig = obs.WaitFor("e2e/front/result", s => s.Text.Contains("trigger-"), TimeSpan.FromSeconds(30)).Json;
         Assert.Equal("ok", trig.GetProperty("status").GetString());
-        Assert.Single(obs.On("e2e/front/result").Where(s => s.Text.Contains("trigger-")));
+        Assert.Single(obs.On("e2e/front/result"), s => s.Text.Contains("trigger-"));
     }
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Lookback.Mqtt;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lookback.Tests.Mqtt;

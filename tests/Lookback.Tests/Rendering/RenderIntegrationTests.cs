@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Rendering;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lookback.Config;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Rendering;
 
@@ -101,9 +102,9 @@ public class RenderPlanningTests
     [Fact]
     public void Jpeg_size_is_read_from_the_header()
     {
-        Assert.True(Lookback.Sources.JpegValidator.TryGetSize(TestJpegs.All[0], out var w, out var h));
+        Assert.True(JpegValidator.TryGetSize(TestJpegs.All[0], out var w, out var h));
         Assert.Equal((640, 360), (w, h));
-        Assert.False(Lookback.Sources.JpegValidator.TryGetSize(new byte[] { 1, 2, 3, 4 }, out _, out _));
+        Assert.False(JpegValidator.TryGetSize(new byte[] { 1, 2, 3, 4 }, out _, out _));
     }
 
     [Fact]

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Rendering;
 

@@ -1,7 +1,7 @@
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 using Lookback.Tests.Sources;
 
 namespace Lookback.Tests.Review;

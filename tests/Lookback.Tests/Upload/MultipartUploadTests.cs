@@ -5,7 +5,7 @@ using Lookback.Config;
 using Lookback.Events;
 using Lookback.Tests.Hosting;
 using Lookback.Tests.Mqtt;
-using Lookback.Upload;
+using Lookback.Media.Upload;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Tests.Upload;

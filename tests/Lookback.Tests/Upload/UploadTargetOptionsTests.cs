@@ -5,9 +5,10 @@ using System.Text.Json;
 using Amazon.S3.Model;
 using Lookback.Config;
 using Lookback.Events;
+using Lookback.Media.Storage;
 using Lookback.Tests.Config;
 using Lookback.Tests.Mqtt;
-using Lookback.Upload;
+using Lookback.Media.Upload;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Tests.Upload;
