@@ -146,7 +146,14 @@ public sealed class MultipartUploadTests(Xunit.Abstractions.ITestOutputHelper ou
         {
             await s3.StartAgainAsync();
             await Wait.UntilAsync(() => PartsOf(jobFile) >= 2 || first.Exited, TimeSpan.FromSeconds(60), "two parts checkpointed\n" + first.Output);
+            // the upload under way shows in /api/status and /metrics (bytes acknowledged so far)
+            var current = (await first.GetJsonAsync("/api/status")).GetProperty("upload").GetProperty("current");
+            var metrics = await first.Http.GetStringAsync("/metrics");
             first.Kill9();
+            Assert.Equal((rel, "offsite", 80 * Mb), (current.GetProperty("file").GetString(), current.GetProperty("target").GetString(),
+                current.GetProperty("bytes").GetInt64()));
+            Assert.InRange(current.GetProperty("sent_bytes").GetInt64(), 10 * Mb, 80 * Mb - 1);
+            Assert.Contains($"lookback_upload_current_bytes {80 * Mb}", metrics);
             Assert.True(File.Exists(jobFile), "the job must outlive the crash\n" + first.Output);
             partsBefore = PartsOf(jobFile);
             uploadId = ReadJob(jobFile)?["multipart"]?["upload_id"]?.GetValue<string>();
