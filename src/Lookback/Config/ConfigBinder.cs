@@ -935,11 +935,25 @@ internal sealed partial class ConfigBinder(bool addon)
                 }
             else if (camerasNode is not null) Error(s.P("cameras"), camerasNode, "must be a list of camera slugs");
 
+            const long MinPart = 5L * 1024 * 1024; // S3's smallest part (all but the last)
+            var threshold = s.Size("multipart_threshold");
+            if (threshold < MinPart) Error(s.P("multipart_threshold"), s["multipart_threshold"], "must be at least 5MB (S3's smallest part)");
+            var partSize = s.Size("part_size");
+            if (partSize < MinPart) Error(s.P("part_size"), s["part_size"], "must be at least 5MB (S3's smallest part)");
+            var storageClass = s.Str("storage_class") ?? "";
+            if (storageClass.Length > 0 && !storageClass.All(ch => ch is >= 'A' and <= 'Z' or '_' or >= '0' and <= '9'))
+                Error(s.P("storage_class"), s["storage_class"], "must be an S3 storage class in capitals, e.g. STANDARD_IA");
+            var sse = s.Enum("server_side_encryption") ?? s.Default<string>("server_side_encryption");
+            var kms = s.Str("kms_key_id") ?? "";
+            if (kms.Length > 0 && sse != "aws:kms") Error(s.P("kms_key_id"), s["kms_key_id"], "needs server_side_encryption: aws:kms");
+
             result.Add(new UploadTargetOptions
             {
                 Name = name, Type = type, Endpoint = endpoint ?? "", Bucket = bucket, Region = s.Str("region") ?? s.Default<string>("region"),
                 AccessKey = accessKey, SecretKey = secret, Path = template, Media = media, Cameras = slugs,
-                Timeout = s.Num("timeout"),
+                Timeout = s.Num("timeout"), MultipartThreshold = threshold, PartSize = partSize,
+                PresignSeconds = s.Int("presign_seconds"), ServerSideEncryption = sse, KmsKeyId = kms, StorageClass = storageClass,
+                Mode = s.Enum<WebhookMode>("mode"),
             });
         }
         return result;

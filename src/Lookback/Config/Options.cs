@@ -78,7 +78,30 @@ public sealed record UploadTargetOptions
     /// <summary>Per-request timeout, seconds.</summary>
     [Option("timeout", Min = 1, Max = 3600)]
     public double Timeout { get; init; } = 60;
+    /// <summary>S3: files at least this large go as a multipart upload (resumable after a restart); at least 5 MB.</summary>
+    [Option("multipart_threshold", Size = true, Max = 5L * 1024 * 1024 * 1024)]
+    public long MultipartThreshold { get; init; } = 64L * 1024 * 1024;
+    /// <summary>S3: size of each part of a multipart upload (5 MB … 5 GB; the last part may be smaller).</summary>
+    [Option("part_size", Size = true, Max = 5L * 1024 * 1024 * 1024)]
+    public long PartSize { get; init; } = 16L * 1024 * 1024;
+    /// <summary>S3: <c>remote_url</c> is a presigned GET valid this many seconds; 0: the plain object URL.</summary>
+    [Option("presign_seconds", Min = 0, Max = 604800)]
+    public int PresignSeconds { get; init; }
+    /// <summary>S3: server-side encryption of the objects.</summary>
+    [Option("server_side_encryption", Values = ["none", "aes256", "aws:kms"])]
+    public string ServerSideEncryption { get; init; } = "none";
+    /// <summary>S3: the KMS key for <c>aws:kms</c> (optional: the bucket's default key).</summary>
+    [Option("kms_key_id")]
+    public string KmsKeyId { get; init; } = "";
+    /// <summary>S3: the objects' storage class (STANDARD, STANDARD_IA, GLACIER_IR, …); empty: the bucket's default.</summary>
+    [Option("storage_class")]
+    public string StorageClass { get; init; } = "";
+    /// <summary>Webhook: POST the file itself, or a JSON descriptor of it (camera, key, size, MD5, local URL).</summary>
+    [Option("mode", Values = ["file", "json"])]
+    public WebhookMode Mode { get; init; } = WebhookMode.File;
 }
+
+public enum WebhookMode { File, Json }
 
 /// <summary>
 /// Daily timelapse per camera: about <see cref="Seconds"/> s of video at <see cref="Fps"/> frames per

@@ -41,9 +41,12 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             _pipelines.Add(pipeline);
             pipeline.Start();
         }
-        sp.GetRequiredService<TimelapseService>().Start();
+        var uploads = sp.GetRequiredService<UploadService>();
+        var timelapse = sp.GetRequiredService<TimelapseService>();
+        timelapse.Finished = r => uploads.OfferTimelapse(r.Camera, r.RelativePath); // a finished day's MP4 goes offsite
+        timelapse.Start();
         sp.GetRequiredService<Warnings.WarningService>().Start();
-        sp.GetRequiredService<UploadService>().Start();
+        uploads.Start();
         if (sp.GetService<MqttBridge>() is { } mqtt)
         {
             await sp.GetRequiredService<Mqtt.Nodes.BusView>().StartAsync(ct);

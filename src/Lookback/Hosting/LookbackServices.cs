@@ -77,7 +77,8 @@ internal static class LookbackServices
         services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
             sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
             sp.GetRequiredService<ILoggerFactory>(), Program.Version, snapshotFitter)
-        { Role = sp.GetRequiredService<BusRole>(), StopTimeouts = ShutdownPlan.Mqtt, Warnings = sp.GetRequiredService<WarningService>() });
+        { Role = sp.GetRequiredService<BusRole>(), StopTimeouts = ShutdownPlan.Mqtt, Warnings = sp.GetRequiredService<WarningService>(),
+            UploadsPending = options.Upload.Count == 0 ? null : () => sp.GetRequiredService<UploadService>().Queue.Pending });
         // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
         services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
             sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));
@@ -99,7 +100,8 @@ internal static class LookbackServices
     public static IServiceCollection AddUploads(this IServiceCollection services, LookbackOptions options)
     {
         services.AddSingleton(sp => new UploadService(options, sp.GetRequiredService<MediaStore>().Root,
-            sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(),
+            new UploadServiceOptions { LocalUrl = sp.GetRequiredService<MediaStore>().Url }));
         return services;
     }
 

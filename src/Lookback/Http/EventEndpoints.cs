@@ -18,7 +18,7 @@ public static class EventEndpoints
 {
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/events", (HttpContext ctx, EventStore store, MediaStore media, ICameraDirectory cams) =>
+        app.MapGet("/api/events", (HttpContext ctx, EventStore store, MediaStore media, ICameraDirectory cams, Media.Upload.UploadService uploads) =>
         {
             var q = new QueryReader(ctx.Request.Query);
             var camera = q.String("camera");
@@ -37,11 +37,11 @@ public static class EventEndpoints
                 Camera = camera, Type = type, Zone = q.String("zone"), Text = q.String("q"), From = from, To = to,
                 Before = before, After = after, Limit = limit,
             });
-            return Results.Json(events.Select(ev => Describe(ev, media)), Snake);
+            return Results.Json(events.Select(ev => Describe(ev, media, uploads.RemoteUrl)), Snake);
         });
 
-        app.MapGet("/api/events/{id}", (string id, EventStore store, MediaStore media) =>
-            store.Get(id) is { } ev ? Results.Json(Describe(ev, media), Snake) : UnknownEvent(id));
+        app.MapGet("/api/events/{id}", (string id, EventStore store, MediaStore media, Media.Upload.UploadService uploads) =>
+            store.Get(id) is { } ev ? Results.Json(Describe(ev, media, uploads.RemoteUrl), Snake) : UnknownEvent(id));
 
         app.MapGet("/api/events/{id}/frames", (string id, HttpContext ctx, EventStore store, MediaStore media) =>
         {
@@ -76,19 +76,31 @@ public static class EventEndpoints
         ? $"event '{ev.Id}' is still going on: its frames are stored when it ends"
         : $"event '{ev.Id}' has no stored frames (motion.frames_fps 0, or removed by retention)");
 
-    /// <summary>An event as the API shows it: its files with their URL, media path and path relative to the UI.</summary>
-    private static object Describe(StoredEvent ev, MediaStore media) => new
+    /// <summary>An event as the API shows it: its files with their URL, media path and path relative to the UI, and the
+    /// remote URL of its main file once uploaded (upload: targets).</summary>
+    private static object Describe(StoredEvent ev, MediaStore media, Func<string?, string?>? remote = null) => new
     {
         ev.Id, ev.Camera, ev.Type, ev.Start, ev.End, ev.Score, PeakAt = ev.PeakAt, ev.Boxes, ev.Zones, ev.Metadata,
-        Files = FileLinks(ev.Files, media),
+        Files = FileLinks(ev.Files, media, remote),
+        RemoteUrl = remote?.Invoke(MainFile(ev.Files)),
     };
 
-    /// <summary>Stored files (name → path under the media root) with their URL, media path and path relative to the UI.</summary>
-    public static Dictionary<string, FileLink> FileLinks(IReadOnlyDictionary<string, string> files, MediaStore media) =>
-        files.ToDictionary(f => f.Key, f => new FileLink(media.Url(f.Value), media.Media(f.Value), "media/" + f.Value));
+    /// <summary>The file a result or event stands for: its MP4, else GIF, else snapshot, else any.</summary>
+    public static string? MainFile(IReadOnlyDictionary<string, string> files) =>
+        files.TryGetValue("mp4", out var m) ? m : files.TryGetValue("gif", out var g) ? g
+        : files.TryGetValue("snapshot", out var s) ? s : files.Values.FirstOrDefault();
+
+    /// <summary>Stored files (name → path under the media root) with their URL, media path and path relative to the UI,
+    /// and their remote URL once uploaded.</summary>
+    public static Dictionary<string, FileLink> FileLinks(IReadOnlyDictionary<string, string> files, MediaStore media,
+        Func<string?, string?>? remote = null) =>
+        files.ToDictionary(f => f.Key, f => new FileLink(media.Url(f.Value), media.Media(f.Value), "media/" + f.Value, remote?.Invoke(f.Value)));
 
     public sealed record FileLink(
         [property: System.Text.Json.Serialization.JsonPropertyName("url")] string Url,
         [property: System.Text.Json.Serialization.JsonPropertyName("media")] string? Media,
-        [property: System.Text.Json.Serialization.JsonPropertyName("path")] string Path);
+        [property: System.Text.Json.Serialization.JsonPropertyName("path")] string Path,
+        [property: System.Text.Json.Serialization.JsonPropertyName("remote_url"),
+                   System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        string? RemoteUrl = null);
 }

@@ -15,11 +15,12 @@ public static class MetricsEndpoint
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render, UploadService uploads, Warnings.WarningService warnings) =>
-            Results.Text(Render(cams, render, uploads.Queue, warnings), "text/plain; version=0.0.4; charset=utf-8"));
+            Results.Text(Render(cams, render, uploads.Queue, uploads.Progress, warnings), "text/plain; version=0.0.4; charset=utf-8"));
         return app;
     }
 
-    public static string Render(CameraRegistry cams, RenderQueue render, UploadQueue? uploads = null, Warnings.WarningService? warnings = null)
+    public static string Render(CameraRegistry cams, RenderQueue render, UploadQueue? uploads = null, UploadProgress? current = null,
+        Warnings.WarningService? warnings = null)
     {
         var sb = new StringBuilder();
         void Family(string name, string type, string help) => sb.Append("# HELP ").Append(name).Append(' ').Append(help)
@@ -69,6 +70,8 @@ public static class MetricsEndpoint
             One("lookback_uploads_bytes_total", "counter", "Bytes the targets acknowledged.", uploads.UploadedBytes);
             One("lookback_uploads_failed_total", "counter", "Failed upload attempts (each retried later).", uploads.Failures);
             One("lookback_uploads_dropped_total", "counter", "Upload jobs dropped because the queue was full.", uploads.Dropped);
+            One("lookback_upload_current_bytes", "gauge", "Size of the file being uploaded now (0: none).", current?.Bytes ?? 0);
+            One("lookback_upload_current_sent_bytes", "gauge", "Bytes of it the target acknowledged so far (multipart parts).", current?.SentBytes ?? 0);
         }
         return sb.ToString();
     }

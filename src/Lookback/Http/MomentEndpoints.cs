@@ -17,7 +17,7 @@ public static class MomentEndpoints
 
     public static IEndpointRouteBuilder MapMomentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/moments", (HttpContext ctx, MomentStore store, MediaStore media, ICameraDirectory cams) =>
+        app.MapGet("/api/moments", (HttpContext ctx, MomentStore store, MediaStore media, ICameraDirectory cams, Media.Upload.UploadService uploads) =>
         {
             var q = new QueryReader(ctx.Request.Query);
             var camera = q.String("camera");
@@ -30,22 +30,23 @@ public static class MomentEndpoints
             if (kind is not null && !Kinds.Contains(kind)) return HttpErrors.BadRequest($"kind: must be one of {string.Join(", ", Kinds)} (got '{Trim(kind)}')");
             if (camera is not null && cams.Find(camera) is null) return HttpErrors.UnknownCamera(camera);
             var list = store.Query(new MomentQuery { Camera = camera, Kind = kind, From = from, To = to, Before = before, Limit = limit });
-            return Results.Json(list.Select(m => Describe(m, media)));
+            return Results.Json(list.Select(m => Describe(m, media, uploads.RemoteUrl)));
         });
 
-        app.MapGet("/api/moments/{id}", (string id, MomentStore store, MediaStore media) =>
-            store.Get(id) is { } m ? Results.Json(Describe(m, media)) : HttpErrors.NotFound($"no moment '{Trim(id)}'"));
+        app.MapGet("/api/moments/{id}", (string id, MomentStore store, MediaStore media, Media.Upload.UploadService uploads) =>
+            store.Get(id) is { } m ? Results.Json(Describe(m, media, uploads.RemoteUrl)) : HttpErrors.NotFound($"no moment '{Trim(id)}'"));
         return app;
     }
 
     private static string Trim(string s) => s.Length > 80 ? s[..80] + "…" : s;
 
     /// <summary>A moment as the API shows it: its files with their URL, media path and path relative to the UI.</summary>
-    public static object Describe(StoredMoment m, MediaStore media) => new Dictionary<string, object?>
+    public static object Describe(StoredMoment m, MediaStore media, Func<string?, string?>? remote = null) => new Dictionary<string, object?>
     {
         ["id"] = m.Id, ["camera"] = m.Camera, ["kind"] = m.Kind, ["status"] = m.Status, ["error"] = m.Error,
         ["requested_at"] = m.RequestedAt, ["start"] = m.Start, ["end"] = m.End, ["bytes"] = m.Bytes,
         ["origin"] = m.Origin, ["request_id"] = m.RequestId, ["trigger"] = m.Trigger, ["doorbell"] = m.Doorbell,
-        ["files"] = EventEndpoints.FileLinks(m.Files, media),
+        ["files"] = EventEndpoints.FileLinks(m.Files, media, remote),
+        ["remote_url"] = remote?.Invoke(EventEndpoints.MainFile(m.Files)),
     };
 }

@@ -70,11 +70,20 @@ public static class StatusEndpoints
         [property: JsonPropertyName("uploaded_bytes")] long UploadedBytes,
         [property: JsonPropertyName("failed_attempts")] long FailedAttempts,
         [property: JsonPropertyName("dropped")] long Dropped,
-        [property: JsonPropertyName("targets_failing")] int TargetsFailing);
+        [property: JsonPropertyName("targets_failing")] int TargetsFailing,
+        [property: JsonPropertyName("current")] UploadProgressInfo? Current = null);
+
+    /// <summary>The upload under way: its file, size and the bytes the target acknowledged so far (multipart parts).</summary>
+    public sealed record UploadProgressInfo(
+        [property: JsonPropertyName("target")] string Target,
+        [property: JsonPropertyName("file")] string File,
+        [property: JsonPropertyName("bytes")] long Bytes,
+        [property: JsonPropertyName("sent_bytes")] long SentBytes);
 
     public static UploadStatusInfo DescribeUploads(int targets, UploadService u) =>
         new(targets, u.Queue.Pending, u.Queue.PendingBytes, u.Queue.Uploaded, u.Queue.UploadedBytes, u.Queue.Failures,
-            u.Queue.Dropped, u.TargetsFailing);
+            u.Queue.Dropped, u.TargetsFailing,
+            u.Progress is { } p ? new UploadProgressInfo(p.Target, p.File, p.Bytes, p.SentBytes) : null);
 
     public static StatusInfo Describe(CameraRegistry cams, RenderQueue render, UploadStatusInfo upload, BusRole? role = null, string? nodeId = null)
     {

@@ -171,11 +171,12 @@ public static class Discovery
         };
     }
 
-    /// <summary>Device-based discovery config of the node: connectivity (no availability), version, renders queued.</summary>
-    public static JsonObject Node(Topics t, string version)
+    /// <summary>Device-based discovery config of the node: connectivity (no availability), version, renders queued,
+    /// cameras on standby and, with upload targets, uploads pending.</summary>
+    public static JsonObject Node(Topics t, string version, bool uploads = false)
     {
         var nodeAvailability = () => new JsonArray(new JsonObject { ["topic"] = t.Node });
-        return new JsonObject
+        var node = new JsonObject
         {
             ["device"] = new JsonObject
             {
@@ -217,6 +218,15 @@ public static class Discovery
                 },
             },
         };
+        if (uploads)
+            ((JsonObject)node["components"]!)["uploads_pending"] = new JsonObject
+            {
+                ["platform"] = "sensor", ["name"] = "Uploads pending", ["unique_id"] = $"{t.NodeDeviceId}_uploads_pending",
+                ["state_topic"] = t.NodeState, ["value_template"] = "{{ value_json.uploads_pending | default(0) }}",
+                ["state_class"] = "measurement", ["entity_category"] = "diagnostic", ["availability"] = nodeAvailability(),
+                ["icon"] = "mdi:cloud-upload",
+            };
+        return node;
     }
 
     /// <summary>An MQTT device trigger on the camera's event topic that fires for one event_type.</summary>

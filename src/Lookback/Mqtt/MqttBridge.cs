@@ -84,6 +84,8 @@ public sealed class MqttBridge : IAsyncDisposable
     public TimeSpan BirthDelayMax { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Period of the state refresh (per-camera state is throttled to the same period).</summary>
     public TimeSpan StateInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Upload jobs waiting (null: no upload targets): node state <c>uploads_pending</c> and its HA sensor.</summary>
+    public Func<int>? UploadsPending { get; init; }
     /// <summary>Re-publishes caused by Home Assistant's birth message.</summary>
     public int BirthRepublishes => _births;
     private int _births;
@@ -98,7 +100,7 @@ public sealed class MqttBridge : IAsyncDisposable
         _states = new StatePublisher(Topics, _publishing, _renders, Retained, _version, _loggers.CreateLogger<StatePublisher>(), _fitter)
             {
                 StateInterval = StateInterval, Standby = () => Role.AllStandby.ToDictionary(kv => kv.Key, kv => kv.Value.Reason),
-                Warnings = Warnings is { } w ? w.Of : null,
+                Warnings = Warnings is { } w ? w.Of : null, UploadsPending = UploadsPending,
             };
         Journal = new CommandJournal(Path.Combine(_options.Storage.Path, ".state", "commands.journal"), _log);
         AnswerInterrupted(Journal.Recover());
@@ -110,7 +112,7 @@ public sealed class MqttBridge : IAsyncDisposable
 
         // Retained values, in the order they are re-published: node discovery, the announcement, then each camera's
         // discovery and states once this node knows it serves the camera (its own announcement came back).
-        Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version)));
+        Retained.Set(Topics.NodeDiscovery, Discovery.Serialize(Discovery.Node(Topics, _version, uploads: UploadsPending is not null)));
         PublishAnnouncement();
         // Subscribe before reading the cameras' current states: cameras are already running, and a change that
         // came between the read and the subscription would be lost (a camera left "offline" though online).
@@ -125,6 +127,7 @@ public sealed class MqttBridge : IAsyncDisposable
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
         _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
         _subscriptions.Add(_bus.Subscribe<Warnings.CameraWarningChanged>(OnWarning));
+        _subscriptions.Add(_bus.Subscribe<Media.Upload.FileUploaded>(OnUploaded));
         _states.PublishAll();
         Role.MqttState = "starting";
 
@@ -397,6 +400,19 @@ public sealed class MqttBridge : IAsyncDisposable
         };
         if (w.Since is { } since) evt["since"] = Utc(since);
         _results!.PublishEvent(e.Camera, evt);
+    }
+
+    /// <summary>P/&lt;cam&gt;/uploaded (not retained, through the outbox): which file went where, and its remote URL.</summary>
+    private void OnUploaded(Media.Upload.FileUploaded e)
+    {
+        _states?.NodeState(); // uploads_pending went down
+        if (_answering.Find(e.Camera) == null) return;
+        var o = new JsonObject
+        {
+            ["camera"] = e.Camera, ["file"] = e.RelativePath, ["target"] = e.Target, ["key"] = e.Key, ["media"] = e.Media,
+            ["remote_url"] = e.RemoteUrl,
+        };
+        Outbox.Enqueue(Topics.Uploaded(e.Camera), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(o));
     }
 
     private void OnRenderCompleted(RenderCompleted e)

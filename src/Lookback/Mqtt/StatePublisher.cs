@@ -36,6 +36,8 @@ public sealed class StatePublisher
     public TimeSpan StateInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Cameras on standby and why (in the node state as <c>standby</c>); null: none.</summary>
     public Func<IReadOnlyDictionary<string, string>>? Standby { get; init; }
+    /// <summary>Upload jobs waiting (in the node state as <c>uploads_pending</c>); null: no upload targets.</summary>
+    public Func<int>? UploadsPending { get; init; }
 
     /// <summary>A camera's configured warnings now (P/&lt;cam&gt;/warnings); null or empty: the camera has none.</summary>
     public Func<string, IReadOnlyList<Warnings.WarningState>>? Warnings { get; init; }
@@ -115,6 +117,7 @@ public sealed class StatePublisher
     public void NodeState()
     {
         var o = new JsonObject { ["version"] = _version, ["renders_queued"] = _renders.Queued, ["cameras"] = _cameras.All.Count };
+        if (UploadsPending is { } pending) o["uploads_pending"] = pending();
         if (Standby?.Invoke() is { } standby)
             o["standby"] = new JsonObject([.. standby.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))]);
         _retained.Set(_t.NodeState, JsonSerializer.Serialize(o));

@@ -23,6 +23,8 @@ public sealed record Topics(string Prefix, string DiscoveryPrefix, string NodeId
     public string Result(string cam) => $"{Prefix}/{cam}/result";
     /// <summary>The camera's configured warnings (retained JSON, one object per kind), for the problem binary sensors.</summary>
     public string Warnings(string cam) => $"{Prefix}/{cam}/warnings";
+    /// <summary>A file of the camera was copied offsite (upload: targets): file, target, key, remote_url.</summary>
+    public string Uploaded(string cam) => $"{Prefix}/{cam}/uploaded";
     public string Command(string cam, string action) => $"{Prefix}/{cam}/{action}/set";
 
     /// <summary>Retained topics of one camera (cleared when the camera leaves the configuration).</summary>

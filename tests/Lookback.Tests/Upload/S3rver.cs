@@ -21,6 +21,15 @@ public sealed partial class S3rver : IAsyncDisposable
     private readonly string _data = Directory.CreateTempSubdirectory("s3rver-").FullName;
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
+    private bool _countStores;
+
+    [GeneratedRegex(@"\x1b\[[0-9;]*m")]
+    private static partial Regex AnsiRegex();
+
+    /// <summary>How many times the server stored an object under <paramref name="key"/> (PUT or completed multipart),
+    /// across restarts; needs <c>countStores</c>.</summary>
+    public int StoredCount(string key) =>
+        _output.Count(l => AnsiRegex().Replace(l, "").Contains($"Stored object \"{key}\" in bucket", StringComparison.Ordinal));
 
     public int Port { get; private set; }
     public string Endpoint => $"http://127.0.0.1:{Port}";
@@ -28,9 +37,10 @@ public sealed partial class S3rver : IAsyncDisposable
     [GeneratedRegex(@"S3rver listening on [^:]+:(\d+)")]
     private static partial Regex ListeningRegex();
 
-    public static async Task<S3rver> StartAsync()
+    /// <param name="countStores">Run without --silent and keep the log, for <see cref="StoredCount"/>.</param>
+    public static async Task<S3rver> StartAsync(bool countStores = false)
     {
-        var s = new S3rver();
+        var s = new S3rver { _countStores = countStores };
         await s.StartAgainAsync();
         return s;
     }
@@ -47,7 +57,7 @@ public sealed partial class S3rver : IAsyncDisposable
         var dir = await EnsureInstalledAsync();
         var psi = new ProcessStartInfo("node",
             [Path.Combine(dir, "node_modules", "s3rver", "bin", "s3rver.js"), "-d", _data, "-a", "127.0.0.1", "-p", Port.ToString(),
-             "--silent", "--allow-mismatched-signatures", "--configure-bucket", Bucket])
+             .. (_countStores ? Array.Empty<string>() : ["--silent"]), "--allow-mismatched-signatures", "--configure-bucket", Bucket])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var p = Process.Start(psi)!;
         int? port = null;

@@ -40,6 +40,8 @@ public sealed class TimelapseService : IAsyncDisposable
     }
 
     public TimelapseStore Store => _encoder.Store;
+    /// <summary>Called after a finished day's MP4 is written (not for today's partial ones).</summary>
+    public Action<TimelapseResult>? Finished { get; set; }
     public TimelapseOptions Options => _options;
     /// <summary>Samples written since start.</summary>
     public long SamplesWritten => Interlocked.Read(ref _samples);
@@ -153,6 +155,11 @@ public sealed class TimelapseService : IAsyncDisposable
             catch (Exception ex) { error = ex; }
             _encoding.TryRemove(new KeyValuePair<(string, DateOnly), Task<TimelapseResult>>(key, mine.Task));
             if (error is not null) mine.SetException(error); else mine.SetResult(result!);
+            if (result is not null && day < Store.DayOf(_time.GetUtcNow()))
+            {
+                try { Finished?.Invoke(result); } // the day is over: this MP4 is final (offsite upload)
+                catch (Exception ex) { _log.LogWarning("Camera {Camera}: after the timelapse of {Day}: {Error}", camera, TimelapseStore.DayText(day), ex.Message); }
+            }
         });
         return task.WaitAsync(ct);
     }

@@ -53,7 +53,7 @@ public sealed class UploadQueue
     public long UploadedBytes => Interlocked.Read(ref _uploadedBytes);
     /// <summary>Failed attempts (each is retried later).</summary>
     public long Failures => Interlocked.Read(ref _failures);
-    /// <summary>Jobs dropped to keep the bounds.</summary>
+    /// <summary>Jobs dropped to keep the bounds, or never written (disk full).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Writes the job durably. Drops the oldest jobs first when the bounds would be exceeded.</summary>
@@ -82,6 +82,9 @@ public sealed class UploadQueue
         }
     }
 
+    /// <summary>A job that could not be written (disk full): counted with the dropped ones.</summary>
+    public void CountLost() => Interlocked.Increment(ref _dropped);
+
     /// <summary>The jobs in order, oldest first (a copy).</summary>
     public IReadOnlyList<UploadJob> Snapshot() { lock (_gate) return _jobs.Values.ToList(); }
 
@@ -109,15 +112,35 @@ public sealed class UploadQueue
     public UploadJob Failed(UploadJob job, string error)
     {
         Interlocked.Increment(ref _failures);
-        var updated = job with { Attempts = job.Attempts + 1, LastError = error };
         lock (_gate)
         {
             var name = NameOf(job);
-            if (name is null) return updated;
+            if (name is null) return job with { Attempts = job.Attempts + 1, LastError = error };
+            var updated = _jobs[name] with { Attempts = job.Attempts + 1, LastError = error }; // keeps a newer multipart checkpoint
             _jobs[name] = updated;
             try { Write(name, updated); } catch (IOException) { } // the attempt count is advisory
+            return updated;
         }
-        return updated;
+    }
+
+    /// <summary>Records a multipart upload's progress (null: start over) durably, before the next part is sent.</summary>
+    public UploadJob Checkpoint(UploadJob job, MultipartState? state)
+    {
+        lock (_gate)
+        {
+            var name = NameOf(job);
+            if (name is null) return job with { Multipart = state };
+            var updated = _jobs[name] with { Multipart = state };
+            Write(name, updated);
+            _jobs[name] = updated;
+            return updated;
+        }
+    }
+
+    /// <summary>The job's current version (its newest checkpoint), or null when it is gone.</summary>
+    public UploadJob? Current(UploadJob job)
+    {
+        lock (_gate) return NameOf(job) is { } name ? _jobs[name] : null;
     }
 
     private bool Remove(UploadJob job)
@@ -139,12 +162,16 @@ public sealed class UploadQueue
     {
         var final = Path.Combine(_dir, name);
         var tmp = final + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            JsonSerializer.Serialize(fs, job, Json);
-            fs.Flush(flushToDisk: true);
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                JsonSerializer.Serialize(fs, job, Json);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, final, overwrite: true);
         }
-        File.Move(tmp, final, overwrite: true);
+        catch (IOException) { TryDelete(tmp); throw; } // disk full: no half-written job left behind
     }
 
     private static void TryDelete(string path)

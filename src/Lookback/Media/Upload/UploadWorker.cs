@@ -6,7 +6,8 @@ namespace Lookback.Media.Upload;
 /// <summary>
 /// Drains the <see cref="UploadQueue"/>: oldest job first, one upload at a time. A target that fails waits out an
 /// exponential backoff (1 s … 5 min) while the other targets go on; its jobs stay queued until it comes back.
-/// A job whose file has vanished is abandoned (logged). Logs never contain a target's secret.
+/// A job whose file has vanished is abandoned (logged). Logs never contain a target's secret. A multipart upload's
+/// progress is checkpointed into its job after every part, so a crash or restart resumes it.
 /// </summary>
 public sealed class UploadWorker : IAsyncDisposable
 {
@@ -20,9 +21,12 @@ public sealed class UploadWorker : IAsyncDisposable
     private readonly CancellationTokenSource _cts = new();
     private Task? _loop;
 
+    private readonly Func<string, string?>? _localUrl;
+
     public UploadWorker(UploadQueue queue, IEnumerable<IUploadTarget> targets, string mediaRoot, TimeProvider time,
-        ILogger? log = null, TimeSpan? initialBackoff = null, TimeSpan? maxBackoff = null)
+        ILogger? log = null, TimeSpan? initialBackoff = null, TimeSpan? maxBackoff = null, Func<string, string?>? localUrl = null)
     {
+        _localUrl = localUrl;
         _queue = queue;
         _targets = targets.ToDictionary(t => t.Name);
         _root = mediaRoot;
@@ -33,6 +37,8 @@ public sealed class UploadWorker : IAsyncDisposable
     }
 
     /// <summary>Targets now waiting out a failure.</summary>
+    public IReadOnlyCollection<IUploadTarget> Targets => (IReadOnlyCollection<IUploadTarget>)_targets.Values;
+
     public int TargetsFailing { get { lock (_waits) return _waits.Values.Count(w => w.Backoff.Failures > 0); } }
 
     public void Start() => _loop ??= Task.Run(() => RunAsync(_cts.Token));
@@ -71,10 +77,31 @@ public sealed class UploadWorker : IAsyncDisposable
             if (_queue.Abandon(job)) _log?.LogWarning("Upload of {File} to {Target}: the file is gone; dropped", job.RelativePath, job.Target);
             return;
         }
+        if (job.Multipart is { } mp)
+            _log?.LogInformation("Resuming the multipart upload of {File} to {Target}: {Parts} part(s) acknowledged before",
+                job.RelativePath, job.Target, mp.Parts.Count);
+        var current = job;
+        SetProgress(new UploadProgress(job.Target, job.RelativePath, job.Bytes, SentBytes(job.Multipart, job.Bytes)));
+        var request = new UploadRequest(file, job.Key)
+        {
+            Camera = job.Camera, RelativePath = job.RelativePath, Media = job.Media, Created = job.Created,
+            LocalUrl = _localUrl?.Invoke(job.RelativePath), Multipart = job.Multipart,
+            Checkpoint = state =>
+            {
+                current = _queue.Checkpoint(current, state); // durable before the next part goes out
+                SetProgress(new UploadProgress(job.Target, job.RelativePath, job.Bytes, SentBytes(state, job.Bytes)));
+                return Task.CompletedTask;
+            },
+        };
         try
         {
-            await target.UploadAsync(file, job.Key, ct).ConfigureAwait(false);
+            var receipt = await target.UploadAsync(request, ct).ConfigureAwait(false);
             _queue.Complete(job);
+            if (receipt.PartsResumed > 0 || receipt.PartsSent > 0)
+                _log?.LogInformation("Multipart upload of {File} to {Target} complete: {Total} parts, {Resumed} from before, {Sent} sent now",
+                    job.RelativePath, job.Target, receipt.PartsResumed + receipt.PartsSent, receipt.PartsResumed, receipt.PartsSent);
+            try { Uploaded?.Invoke(job, receipt, target); }
+            catch (Exception ex) { _log?.LogWarning("After the upload of {File}: {Error}", job.RelativePath, ex.Message); }
             lock (_waits)
             {
                 if (_waits[job.Target].Backoff.Failures > 0) _log?.LogInformation("Upload target {Target} is back", job.Target);
@@ -87,7 +114,7 @@ public sealed class UploadWorker : IAsyncDisposable
         catch (Exception ex)
         {
             var message = ex is UploadException ? ex.Message : $"{job.Target}: {ex.GetType().Name}";
-            _queue.Failed(job, message);
+            _queue.Failed(current, message);
             TimeSpan delay;
             lock (_waits)
             {
@@ -98,7 +125,20 @@ public sealed class UploadWorker : IAsyncDisposable
             _log?.LogWarning("Upload of {File} failed ({Error}); {Pending} pending, retrying {Target} in {Delay:0.#} s",
                 job.RelativePath, message, _queue.Pending, job.Target, delay.TotalSeconds);
         }
+        finally { SetProgress(null); }
     }
+
+    private static long SentBytes(MultipartState? s, long total) =>
+        s is null ? 0 : Math.Min(total, s.Parts.Sum(p => Math.Min(s.PartBytes, total - (p.Number - 1) * s.PartBytes)));
+
+    private UploadProgress? _progress;
+    private void SetProgress(UploadProgress? p) => Volatile.Write(ref _progress, p);
+
+    /// <summary>The upload under way (null: none): its file and, for multipart, the bytes acknowledged so far.</summary>
+    public UploadProgress? Progress => Volatile.Read(ref _progress);
+
+    /// <summary>Called after each acknowledged upload (the job is already removed).</summary>
+    public Action<UploadJob, UploadReceipt, IUploadTarget>? Uploaded { get; set; }
 
     private TimeSpan NextWait()
     {
@@ -121,3 +161,6 @@ public sealed class UploadWorker : IAsyncDisposable
         _cts.Dispose();
     }
 }
+
+/// <summary>The upload under way: target, file, its size and the bytes the target acknowledged so far (multipart).</summary>
+public sealed record UploadProgress(string Target, string File, long Bytes, long SentBytes);
