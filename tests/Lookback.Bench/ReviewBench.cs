@@ -124,11 +124,11 @@ public static class ReviewBench
             if (browser is { } b)
             {
                 Console.WriteLine();
-                Console.WriteLine($"chromium (headless, Playwright), {b.Runs} runs, a fresh page each:");
+                Console.WriteLine($"chromium (headless, Playwright), {b.Runs} runs, a fresh page each; page and click timed by the page clock:");
                 Console.WriteLine($"| {"browser",-44} | {"p50 ms",8} | {"p95 ms",8} |");
                 Console.WriteLine($"|{new string('-', 46)}|{new string('-', 10)}|{new string('-', 10)}|");
                 Console.WriteLine($"| {"events page: navigation to 24 cards shown",-44} | {b.Page.P50,8:F1} | {b.Page.P95,8:F1} |");
-                Console.WriteLine($"| {"click the newest: its first frame decoded",-44} | {b.Frame.P50,8:F1} | {b.Frame.P95,8:F1} |");
+                Console.WriteLine($"| {"click the newest: first frame decoded",-44} | {b.Frame.P50,8:F1} | {b.Frame.P95,8:F1} |");
                 Console.WriteLine($"| {"one wheel notch: previous frame shown",-44} | {b.Wheel.P50,8:F1} | {b.Wheel.P95,8:F1} |");
             }
             Console.WriteLine();
@@ -169,17 +169,17 @@ public static class ReviewBench
             var sw = Stopwatch.StartNew();
             // from the navigation's commit on (not its load event, which waits for the 24 thumbnails)
             await p.GotoAsync(baseAddress + "#/events", new() { WaitUntil = Microsoft.Playwright.WaitUntilState.Commit });
-            // polled on every animation frame; performance.now() counts from the navigation's start (the browser's own clock)
+            // polled every 5 ms; performance.now() counts from the navigation's start (the browser's own clock)
             var pageMs = (await (await p.WaitForFunctionAsync("() => document.querySelectorAll('#events .event').length >= 24 && performance.now()",
                 null, new() { PollingInterval = 5 })).JsonValueAsync<double>());
             if (run == 1 && Environment.GetEnvironmentVariable("REVIEW_BENCH_RESOURCES") is not null)
                 Console.Error.WriteLine(string.Join("\n", await p.EvaluateAsync<string[]>(
                     "() => performance.getEntriesByType('resource').filter(e => !e.name.includes('/media/')).map(e => `${e.name.replace(location.origin, '')} ${e.startTime.toFixed(0)}-${e.responseEnd.toFixed(0)} ms`)")));
-            sw.Restart();
-            await p.Locator("#events .event").First.ClickAsync();
-            await p.WaitForFunctionAsync("() => { const i = document.querySelector('#player #frameview img.frame'); return !!i && i.complete && i.naturalWidth > 0 && i.dataset.n; }",
-                null, new() { PollingInterval = 5 });
-            var frameMs = sw.Elapsed.TotalMilliseconds;
+            // the click dispatched in the page and timed by its clock: the app's own time to the decoded frame
+            var frameMs = await (await p.WaitForFunctionAsync(
+                "() => { if (!window.__t0) { window.__t0 = performance.now(); document.querySelector('#events .event').click(); return false; } " +
+                "const i = document.querySelector('#player #frameview img.frame'); return !!i && i.complete && i.naturalWidth > 0 && i.dataset.n && performance.now() - window.__t0; }",
+                null, new() { PollingInterval = 5 })).JsonValueAsync<double>();
             var n = await p.Locator("#player #frameview img.frame").GetAttributeAsync("data-n");
             await p.Locator("#frameview").HoverAsync();
             sw.Restart();
