@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Lookback.Config;
 using Lookback.Motion;
+using Lookback.Tests.Motion;
 
 namespace Lookback.Bench;
 

@@ -1,3 +1,4 @@
+using Lookback.Tests.Motion;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -8,9 +9,9 @@ using Lookback.Config;
 using Lookback.Events;
 using Lookback.Imaging;
 using Lookback.Motion;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Sources;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

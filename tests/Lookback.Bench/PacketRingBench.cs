@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lookback.Bench;

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Sources;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lookback.Bench;
@@ -164,16 +164,16 @@ public static class PipelineBench
             gray = Lookback.Imaging.Jpeg.DecodeGray(f, MotionMonitor.AnalysisMinHeight, gray);
             det ??= new Lookback.Motion.MotionDetector(gray.Width, gray.Height, new Lookback.Motion.MotionSettings
             {
-                Zones = new Dictionary<string, Polygon> { ["left"] = Lookback.Motion.MotionScenes.Rect(0, 0, 0.4, 1) },
-                Mask = [Lookback.Motion.MotionScenes.Rect(0.9, 0, 1, 0.1)],
+                Zones = new Dictionary<string, Polygon> { ["left"] = Lookback.Tests.Motion.MotionScenes.Rect(0, 0, 0.4, 1) },
+                Mask = [Lookback.Tests.Motion.MotionScenes.Rect(0.9, 0, 1, 0.1)],
             });
             Console.WriteLine($"bench {i} {Line(det.Process(gray.Pixels, gray.Stride, i * 200))}");
         }
         foreach (var (w, h) in new[] { (192, 144), (320, 180), (243, 137) })
-            foreach (var s in Lookback.Motion.MotionScenes.All(w, h))
+            foreach (var s in Lookback.Tests.Motion.MotionScenes.All(w, h))
                 foreach (var seed in new[] { 1, 2 })
                 {
-                    var (events, results) = Lookback.Motion.MotionScenes.Run(s, w, h, seed);
+                    var (events, results) = Lookback.Tests.Motion.MotionScenes.Run(s, w, h, seed);
                     Console.WriteLine($"scene {w}x{h} {s.Name} {seed} events {events}");
                     for (var i = 0; i < results.Count; i++) Console.WriteLine($"  {i} {Line(results[i])}");
                 }

@@ -5,8 +5,8 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Imaging;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 
 namespace Lookback.Bench;
 

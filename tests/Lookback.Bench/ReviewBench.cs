@@ -4,7 +4,7 @@ using System.Text.Json;
 using Lookback.Config;
 using Lookback.Hosting;
 using Lookback.Imaging;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lookback.Bench;

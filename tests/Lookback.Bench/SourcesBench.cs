@@ -1,3 +1,4 @@
+using Lookback.Imaging;
 using System.Diagnostics;
 using System.Net;
 using System.Text;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Lookback.Config;
-using Lookback.Upload;
+using Lookback.Media.Upload;
 
 namespace Lookback.Bench;
 

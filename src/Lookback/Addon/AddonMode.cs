@@ -136,7 +136,7 @@ public static class AddonMode
 
     /// <summary>
     /// The Home Assistant link that opens this add-on's ingress panel: <c>homeassistant://hassio/ingress/&lt;repo&gt;_&lt;slug&gt;</c>.
-    /// The container host name is <c>&lt;repo&gt;-&lt;slug&gt;</c> (addon.md §5), so the first '-' becomes '_'.
+    /// The container host name is <c>&lt;repo&gt;-&lt;slug&gt;</c> (the Supervisor's add-on networking), so the first '-' becomes '_'.
     /// </summary>
     public static string IngressUrl(string hostName)
     {

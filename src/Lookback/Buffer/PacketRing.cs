@@ -1,5 +1,3 @@
-using Lookback.Sources.Streaming;
-
 namespace Lookback.Buffer;
 
 /// <summary>

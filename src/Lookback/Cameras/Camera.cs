@@ -15,7 +15,7 @@ public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg, out int width, out in
 /// health (status, last error, fps). Its faults change only its own status.
 /// </summary>
 public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
-    IGrayFrameSink, IGrayFrameProvider, Recording.IRecordedCamera, // gray frames for motion, recording
+    IGrayFrameSink, IGrayFrameProvider, // gray frames for motion
     IPacketSink // the stream's own packets (ffmpeg stream cameras)
 {
     private readonly IFrameSource _source;
@@ -142,7 +142,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
     public bool ProvidesGrayFrames => _source is StreamSource && Options.Motion.Enabled;
     public void OnGrayFrame(ReadOnlySpan<byte> gray, int width, int height, DateTimeOffset at) => GrayFrames.Write(gray, width, height, at);
     /// <summary>The camera's recorder (stream cameras with <c>record: true</c>), else null.</summary>
-    public Recording.SegmentRecorder? Recorder { get; init; }
+    public IStreamRecording? Recorder { get; init; }
     /// <summary>The camera's source (tests, diagnostics).</summary>
     public IFrameSource Source => _source;
     public CameraKind DetectedKind => Options.Kind != CameraKind.Auto ? Options.Kind : _source switch

@@ -2,6 +2,7 @@ using Lookback.Config;
 using Lookback.Events;
 using Lookback.Sources;
 using Microsoft.Extensions.Logging;
+using Lookback.Imaging;
 
 namespace Lookback.Cameras;
 
@@ -14,7 +15,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
     private readonly IDisposable _settingsSubscription;
 
     public CameraRegistry(LookbackOptions options, EventBus bus, ILoggerFactory loggers, TimeProvider time,
-        Hosting.HostSettings? settings = null)
+        SnapshotSchedule? snapshots = null, CameraRecorderFactory? recorders = null)
     {
         _http = SourceFactory.CreateHttpClient();
         var store = new CameraSettingsStore(options.Storage.Path);
@@ -22,9 +23,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
         foreach (var o in options.Cameras)
         {
             // stream cameras with record: true write HLS segments from the same ffmpeg
-            var recorder = o.Record && Sources.Streaming.StreamArgs.InputKindFor(o) is not null
-                ? new Recording.SegmentRecorder(o, options.Storage.Path, time, loggers.CreateLogger($"Lookback.Recording.{o.Slug}"))
-                : null;
+            var recorder = o.Record && Sources.Streaming.StreamArgs.InputKindFor(o) is not null ? recorders?.Invoke(o) : null;
             var source = SourceFactory.Create(o, _http, time, recorder);
             if (source is Sources.Folder.FolderSource folder) // folder cameras: remember ingested files, announce new ones
             {
@@ -32,7 +31,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
                 folder.Bus = bus;
             }
             var cam = new Camera(o, source, bus, CheckFrame, time,
-                loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), settings?.SnapshotEvery) { Recorder = recorder };
+                loggers.CreateLogger($"Lookback.Camera.{o.Slug}"), snapshots?.Every) { Recorder = recorder };
             if (store.Get(o.Slug) is { } saved)
             {
                 if (saved.MotionEnabled is { } en) cam.MotionEnabled = en;
@@ -75,7 +74,7 @@ public sealed class CameraRegistry : ICameraDirectory, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _settingsSubscription.Dispose();
         foreach (var c in All) await c.DisposeAsync();
-        foreach (var c in All) if (c.Recorder is { } r) await r.DisposeAsync();
+        foreach (var c in All) if (c.Recorder is IAsyncDisposable r) await r.DisposeAsync();
         _http.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using Lookback.Buffer;
 using Lookback.Config;
+using Lookback.Sources.Streaming;
 
 namespace Lookback.Cameras;
 
@@ -27,6 +28,8 @@ public interface ICamera
     int MotionThreshold { get; set; }
     /// <summary>What the camera turned out to be: the configured kind, or what <c>auto</c> detected (Auto until known).</summary>
     CameraKind DetectedKind => Options.Kind;
+    /// <summary>What writes this camera's stream-copied segments (record: true), or null.</summary>
+    IStreamRecording? Recorder => null;
 }
 
 /// <summary>The configured cameras by slug.</summary>

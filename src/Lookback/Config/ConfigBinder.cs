@@ -660,7 +660,7 @@ internal sealed partial class ConfigBinder(bool addon)
         if (s.Str("time_pattern") is { } p)
         {
             if (!isFolder) Error(s.P("time_pattern"), s["time_pattern"], "is only for folder cameras (kind folder)");
-            else if (Sources.Folder.FileTimePattern.TryParse(p, out _, out var problem)) pattern = p;
+            else if (FileTimePattern.TryParse(p, out _, out var problem)) pattern = p;
             else Error(s.P("time_pattern"), s["time_pattern"], problem!);
         }
         var from = isFolder ? EventsFrom.Files : EventsFrom.Motion;
@@ -911,7 +911,7 @@ internal sealed partial class ConfigBinder(bool addon)
             }
 
             var template = s.Str("path") ?? s.Default<string>("path");
-            if (Upload.UploadKey.Problem(template) is { } problem) Error(s.P("path"), s["path"], problem);
+            if (UploadKey.Problem(template) is { } problem) Error(s.P("path"), s["path"], problem);
 
             var media = UploadMedia.None;
             var mediaNode = s["media"];

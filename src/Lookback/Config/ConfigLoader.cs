@@ -31,7 +31,7 @@ public sealed record ConfigResult(LookbackOptions? Options, IReadOnlyList<Config
 }
 
 /// <summary>
-/// Loads and validates the configuration (CONTRACT.md): YAML or JSON of the same shape, the cctv-gif-buffer
+/// Loads and validates the configuration (README "Configuration"): YAML or JSON of the same shape, the cctv-gif-buffer
 /// <c>config.yaml</c> format unchanged, and the Home Assistant add-on <c>/data/options.json</c>. Every problem is
 /// reported with its path and line; nothing stops at the first error.
 /// </summary>

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Discover;
 

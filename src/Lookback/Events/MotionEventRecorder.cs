@@ -1,8 +1,8 @@
 using Lookback.Buffer;
 using Lookback.Config;
 using Lookback.Motion;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Events;

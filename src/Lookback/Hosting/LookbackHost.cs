@@ -1,13 +1,6 @@
 using System.Net;
 using Lookback.Addon;
-using Lookback.Cameras;
 using Lookback.Config;
-using Lookback.Events;
-using Lookback.Motion;
-using Lookback.Http;
-using Lookback.Mqtt;
-using Lookback.Rendering;
-using Lookback.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,54 +12,6 @@ using Serilog;
 using Serilog.Events;
 
 namespace Lookback.Hosting;
-
-/// <summary>How the host is run (tests and the demo set these; `lookback run` uses the defaults).</summary>
-public sealed record HostSettings
-{
-    /// <summary>Extra log sink (tests capture logs to check that no secret is written).</summary>
-    public TextWriter? LogWriter { get; init; }
-    /// <summary>Seconds between MQTT snapshot publications per camera.</summary>
-    public TimeSpan SnapshotEvery { get; init; } = TimeSpan.FromSeconds(10);
-    public int? RenderWorkers { get; init; }
-    public int? RenderQueueCapacity { get; init; }
-    /// <summary>Running as a Home Assistant add-on: an ingress listener (guarded) and a separate API listener.</summary>
-    public bool Addon { get; init; }
-    /// <summary>The add-on's listeners (default 8099 ingress, 8098 API; tests take free ports).</summary>
-    public (int Ingress, int Api) AddonPorts { get; init; } = (AddonMode.IngressPort, AddonMode.ApiPort);
-    /// <summary>HTTP render requests per client address (default <see cref="RenderRateLimit.Default"/>).</summary>
-    public RenderRateLimit? RenderRateLimit { get; init; }
-    /// <summary>Defaults of <c>POST /api/discover</c> (tests point the sysfs/dev roots at a fake tree).</summary>
-    public Lookback.Discover.DiscoverOptions Discover { get; init; } = new();
-    /// <summary>How often camera warnings are re-evaluated (default 5 s; tests take less).</summary>
-    public TimeSpan? WarningsEvery { get; init; }
-}
-
-/// <summary>A built, startable Lookback: cameras, renders, MQTT and HTTP wired together.</summary>
-public sealed class LookbackApp : IAsyncDisposable
-{
-    private readonly WebApplication _web;
-    internal LookbackApp(WebApplication web, LookbackOptions options) { _web = web; Options = options; }
-
-    public LookbackOptions Options { get; }
-    public IServiceProvider Services => _web.Services;
-    public CameraRegistry Cameras => _web.Services.GetRequiredService<CameraRegistry>();
-    public EventBus Bus => _web.Services.GetRequiredService<EventBus>();
-
-    /// <summary>The address the HTTP listener is bound to (with the real port when 0 was asked).</summary>
-    public Uri BaseAddress
-    {
-        get
-        {
-            var a = _web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new Uri(a.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
-        }
-    }
-
-    public Task StartAsync(CancellationToken ct = default) => _web.StartAsync(ct);
-    public Task StopAsync(CancellationToken ct = default) => _web.StopAsync(ct);
-    public Task WaitForShutdownAsync(CancellationToken ct = default) => _web.WaitForShutdownAsync(ct);
-    public async ValueTask DisposeAsync() => await _web.DisposeAsync();
-}
 
 public static class LookbackHost
 {
@@ -106,7 +51,7 @@ public static class LookbackHost
         var serilog = CreateLogger(options.LogLevel, settings.LogWriter);
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(serilog, dispose: true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownPlan.Host);
         builder.WebHost.ConfigureKestrel(k =>
         {
             if (settings.Addon) { k.ListenForAddon(settings.AddonPorts.Ingress, settings.AddonPorts.Api); return; }
@@ -119,68 +64,20 @@ public static class LookbackHost
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<EventBus>();
-        services.AddSingleton(sp => new MediaStore(options.Storage, options.Http));
-        services.AddSingleton(sp => new EventStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
-        services.AddSingleton(sp => new MomentStore(Path.Combine(options.Storage.Path, ".state", "events.db")));
-        services.AddSingleton(sp => new AvailabilityLog(Path.Combine(options.Storage.Path, ".state", "events.db")));
-        services.AddSingleton<CameraRegistry>();
-        services.AddSingleton<ICameraDirectory>(sp => sp.GetRequiredService<CameraRegistry>());
-        services.AddSingleton<BusRole>(); // standby cameras and the MQTT side's state, for the HTTP API
-        services.AddSingleton(sp =>
-        {
-            var workers = settings.RenderWorkers ?? Environment.ProcessorCount;
-            return RenderQueue.Create(sp.GetRequiredService<ICameraDirectory>(), sp.GetRequiredService<MediaStore>(),
-                sp.GetRequiredService<EventBus>(),
-                new RenderQueueOptions { Workers = workers, Capacity = settings.RenderQueueCapacity ?? 2 * workers },
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RenderQueue>>());
-        });
-        services.AddSingleton<IRenderService>(sp => sp.GetRequiredService<RenderQueue>());
-        // per-camera warnings (no frames, too many events, offline)
-        services.AddSingleton(sp => new Warnings.WarningService(sp.GetRequiredService<ICameraDirectory>(), sp.GetRequiredService<EventBus>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Warnings.WarningService>>()) { Every = settings.WarningsEvery ?? TimeSpan.FromSeconds(5) });
-        if (options.Mqtt is not null)
-        {
-            services.AddSingleton(sp => new MqttBridge(options, sp.GetRequiredService<ICameraDirectory>(),
-                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(),
-                sp.GetRequiredService<ILoggerFactory>(), Program.Version, SnapshotFitter)
-                { Role = sp.GetRequiredService<BusRole>(), Warnings = sp.GetRequiredService<Warnings.WarningService>() });
-            // the other nodes on the broker (web UI and /api/nodes) and renders asked of them over MQTT
-            services.AddSingleton(sp => new Mqtt.Nodes.BusView(sp.GetRequiredService<MqttBridge>().Connection,
-                sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<MqttBridge>().Nodes, sp.GetRequiredService<TimeProvider>()));
-            services.AddSingleton(sp => new Mqtt.Nodes.BusCommands(sp.GetRequiredService<MqttBridge>().Connection,
-                sp.GetRequiredService<MqttBridge>().Topics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Lookback.Bus")));
-        }
-        // the daily timelapse (sampler, midnight encodes, on-demand encodes)
-        services.AddSingleton(sp => new Timelapse.TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
-            new Timelapse.TimelapseEncoder(new Timelapse.TimelapseStore(options.Storage.Path), options.Timelapse),
-            options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<Timelapse.TimelapseService>>()));
-        // offsite copies (upload: targets) through the durable queue under storage/.state/uploads
-        services.AddSingleton(sp => new Upload.UploadService(options, sp.GetRequiredService<MediaStore>().Root,
-            sp.GetRequiredService<EventBus>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(_ => new Http.DiscoverService(settings.Discover)); // camera discovery for the web UI
+        services.AddStorage(options)
+            .AddCameras(options, settings)
+            .AddRendering(settings)
+            .AddWarnings(settings)
+            .AddMqtt(options, SnapshotFitter)
+            .AddTimelapse(options)
+            .AddUploads(options)
+            .AddHttp(settings);
+        // hosted services stop in reverse order: the retention loop first, then the runtime's steps (ShutdownPlan)
         services.AddHostedService<LookbackRuntime>();
+        services.AddHostedService<RetentionLoop>();
 
         var web = builder.Build();
-        if (settings.Addon) web.UseIngressGuard(settings.AddonPorts.Ingress);
-        // the API token and the render rate limit; the add-on's ingress listener is exempt (Home Assistant signed the user in)
-        web.UseApiGuard(options.Http.ApiToken,
-            new RenderRateLimiter(settings.RenderRateLimit ?? RenderRateLimit.Default, web.Services.GetRequiredService<TimeProvider>()),
-            ctx => settings.Addon && ctx.Connection.LocalPort == settings.AddonPorts.Ingress);
-        web.MapHealthEndpoints();
-        web.MapCameraEndpoints();
-        web.MapBusEndpoints();
-        web.MapRenderEndpoints();
-        web.MapMediaEndpoints();
-        web.MapHlsEndpoints(); // recordings of stream cameras
-        web.MapEventEndpoints();
-        web.MapMomentEndpoints();
-        web.MapTimelineEndpoints();
-        web.MapTimelapseEndpoints();
-        web.MapMetricsEndpoint();
-        web.MapFrameEndpoints();
-        web.MapStatusEndpoints();
-        web.MapDiscoverEndpoints();
-        web.MapWebUi();
+        web.MapHttp(options, settings);
         return new LookbackApp(web, options);
     }
 
@@ -202,117 +99,5 @@ public static class LookbackHost
             .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose);
         if (extra is not null) cfg = cfg.WriteTo.Sink(new TextWriterSink(extra, template));
         return cfg.CreateLogger();
-    }
-}
-
-/// <summary>Starts cameras, motion analysis, retention and MQTT when the host starts; stops them within the shutdown timeout.</summary>
-internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRuntime> log) : IHostedService
-{
-    /// <summary>How often retention runs (also once at start).</summary>
-    public static readonly TimeSpan RetentionEvery = TimeSpan.FromMinutes(10);
-
-    private readonly List<MotionMonitor> _monitors = [];
-    private HttpClient? _motionHttp; // motion_url feeds
-    private readonly List<Sources.Folder.FileEventRecorder> _fileEvents = [];
-    private CancellationTokenSource? _cts;
-    private Task? _retention;
-    private IDisposable? _moments, _availability;
-
-    public async Task StartAsync(CancellationToken ct)
-    {
-        var opts = sp.GetRequiredService<LookbackOptions>();
-        var cameras = sp.GetRequiredService<CameraRegistry>();
-        var time = sp.GetRequiredService<TimeProvider>();
-        var loggers = sp.GetRequiredService<ILoggerFactory>();
-        var media = sp.GetRequiredService<MediaStore>();
-        var events = sp.GetRequiredService<EventStore>();
-        var moments = sp.GetRequiredService<MomentStore>();
-        // event frames a killed run was still collecting: nothing will complete them
-        if (EventFrames.CleanStaging(media.Root) is > 0 and var stale) log.LogInformation("Removed {Count} unfinished event frame file(s)", stale);
-        // every render a user, automation or trigger asked for becomes a stored moment
-        _moments = new MomentRecorder(moments, media, time).Subscribe(sp.GetRequiredService<EventBus>());
-        // online/offline changes, for the timeline's offline periods
-        var availability = sp.GetRequiredService<AvailabilityLog>();
-        _availability = sp.GetRequiredService<EventBus>().Subscribe<CameraStatusChanged>(e =>
-            availability.Record(new AvailabilityChange(e.Camera, time.GetUtcNow(), e.Status == CameraStatus.Online, e.LastError)));
-        cameras.StartAll();
-        foreach (var cam in cameras.All)
-        {
-            if (cam.Options.EventsFrom == EventsFrom.Files)
-            {
-                // a folder camera's new files are its events; no motion analysis of its uploads.
-                _fileEvents.Add(new Sources.Folder.FileEventRecorder(cam.Slug, cam.Options, events, media,
-                    sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time,
-                    loggers.CreateLogger($"Lookback.Files.{cam.Slug}")));
-                continue;
-            }
-            var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
-            var recorder = new MotionEventRecorder(cam.Slug, events, media,
-                sp.GetRequiredService<IRenderService>(), sp.GetRequiredService<EventBus>(), time, camLog,
-                cam.Ring, new EventFrameLimits(cam.Options.Motion.FramesFps));
-            // motion_url: a small stream or snapshot for motion only (its own HTTP client, shared by such cameras)
-            var feed = cam.Options.MotionUrl is null ? null
-                : new MotionFeed(cam.Options, _motionHttp ??= Sources.SourceFactory.CreateHttpClient(), time, camLog);
-            var monitor = new MotionMonitor(cam, recorder, time, camLog, feed);
-            _monitors.Add(monitor);
-            monitor.Start();
-        }
-        sp.GetRequiredService<Timelapse.TimelapseService>().Start();
-        sp.GetRequiredService<Warnings.WarningService>().Start();
-        _cts = new CancellationTokenSource();
-        var uploads = sp.GetRequiredService<Upload.UploadService>();
-        uploads.Start();
-        var retention = new Retention(opts.Storage, media.Root, events, time, loggers.CreateLogger<Retention>(),
-            () => uploads.Queue.PendingFiles(), moments, availability);
-        _retention = Task.Run(() => RetentionLoopAsync(retention, time, _cts.Token));
-        if (sp.GetService<MqttBridge>() is { } mqtt)
-        {
-            await sp.GetRequiredService<Mqtt.Nodes.BusView>().StartAsync(ct);
-            await sp.GetRequiredService<Mqtt.Nodes.BusCommands>().StartAsync(ct);
-            await mqtt.StartAsync(ct);
-        }
-        log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
-            Program.Version, opts.NodeId, cameras.All.Count, Path.GetFullPath(opts.Storage.Path));
-    }
-
-    private async Task RetentionLoopAsync(Retention retention, TimeProvider time, CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(RetentionEvery, time);
-        do
-        {
-            try { retention.Sweep(); }
-            catch (Exception ex) { log.LogWarning("Retention failed: {Error}", ex.Message); }
-        } while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
-    }
-
-    public async Task StopAsync(CancellationToken ct)
-    {
-        _cts?.Cancel();
-        var cameras = sp.GetRequiredService<CameraRegistry>();
-        await Task.WhenAll(_monitors.Select(m => m.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
-            .Concat(_fileEvents.Select(f => f.DisposeAsync().AsTask()))
-            .Append(sp.GetRequiredService<Timelapse.TimelapseService>().DisposeAsync().AsTask()));
-        await sp.GetRequiredService<Warnings.WarningService>().DisposeAsync();
-        await sp.GetRequiredService<RenderQueue>().StopAsync(TimeSpan.FromSeconds(3));
-        _availability?.Dispose();
-        _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
-        // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
-        try { await Task.WhenAll(_monitors.Select(m => m.Recorder.Pending)).WaitAsync(TimeSpan.FromSeconds(1)); }
-        catch (TimeoutException) { log.LogWarning("Stopping before every motion event was recorded"); }
-        _motionHttp?.Dispose();
-        if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
-        if (_retention is not null) { try { await _retention; } catch (OperationCanceledException) { } }
-        await sp.GetRequiredService<Upload.UploadService>().DisposeAsync(); // pending jobs stay on disk for the next start
-    }
-}
-
-/// <summary>Writes log events to a TextWriter (tests capture the log this way).</summary>
-internal sealed class TextWriterSink(TextWriter writer, string template) : Serilog.Core.ILogEventSink
-{
-    private readonly Serilog.Formatting.Display.MessageTemplateTextFormatter _format = new(template);
-
-    public void Emit(LogEvent logEvent)
-    {
-        lock (writer) { _format.Format(logEvent, writer); writer.Flush(); }
     }
 }

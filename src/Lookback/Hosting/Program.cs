@@ -4,12 +4,10 @@ using Lookback.Config;
 
 namespace Lookback.Hosting;
 
-/// <summary>The command line of CONTRACT.md: run, demo, check, --version. Exit 0 clean, 2 bad config/arguments, 1 other.</summary>
+/// <summary>The command line (README "Running for real"): run, demo, check, --version. Exit 0 clean, 2 bad config/arguments, 1 other.</summary>
 public static class Program
 {
-    public static string Version { get; } =
-        (typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
-        .Split('+')[0];
+    public static string Version => BuildInfo.Version;
 
     public const string Usage = """
         usage:

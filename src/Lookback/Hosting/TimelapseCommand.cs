@@ -1,7 +1,7 @@
 using System.Globalization;
 using Lookback.Config;
-using Lookback.Rendering;
-using Lookback.Timelapse;
+using Lookback.Media.Rendering;
+using Lookback.Media.Timelapse;
 
 namespace Lookback.Hosting;
 
@@ -34,8 +34,8 @@ public static class TimelapseCommand
         if (config is { Length: 0 }) return Bad("--config needs a file");
 
         zone ??= TimeZoneInfo.Local;
-        var today = Storage.Days.Today((time ?? TimeProvider.System).GetUtcNow(), zone);
-        if (!Storage.Days.TryParse(date, today, out var day)) return Bad($"--date must be {Storage.Days.Accepted} (got '{date}')");
+        var today = Media.Storage.Days.Today((time ?? TimeProvider.System).GetUtcNow(), zone);
+        if (!Media.Storage.Days.TryParse(date, today, out var day)) return Bad($"--date must be {Media.Storage.Days.Accepted} (got '{date}')");
 
         var loaded = (load ?? (p => Program.LoadConfig(p, Addon.AddonEnvironment.FromProcess())))(config);
         if (!loaded.IsValid)

@@ -136,8 +136,8 @@ public static class BusEndpoints
 
     private static string? Iso(DateTimeOffset? t) => t?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static NodeJson SelfNode(HttpContext ctx, ICameraDirectory cams, LookbackOptions o) => new(o.NodeId, true, true, Program.Version,
-        Storage.MediaStore.PublicBaseOf(o.Http), Iso(ctx.RequestServices.GetService<MqttBridge>()?.Started), DateTimeOffset.UtcNow,
+    private static NodeJson SelfNode(HttpContext ctx, ICameraDirectory cams, LookbackOptions o) => new(o.NodeId, true, true, Common.BuildInfo.Version,
+        Media.Storage.MediaStore.PublicBaseOf(o.Http), Iso(ctx.RequestServices.GetService<MqttBridge>()?.Started), DateTimeOffset.UtcNow,
         [.. cams.All.Select(c => c.Slug)]);
 
     private static BusCameraInfo Local(string node, ICamera c, BusRole.Standby? standby, IReadOnlyList<Warnings.WarningState>? warnings)

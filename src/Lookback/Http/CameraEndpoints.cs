@@ -72,13 +72,13 @@ public static class CameraEndpoints
         app.MapGet("/api/cameras", (HttpContext ctx, ICameraDirectory cams, LookbackOptions o, BusRole role, Warnings.WarningService warnings) =>
             ctx.Request.Query["scope"].ToString() switch
             {
-                "" or "node" => Results.Json(cams.All.Select(c => Describe(c, Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug), warnings.Of(c.Slug)))),
+                "" or "node" => Results.Json(cams.All.Select(c => Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug), warnings.Of(c.Slug)))),
                 "bus" => BusEndpoints.BusCameras(ctx, cams, o, role),
                 var s => HttpErrors.BadRequest($"scope: must be 'node' or 'bus' (got '{(s.Length > 20 ? s[..20] : s)}')"),
             });
 
         app.MapGet("/api/cameras/{cam}", (string cam, ICameraDirectory cams, LookbackOptions o, BusRole role, Warnings.WarningService warnings) =>
-            cams.Find(cam) is { } c ? Results.Json(Describe(c, Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug), warnings.Of(c.Slug))) : HttpErrors.UnknownCamera(cam));
+            cams.Find(cam) is { } c ? Results.Json(Describe(c, Media.Storage.MediaStore.PublicBaseOf(o.Http), role.StandbyOf(c.Slug), warnings.Of(c.Slug))) : HttpErrors.UnknownCamera(cam));
 
         app.MapGet("/api/cameras/{cam}/snapshot.jpg", (string cam, HttpContext ctx, ICameraDirectory cams) =>
         {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lookback.Cameras;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

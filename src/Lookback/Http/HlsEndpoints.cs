@@ -1,6 +1,6 @@
 using Lookback.Cameras;
-using Lookback.Recording;
-using Lookback.Storage;
+using Lookback.Media.Recording;
+using Lookback.Media.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -63,7 +63,7 @@ public static class HlsEndpoints
         error = null;
         var c = cameras.Find(cam);
         if (c is null) { error = HttpErrors.UnknownCamera(cam); return null; }
-        if (c is IRecordedCamera { Recorder: { } rec }) return rec;
+        if (c.Recorder is SegmentRecorder rec) return rec;
         error = HttpErrors.NotFound($"camera '{cam}' does not record (set record: true on a stream camera)");
         return null;
     }

@@ -1,10 +1,10 @@
 using System.Globalization;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.AspNetCore.Http;
 
 namespace Lookback.Http;
 
-/// <summary>The API's error answers: JSON <c>{"error": "..."}</c> with the status of CONTRACT.md.</summary>
+/// <summary>The API's error answers: JSON <c>{"error": "..."}</c> with the status README "HTTP API" names.</summary>
 public static class HttpErrors
 {
     public static IResult BadRequest(string error) => Results.Json(new { error }, statusCode: 400);
@@ -25,7 +25,7 @@ public static class HttpErrors
     /// <summary>Maps a render that did not succeed to its HTTP answer.</summary>
     public static IResult FromFailedRender(HttpContext ctx, RenderResult r) => r.Status switch
     {
-        "busy" => Busy(ctx, r.Error ?? "busy", r.RetryAfter ?? 2),
+        RenderStatus.Busy => Busy(ctx, r.Error ?? "busy", r.RetryAfter ?? 2),
         _ when r.ErrorCode == RenderErrorCode.UnknownCamera => NotFound(r.Error ?? "unknown camera"),
         _ when r.ErrorCode == RenderErrorCode.BadParameter => BadRequest(r.Error ?? "bad parameter"),
         _ when r.ErrorCode == RenderErrorCode.NoFrames => Busy(ctx, r.Error ?? "no frames yet", 2, 503),
@@ -64,7 +64,7 @@ public sealed class QueryReader(IQueryCollection query)
 
     /// <summary>
     /// An ISO-8601 time (UTC when it has no offset), Unix milliseconds within years 1..9999, or a local day
-    /// (yyyy-MM-dd, today, yesterday: <see cref="Storage.Days"/>) standing for its start or its end (<paramref name="edge"/>).
+    /// (yyyy-MM-dd, today, yesterday: <see cref="Media.Storage.Days"/>) standing for its start or its end (<paramref name="edge"/>).
     /// </summary>
     public DateTimeOffset? Time(string name, DateTimeOffset now, DayEdge edge = DayEdge.Start)
     {
@@ -76,25 +76,25 @@ public sealed class QueryReader(IQueryCollection query)
             Error ??= $"{name}: Unix milliseconds must be between {MinUnixMs} and {MaxUnixMs} (got '{Truncate(s)}')";
             return null;
         }
-        if (Storage.Days.TryParse(s, Storage.Days.Today(now), out var day))
+        if (Media.Storage.Days.TryParse(s, Media.Storage.Days.Today(now), out var day))
         {
-            var (start, end) = Storage.Days.Bounds(day);
+            var (start, end) = Media.Storage.Days.Bounds(day);
             return edge == DayEdge.Start ? start : end;
         }
         if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
-        Error ??= $"{name}: must be an ISO-8601 time, Unix milliseconds, or a day ({Storage.Days.Accepted}) (got '{Truncate(s)}')";
+        Error ??= $"{name}: must be an ISO-8601 time, Unix milliseconds, or a day ({Media.Storage.Days.Accepted}) (got '{Truncate(s)}')";
         return null;
     }
 
     public string? String(string name) { var s = query[name].ToString(); return string.IsNullOrEmpty(s) ? null : s; }
 
-    /// <summary>A local day: yyyy-MM-dd, today or yesterday (see <see cref="Storage.Days"/>).</summary>
+    /// <summary>A local day: yyyy-MM-dd, today or yesterday (see <see cref="Media.Storage.Days"/>).</summary>
     public DateOnly? Day(string name, DateTimeOffset now)
     {
         var s = String(name);
         if (s is null) return null;
-        if (Storage.Days.TryParse(s, Storage.Days.Today(now), out var day)) return day;
-        Error ??= Storage.Days.Error(name, s);
+        if (Media.Storage.Days.TryParse(s, Media.Storage.Days.Today(now), out var day)) return day;
+        Error ??= Media.Storage.Days.Error(name, s);
         return null;
     }
 
@@ -106,7 +106,7 @@ public sealed class QueryReader(IQueryCollection query)
         var to = Time(toName, now, DayEdge.End);
         if (Day(dayName, now) is { } day)
         {
-            var (start, end) = Storage.Days.Bounds(day);
+            var (start, end) = Media.Storage.Days.Bounds(day);
             if (from is null || from < start) from = start;
             if (to is null || to > end) to = end;
         }

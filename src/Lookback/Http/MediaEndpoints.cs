@@ -1,4 +1,4 @@
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

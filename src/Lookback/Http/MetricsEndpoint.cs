@@ -1,7 +1,8 @@
+using Lookback.Media.Upload;
 using System.Globalization;
 using System.Text;
 using Lookback.Cameras;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -13,12 +14,12 @@ public static class MetricsEndpoint
 {
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render, Upload.UploadService uploads, Warnings.WarningService warnings) =>
+        app.MapGet("/metrics", (CameraRegistry cams, RenderQueue render, UploadService uploads, Warnings.WarningService warnings) =>
             Results.Text(Render(cams, render, uploads.Queue, warnings), "text/plain; version=0.0.4; charset=utf-8"));
         return app;
     }
 
-    public static string Render(CameraRegistry cams, RenderQueue render, Upload.UploadQueue? uploads = null, Warnings.WarningService? warnings = null)
+    public static string Render(CameraRegistry cams, RenderQueue render, UploadQueue? uploads = null, Warnings.WarningService? warnings = null)
     {
         var sb = new StringBuilder();
         void Family(string name, string type, string help) => sb.Append("# HELP ").Append(name).Append(' ').Append(help)

@@ -1,5 +1,5 @@
 using Lookback.Cameras;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

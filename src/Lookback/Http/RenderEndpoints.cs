@@ -1,6 +1,6 @@
 using Lookback.Cameras;
 using Lookback.Config;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

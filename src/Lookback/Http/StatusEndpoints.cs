@@ -1,7 +1,8 @@
+using Lookback.Media.Upload;
 using System.Text.Json.Serialization;
 using Lookback.Cameras;
 using Lookback.Hosting;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -71,7 +72,7 @@ public static class StatusEndpoints
         [property: JsonPropertyName("dropped")] long Dropped,
         [property: JsonPropertyName("targets_failing")] int TargetsFailing);
 
-    public static UploadStatusInfo DescribeUploads(int targets, Upload.UploadService u) =>
+    public static UploadStatusInfo DescribeUploads(int targets, UploadService u) =>
         new(targets, u.Queue.Pending, u.Queue.PendingBytes, u.Queue.Uploaded, u.Queue.UploadedBytes, u.Queue.Failures,
             u.Queue.Dropped, u.TargetsFailing);
 
@@ -85,14 +86,14 @@ public static class StatusEndpoints
         }).ToList();
         var counters = render.Metrics.Snapshot().Select(r => new RenderCounterInfo(r.Camera, r.Kind, r.Ok, r.Error, r.Busy,
             r.Ok + r.Error == 0 ? null : Math.Round((double)r.TotalMs / (r.Ok + r.Error), 1))).ToList();
-        return new StatusInfo(Program.Version, Started, DateTimeOffset.UtcNow, cameras,
+        return new StatusInfo(BuildInfo.Version, Started, DateTimeOffset.UtcNow, cameras,
             new RenderStatusInfo(render.Workers, render.Capacity, render.Queued, render.Running, render.WaitingMoments, counters),
             upload, role is null ? null : new MqttStatusInfo(nodeId ?? "", role.MqttState, role.MqttError));
     }
 
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/status", (HttpContext ctx, CameraRegistry cams, RenderQueue render, Upload.UploadService uploads,
+        app.MapGet("/api/status", (HttpContext ctx, CameraRegistry cams, RenderQueue render, Media.Upload.UploadService uploads,
             Config.LookbackOptions options, BusRole role) =>
         {
             ctx.Response.Headers.CacheControl = "no-store";

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Lookback.Cameras;
-using Lookback.Storage;
-using Lookback.Timelapse;
+using Lookback.Media.Storage;
+using Lookback.Media.Timelapse;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,7 +1,7 @@
 using Lookback.Cameras;
-using Lookback.Recording;
-using Lookback.Storage;
-using Lookback.Timelapse;
+using Lookback.Media.Recording;
+using Lookback.Media.Storage;
+using Lookback.Media.Timelapse;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -53,8 +53,8 @@ public static class TimelineEndpoints
             cameras = shown.Select(c => new
             {
                 name = c.Slug, title = c.Options.Title,
-                hls = c is IRecordedCamera { Recorder: { } rec } && rec.Days().Contains(date) ? $"api/cameras/{c.Slug}/hls/{date}.m3u8" : null,
-                hls_start = c is IRecordedCamera { Recorder: { } r2 } ? r2.SegmentsBetween(start, end).FirstOrDefault()?.Start : null,
+                hls = c.Recorder is Lookback.Media.Recording.SegmentRecorder rec && rec.Days().Contains(date) ? $"api/cameras/{c.Slug}/hls/{date}.m3u8" : null,
+                hls_start = c.Recorder is Lookback.Media.Recording.SegmentRecorder r2 ? r2.SegmentsBetween(start, end).FirstOrDefault()?.Start : null,
                 timelapse = timelapse?.Store.Days(c.Slug).Any(d => d.Date == day && d.Frames > 0) == true ? $"api/cameras/{c.Slug}/timelapse/{date}.mp4" : null,
             }),
             items = items.Select(i => new

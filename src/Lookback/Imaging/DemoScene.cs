@@ -79,7 +79,7 @@ public sealed unsafe class DemoScene : IDisposable
         }
         var c = _surface.Canvas;
         using (var copy = new SKPaint { BlendMode = SKBlendMode.Src })
-            c.DrawImage(_backdrop, 0, 0, copy);                           // replaces every pixel of the last frame
+            c.DrawImage(_backdrop, 0, 0, SKSamplingOptions.Default, copy);                       // replaces every pixel of the last frame
         using var paint = new SKPaint { IsAntialias = true };
 
         // Cloud drifting slowly (period 60 s).
@@ -139,12 +139,13 @@ public sealed unsafe class DemoScene : IDisposable
         float hx = width * 0.08f, hw = width * 0.28f, hh = height * 0.26f, hb = horizon + height * 0.08f;
         paint.Color = new SKColor(200, 170, 130);
         c.DrawRect(hx, hb - hh, hw, hh, paint);
-        using (var roof = new SKPath())
+        using (var builder = new SKPathBuilder())
         {
-            roof.MoveTo(hx - hw * 0.08f, hb - hh);
-            roof.LineTo(hx + hw / 2, hb - hh - hh * 0.6f);
-            roof.LineTo(hx + hw * 1.08f, hb - hh);
-            roof.Close();
+            builder.MoveTo(hx - hw * 0.08f, hb - hh);
+            builder.LineTo(hx + hw / 2, hb - hh - hh * 0.6f);
+            builder.LineTo(hx + hw * 1.08f, hb - hh);
+            builder.Close();
+            using var roof = builder.Detach();
             paint.Color = new SKColor(150, 50, 40);
             c.DrawPath(roof, paint);
         }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using Lookback.Config;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Mqtt;
 
@@ -22,7 +22,7 @@ public sealed record ParsedCommand
     public bool Ok => Error == null;
 }
 
-/// <summary>Pure parsing of command payloads (CONTRACT.md "Commands"). Never throws.</summary>
+/// <summary>Pure parsing of command payloads (README "MQTT and Home Assistant"). Never throws.</summary>
 public static class CommandParser
 {
     /// <summary>Larger payloads are refused before any decoding.</summary>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lookback.Cameras;
 using Lookback.Events;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt;
@@ -191,11 +191,11 @@ public sealed class CommandRouter
     {
         _log.LogInformation("Camera {Camera}: {Setting} changed over MQTT", cam, action);
         _bus.Publish(new CameraSettingsChanged(cam));
-        Reply(new RenderResult { Camera = cam, Kind = action, Status = "ok" }, m);
+        Reply(new RenderResult { Camera = cam, Kind = action, Status = RenderStatus.Ok }, m);
     }
 
     private static RenderResult ParsedError(string cam, string action, string error, string? rid) =>
-        new() { Camera = cam, Kind = action, Status = "error", Error = error, RequestId = rid };
+        new() { Camera = cam, Kind = action, Status = RenderStatus.Error, Error = error, RequestId = rid };
 
     private void Reply(RenderResult r, IncomingMessage m)
     {

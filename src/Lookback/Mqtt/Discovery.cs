@@ -5,7 +5,7 @@ using Lookback.Config;
 namespace Lookback.Mqtt;
 
 /// <summary>
-/// Pure builders of Home Assistant device-based discovery payloads (HA 2024.11+; see mqtt-discovery.md §2–§10).
+/// Pure builders of Home Assistant device-based discovery payloads (HA 2024.11+; Home Assistant's MQTT discovery documentation).
 /// One device per camera at <c>D/device/N_&lt;cam&gt;/config</c>, and one device for the node at
 /// <c>D/device/lookback_N/config</c> (parent of the camera devices via <c>via_device</c>).
 /// </summary>
@@ -50,7 +50,7 @@ public static class Discovery
     public static string? ConfigurationUrl(HttpOptions http, string cam)
     {
         if (!string.IsNullOrWhiteSpace(http.UiUrl)) return http.UiUrl;
-        var root = Storage.MediaStore.PublicBaseOf(http);
+        var root = Media.Storage.MediaStore.PublicBaseOf(http);
         return Uri.TryCreate(root, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? root + "/#/camera/" + cam : null;
     }
 

@@ -5,7 +5,7 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Mqtt.Nodes;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt;
@@ -59,6 +59,8 @@ public sealed class MqttBridge : IAsyncDisposable
     public SlugOwnershipTracker Ownership { get; }
     /// <summary>What the HTTP API shows of this node's role (standby cameras, MQTT refused); shared with the host.</summary>
     public BusRole Role { get; init; } = new();
+    /// <summary>The waits of <see cref="StopAsync"/>.</summary>
+    public MqttStopTimeouts StopTimeouts { get; init; } = MqttStopTimeouts.Default;
     /// <summary>The cameras' configured warnings (P/&lt;cam&gt;/warnings and warning events); null: none.</summary>
     public Warnings.WarningService? Warnings { get; init; }
     /// <summary>After a node_id clash, how long until the broker is looked at again (default keepalive × 1.5 + 2 s, at least 10 s).</summary>
@@ -183,14 +185,14 @@ public sealed class MqttBridge : IAsyncDisposable
         foreach (var s in _subscriptions) s.Dispose();
         try
         {
-            await Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()).WaitAsync(StopTimeouts.Commands).ConfigureAwait(false);
         }
         catch (TimeoutException) { _log.LogWarning("MQTT: stopping with commands still running"); }
         if (Connection.IsConnected)
-            await Task.WhenAll(Outbox.WaitEmptyAsync(TimeSpan.FromSeconds(1)), Retained.WaitIdleAsync(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
+            await Task.WhenAll(Outbox.WaitEmptyAsync(StopTimeouts.Flush), Retained.WaitIdleAsync(StopTimeouts.Flush)).ConfigureAwait(false);
         await Connection.StopAsync().ConfigureAwait(false);
         _cts!.Cancel();
-        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); } catch { }
+        try { await Task.WhenAll(_loops).WaitAsync(StopTimeouts.Loops).ConfigureAwait(false); } catch { }
         Outbox.Flush();
         if (Outbox.Count > 0) _log.LogInformation("MQTT: {Count} undelivered messages kept in the outbox", Outbox.Count);
         Outbox.Dispose();
@@ -203,7 +205,7 @@ public sealed class MqttBridge : IAsyncDisposable
         if (interrupted.Count == 0) return;
         _log.LogWarning("MQTT: {Count} command(s) were interrupted by the last stop; answering them \"interrupted\"", interrupted.Count);
         foreach (var e in interrupted)
-            _results!.PublishResult(new RenderResult { Camera = e.Camera, Kind = e.Kind, Status = "error", Error = "interrupted", RequestId = e.RequestId },
+            _results!.PublishResult(new RenderResult { Camera = e.Camera, Kind = e.Kind, Status = RenderStatus.Error, Error = "interrupted", RequestId = e.RequestId },
                 e.ResponseTopic, e.CorrelationData);
     }
 
@@ -290,7 +292,7 @@ public sealed class MqttBridge : IAsyncDisposable
     public NodeAnnouncement Announcement() => new()
     {
         Node = _options.NodeId, Version = _version, Nonce = Nonce, Started = Started,
-        PublicUrl = Storage.MediaStore.PublicBaseOf(_options.Http),
+        PublicUrl = Media.Storage.MediaStore.PublicBaseOf(_options.Http),
         Cameras = [.. _cameras.All.Select(c => new AnnouncedCamera(c.Slug, c.Options.Name, c.DetectedKind.ToString().ToLowerInvariant(),
             c.Options.FailoverPriority ?? _options.FailoverPriority, c.Options.Standby))],
     };

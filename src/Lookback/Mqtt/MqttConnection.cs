@@ -11,63 +11,6 @@ using MQTTnet.Protocol;
 
 namespace Lookback.Mqtt;
 
-/// <summary>A message received on a subscribed topic, copied out of MQTTnet's buffers.</summary>
-public sealed record IncomingMessage(string Topic, ReadOnlyMemory<byte> Payload, bool Retain,
-    string? ResponseTopic = null, byte[]? CorrelationData = null);
-
-public enum PublishOutcome
-{
-    /// <summary>QoS 0 written, or QoS 1 PUBACK with a success code (including "no matching subscribers").</summary>
-    Acked,
-    /// <summary>The broker answered with an error reason code (retrying will not help).</summary>
-    Rejected,
-    /// <summary>Not connected, or the connection dropped before the PUBACK: send again later.</summary>
-    NotSent,
-}
-
-/// <summary>What the outbox and the retained state need from a connection.</summary>
-public interface IMqttPublisher
-{
-    bool IsConnected { get; }
-    /// <summary>Completes when connected (at once when already connected).</summary>
-    Task WaitConnectedAsync(CancellationToken ct);
-    Task<PublishOutcome> PublishAsync(MqttApplicationMessage message, CancellationToken ct);
-}
-
-/// <summary>Everything <see cref="MqttConnection"/> needs; build with <see cref="From"/>.</summary>
-public sealed record MqttConnectionSettings
-{
-    public required string Host { get; init; }
-    public int Port { get; init; } = 1883;
-    public required string ClientId { get; init; }
-    public string Username { get; init; } = "";
-    public string Password { get; init; } = "";
-    public bool Tls { get; init; }
-    public string? CaFile { get; init; }
-    public bool TlsInsecure { get; init; }
-    /// <summary>P/nodes/N: last will "offline", "online" on every connect (retained, QoS 1).</summary>
-    public required string NodeTopic { get; init; }
-    /// <summary>False: no last will and no online/offline on <see cref="NodeTopic"/> (a short-lived probe connection).</summary>
-    public bool AnnounceNode { get; init; } = true;
-    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
-    public TimeSpan BackoffInitial { get; init; } = TimeSpan.FromSeconds(1);
-    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(30);
-
-    public static MqttConnectionSettings From(MqttOptions o, string nodeId) => new()
-    {
-        Host = o.Host, Port = o.Port,
-        ClientId = string.IsNullOrWhiteSpace(o.ClientId) ? $"lookback-{nodeId}" : o.ClientId!,
-        Username = o.Username, Password = o.Password, Tls = o.Tls, CaFile = o.CaFile, TlsInsecure = o.TlsInsecure,
-        NodeTopic = new Topics(o.TopicPrefix, o.DiscoveryPrefix, nodeId).Node,
-        KeepAlive = TimeSpan.FromSeconds(o.KeepAlive),
-    };
-
-    /// <summary>For logs: never the password.</summary>
-    public override string ToString() =>
-        $"{(Tls ? "mqtts" : "mqtt")}://{(Username.Length > 0 ? Username + "@" : "")}{Host}:{Port} client_id={ClientId}";
-}
-
 /// <summary>
 /// Connection supervisor: connects (MQTT 5, falling back to 3.1.1 when the broker refuses 5), keeps the
 /// last will on P/nodes/N, publishes "online" and re-subscribes on every connect, raises <see cref="Connected"/>,
@@ -397,11 +340,4 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
     }
 
     private static TaskCompletionSource NewTcs() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-}
-
-/// <summary>The broker answered CONNECT with a refusal.</summary>
-public sealed class MqttConnectRefusedException(MqttClientConnectResultCode code)
-    : Exception($"connect refused: {code}")
-{
-    public MqttClientConnectResultCode ResultCode { get; } = code;
 }

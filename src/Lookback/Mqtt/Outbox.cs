@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -229,7 +230,7 @@ public sealed class Outbox : IDisposable
         _acked = seq;
         Span<byte> slot = stackalloc byte[12];
         BinaryPrimitives.WriteInt64LittleEndian(slot, seq);
-        BinaryPrimitives.WriteUInt32LittleEndian(slot[8..], Crc32.Compute(slot[..8]));
+        BinaryPrimitives.WriteUInt32LittleEndian(slot[8..], Crc32.HashToUInt32(slot[..8]));
         RandomAccess.Write(_ack, slot, (_ackWrites++ & 1) * 12);
         // Everything in the closed segments up to _acked is delivered: delete them.
         for (var i = _closedSegments.Count - 1; i >= 0; i--)
@@ -256,7 +257,7 @@ public sealed class Outbox : IDisposable
         for (var i = 0; i + 12 <= n; i += 12)
         {
             var s = buf.Slice(i, 12);
-            if (Crc32.Compute(s[..8]) == BinaryPrimitives.ReadUInt32LittleEndian(s[8..]))
+            if (Crc32.HashToUInt32(s[..8]) == BinaryPrimitives.ReadUInt32LittleEndian(s[8..]))
                 best = Math.Max(best, BinaryPrimitives.ReadInt64LittleEndian(s));
         }
         return best;
@@ -278,7 +279,7 @@ public sealed class Outbox : IDisposable
                 var crc = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(pos + 4));
                 if (len <= 0 || pos + HeaderBytes + len > data.Length) break;
                 var body = data.AsSpan(pos + HeaderBytes, len);
-                if (Crc32.Compute(body) != crc) break;
+                if (Crc32.HashToUInt32(body) != crc) break;
                 var m = Decode(body);
                 pos += HeaderBytes + len;
                 last = m.Sequence;
@@ -326,7 +327,7 @@ public sealed class Outbox : IDisposable
         var body = Encode(m);
         var rec = new byte[HeaderBytes + body.Length];
         BinaryPrimitives.WriteInt32LittleEndian(rec, body.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(rec.AsSpan(4), Crc32.Compute(body));
+        BinaryPrimitives.WriteUInt32LittleEndian(rec.AsSpan(4), Crc32.HashToUInt32(body));
         body.CopyTo(rec.AsSpan(HeaderBytes));
         _segment.Write(rec);
         _segment.Flush(_o.FsyncEachAppend);

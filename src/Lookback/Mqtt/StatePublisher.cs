@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lookback.Cameras;
 using Lookback.Events;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt;
@@ -196,9 +196,6 @@ public sealed class StatePublisher
         if (!string.IsNullOrEmpty(url) && Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https"))
             _retained.Set(_t.GifUrl(r.Camera), url);
     }
-
-    /// <summary>Also called by the bridge for renders it sees directly (the render service publishes RenderCompleted).</summary>
-    internal void OnRenderCompleted(RenderResult r) => RenderDone(r);
 
     private sealed class Composite(List<IDisposable> items) : IDisposable
     {

@@ -1,6 +1,8 @@
+using MQTTnet;
+
 namespace Lookback.Mqtt;
 
-/// <summary>Every MQTT topic Lookback uses, built from the prefixes and the node id (CONTRACT.md).</summary>
+/// <summary>Every MQTT topic Lookback uses, built from the prefixes and the node id (README "MQTT and Home Assistant").</summary>
 public sealed record Topics(string Prefix, string DiscoveryPrefix, string NodeId)
 {
     public string Node => $"{Prefix}/nodes/{NodeId}";
@@ -66,19 +68,16 @@ public sealed record Topics(string Prefix, string DiscoveryPrefix, string NodeId
         return true;
     }
 
-    /// <summary>MQTT topic-filter match (+ one level, # the rest).</summary>
+    /// <summary>MQTT topic-filter match (+ one level, # the rest), by MQTTnet's comparer.</summary>
     public static bool Matches(string filter, string topic)
     {
-        var f = filter.Split('/');
-        var t = topic.Split('/');
-        for (var i = 0; i < f.Length; i++)
-        {
-            if (f[i] == "#") return !(i == 0 && t[0].StartsWith('$'));
-            if (i >= t.Length) return false;
-            if (f[i] == "+") { if (i == 0 && t[0].StartsWith('$')) return false; continue; }
-            if (f[i] != t[i]) return false;
-        }
-        return f.Length == t.Length;
+        // MQTT 4.7.2: a filter starting with a wildcard does not match a topic starting with '$' (the comparer leaves
+        // that rule to the broker)
+        if (topic.StartsWith('$') && filter.Length > 0 && filter[0] is '+' or '#') return false;
+        if (MqttTopicFilterComparer.Compare(topic, filter) == MqttTopicFilterCompareResult.IsMatch) return true;
+        // '#' also matches its parent level (4.7.1.2: "a/#" matches "a"); the comparer misses that after a '+' ("a/+/#", "a/b")
+        return filter.EndsWith("/#", StringComparison.Ordinal)
+               && MqttTopicFilterComparer.Compare(topic, filter[..^2]) == MqttTopicFilterCompareResult.IsMatch;
     }
 
     /// <summary>A valid publish topic: non-empty, no wildcards, no NUL, at most 65535 UTF-8 bytes.</summary>

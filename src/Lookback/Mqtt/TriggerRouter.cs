@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Unicode;
 using Lookback.Cameras;
 using Lookback.Config;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Mqtt;

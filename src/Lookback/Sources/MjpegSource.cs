@@ -1,4 +1,5 @@
 using Lookback.Config;
+using Lookback.Imaging;
 
 namespace Lookback.Sources;
 

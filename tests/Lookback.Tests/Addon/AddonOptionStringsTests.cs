@@ -1,3 +1,4 @@
+using Lookback.Config;
 using Lookback.Addon;
 
 namespace Lookback.Tests.Addon;

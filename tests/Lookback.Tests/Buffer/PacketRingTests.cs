@@ -1,5 +1,5 @@
 using Lookback.Buffer;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Sources.Streaming;
 
 namespace Lookback.Tests.Buffer;

@@ -22,7 +22,7 @@ public class ConfigLoaderTests
             listen: 0.0.0.0
         """;
 
-    /// <summary>CONTRACT.md's example without its <c>server</c> block (http and server.web together are an error).</summary>
+    /// <summary>The documented example configuration without its <c>server</c> block (http and server.web together are an error).</summary>
     internal const string ContractExample = """
         node_id: lookback                 # [a-z0-9_]+ ; distinguishes instances that share a broker
         log_level: info                   # trace|debug|info|warning|error

@@ -1,10 +1,11 @@
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Sources.Folder;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Lookback.Tests.Folders.FolderTestKit;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Folders;
 
@@ -22,7 +23,7 @@ public sealed class FileEventRecorderTests : IDisposable
         {
             lock (Requests) Requests.Add(r);
             var f = await media.WriteAsync(r.Camera, r.To!.Value, "gif", "gif", "GIF89a"u8.ToArray(), ct);
-            return new RenderResult { Camera = r.Camera, Kind = "gif", Status = "ok", Path = f.FullPath, Url = media.Url(f.RelativePath) };
+            return new RenderResult { Camera = r.Camera, Kind = "gif", Status = RenderStatus.Ok, Path = f.FullPath, Url = media.Url(f.RelativePath) };
         }
     }
 

@@ -1,3 +1,4 @@
+using Lookback.Config;
 using Lookback.Sources.Folder;
 
 namespace Lookback.Tests.Folders;

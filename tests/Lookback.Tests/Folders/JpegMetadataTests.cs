@@ -1,6 +1,7 @@
 using Lookback.Sources;
 using Lookback.Sources.Folder;
 using static Lookback.Tests.Folders.FolderTestKit;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Folders;
 

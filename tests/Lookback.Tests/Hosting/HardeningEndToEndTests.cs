@@ -43,7 +43,7 @@ public sealed class HardeningEndToEndTests(MosquittoFixture broker) : IClassFixt
         foreach (var r in replies)
         {
             Assert.Equal("error", r.Json.GetProperty("status").GetString());
-            Assert.Equal([byte.Parse(r.Topic["reply1/".Length..])], r.CorrelationData ?? []);
+            Assert.Equal([byte.Parse(r.Topic["reply1/".Length..])], r.CorrelationData!);
         }
         var surrogate = replies.Single(r => r.Topic == "reply1/0").Json;
         Assert.StartsWith("request_id:", surrogate.GetProperty("error").GetString());

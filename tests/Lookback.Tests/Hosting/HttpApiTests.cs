@@ -7,7 +7,7 @@ using Lookback.Tests.Sources;
 
 namespace Lookback.Tests.Hosting;
 
-/// <summary>The HTTP API of CONTRACT.md against a real Lookback reading real test cameras on 127.0.0.1.</summary>
+/// <summary>The HTTP API (README "HTTP API") against a real Lookback reading real test cameras on 127.0.0.1.</summary>
 public sealed class HttpApiTests
 {
     private static async Task<string> SaveAsync(HttpResponseMessage r, string ext)

@@ -294,13 +294,16 @@ public class MotionDetectorTests
         rig.Warm();
         long allocated = 0;
         int motion = 0;
+        // the first walk grows the detector's lists to their working size (and lets the JIT settle); the second is measured
+        for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < 40; i++)
         {
             var o = MotionScenes.Walker(i, 0, 40, W, H);
             rig.Frame.Clear().Objects.Add((o.X, o.Y, o.W, o.H, 220));
             rig.Scene.Render(rig.Frame, rig.Buffer, W);
             long before = GC.GetAllocatedBytesForCurrentThread();
-            var r = rig.Detector.Process(rig.Buffer, W, 10_000 + i * 200L);
+            var r = rig.Detector.Process(rig.Buffer, W, 10_000 + (pass * 40 + i) * 200L);
+            if (pass == 0) continue;
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
             if (r.Motion) motion++;
         }

@@ -6,7 +6,7 @@
 using Lookback.Motion;
 using OpenCvSharp;
 using ConnectedComponents = Lookback.Motion.ConnectedComponents;
-using SceneFrame = Lookback.Motion.SceneFrame;
+using SceneFrame = Lookback.Tests.Motion.SceneFrame;
 
 namespace Lookback.Tests.Motion;
 
@@ -22,9 +22,10 @@ public class OpenCvOracleTests
 
     static byte[] FromMat(Mat m)
     {
-        var d = new byte[m.Rows * m.Cols];
-        for (int y = 0; y < m.Rows; y++)
-            System.Runtime.InteropServices.Marshal.Copy(m.Ptr(y), d, y * m.Cols, m.Cols);
+        int rows = m.Rows, cols = m.Cols;
+        var d = new byte[rows * cols];
+        for (int y = 0; y < rows; y++)
+            System.Runtime.InteropServices.Marshal.Copy(m.Ptr(y), d, y * cols, cols);
         return d;
     }
 

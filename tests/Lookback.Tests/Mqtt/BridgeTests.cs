@@ -5,8 +5,9 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Mqtt;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Xunit.Abstractions;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Mqtt;
 

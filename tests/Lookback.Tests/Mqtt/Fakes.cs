@@ -8,7 +8,7 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Mqtt;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
@@ -51,7 +51,7 @@ public sealed class FakeRenderer : IRenderService
         var now = DateTimeOffset.UtcNow;
         return Task.FromResult(new RenderResult
         {
-            RequestId = r.RequestId, Camera = r.Camera, Kind = kind, Status = "ok",
+            RequestId = r.RequestId, Camera = r.Camera, Kind = kind, Status = RenderStatus.Ok,
             Url = $"http://127.0.0.1:8099/media/{r.Camera}/2026-11-22/173501.123-{kind}.{ext}",
             Media = $"/media/local/lookback/{r.Camera}/2026-11-22/173501.123-{kind}.{ext}",
             GifUrl = r.Kind == RenderKind.Moment ? $"http://127.0.0.1:8099/media/{r.Camera}/m.gif" : null,

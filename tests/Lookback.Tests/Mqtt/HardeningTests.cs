@@ -1,6 +1,6 @@
 using System.Text;
 using Lookback.Mqtt;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Tests.Sources;
 using Microsoft.Extensions.Logging.Abstractions;
 

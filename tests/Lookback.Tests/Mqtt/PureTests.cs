@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Lookback.Config;
 using Lookback.Mqtt;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using MQTTnet;
 using MQTTnet.Adapter;
 using MQTTnet.Exceptions;
@@ -84,6 +84,11 @@ public class TopicTests
     [InlineData("a/#", "a/b/c", true)]
     [InlineData("a/#", "a", true)]
     [InlineData("#", "$SYS/x", false)]
+    [InlineData("+/x", "$SYS/x", false)]
+    [InlineData("$SYS/#", "$SYS/x", true)]
+    [InlineData("a/+", "a/", true)]
+    [InlineData("a/+/#", "a/b", true)]
+    [InlineData("a/b", "a/c", false)]
     [InlineData("a/+", "a/b/c", false)]
     [InlineData("zigbee2mqtt/front_doorbell", "zigbee2mqtt/front_doorbell", true)]
     [InlineData("zigbee2mqtt/front_doorbell", "zigbee2mqtt/front_doorbell/x", false)]
@@ -163,7 +168,7 @@ public class CommandParserTests
     [Fact]
     public void Result_json_matches_the_contract_shape()
     {
-        var r = new RenderResult { RequestId = "abc", Camera = "frontdoor", Kind = "gif", Status = "ok", Url = "http://x/a.gif",
+        var r = new RenderResult { RequestId = "abc", Camera = "frontdoor", Kind = "gif", Status = RenderStatus.Ok, Url = "http://x/a.gif",
             Start = new DateTimeOffset(2026, 11, 22, 17, 34, 51, 120, TimeSpan.Zero), Path = "/secret/path" };
         var j = JsonDocument.Parse(MqttJson.Result(r)).RootElement;
         Assert.Equal("abc", j.GetProperty("request_id").GetString());
@@ -192,7 +197,7 @@ public class TriggerMatchTests
     }
 }
 
-/// <summary>Discovery payloads checked against mqtt-discovery.md (§1–§10).</summary>
+/// <summary>Discovery payloads checked against Home Assistant's MQTT discovery rules.</summary>
 public class DiscoveryTests
 {
     private static readonly Topics T = new("lookback", "homeassistant", "n1");

@@ -1,4 +1,4 @@
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Tests.Rendering;
 

@@ -1,5 +1,5 @@
-using Lookback.Rendering;
-using Lookback.Rendering.Gif;
+using Lookback.Media.Rendering;
+using Lookback.Media.Rendering.Gif;
 using Xunit;
 
 namespace Lookback.Tests.Rendering;

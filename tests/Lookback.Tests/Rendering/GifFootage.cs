@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Tests.Rendering;
 

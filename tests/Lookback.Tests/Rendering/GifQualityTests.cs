@@ -1,8 +1,8 @@
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
-using Lookback.Rendering.Gif;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Rendering.Gif;
+using Lookback.Media.Storage;
 using Xunit;
 
 namespace Lookback.Tests.Rendering;

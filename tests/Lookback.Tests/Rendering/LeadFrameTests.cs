@@ -2,8 +2,8 @@ using Lookback.Config;
 using Lookback.Events;
 using Lookback.Imaging;
 using Lookback.Mqtt;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Rendering;
 

@@ -4,9 +4,9 @@ using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Events;
 using Lookback.Imaging;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Sources.Streaming;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Rendering;
 

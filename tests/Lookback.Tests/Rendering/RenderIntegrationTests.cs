@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Rendering;
 
@@ -183,7 +183,7 @@ public sealed class RenderIntegrationTests : IAsyncLifetime
     {
         _cam.Fill(DateTimeOffset.UtcNow.AddMinutes(-5), 10, 10);
         var r = await Submit(new RenderRequest { Camera = "front", Kind = RenderKind.Gif, Seconds = 10 });
-        Assert.Equal("error", r.Status);
+        Assert.Equal(RenderStatus.Error, r.Status);
         Assert.Equal("no frames in the last 10 s", r.Error);
         Assert.Contains(_completed, e => e.Result == r);
     }
@@ -192,11 +192,11 @@ public sealed class RenderIntegrationTests : IAsyncLifetime
     public async Task Bad_parameter_and_unknown_camera_are_errors_and_published()
     {
         var r = await Submit(new RenderRequest { Camera = "front", Kind = RenderKind.Gif, Width = 5 });
-        Assert.Equal("error", r.Status);
+        Assert.Equal(RenderStatus.Error, r.Status);
         Assert.StartsWith("width must be between 16 and 3840", r.Error);
         var u = await Submit(new RenderRequest { Camera = "nope", Kind = RenderKind.Snapshot });
         Assert.Equal("unknown camera 'nope'", u.Error);
-        Assert.Equal(2, _completed.Count(e => e.Result.Status == "error"));
+        Assert.Equal(2, _completed.Count(e => e.Result.Status == RenderStatus.Error));
         Assert.Contains(_queue.Metrics.Snapshot(), c => c is { Camera: "front", Kind: "gif", Error: 1 });
         Assert.Contains(_queue.Metrics.Snapshot(), c => c is { Camera: "_unknown", Kind: "snapshot", Error: 1 });
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lookback.Config;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Rendering;
 
@@ -101,9 +102,9 @@ public class RenderPlanningTests
     [Fact]
     public void Jpeg_size_is_read_from_the_header()
     {
-        Assert.True(Lookback.Sources.JpegValidator.TryGetSize(TestJpegs.All[0], out var w, out var h));
+        Assert.True(JpegValidator.TryGetSize(TestJpegs.All[0], out var w, out var h));
         Assert.Equal((640, 360), (w, h));
-        Assert.False(Lookback.Sources.JpegValidator.TryGetSize(new byte[] { 1, 2, 3, 4 }, out _, out _));
+        Assert.False(JpegValidator.TryGetSize(new byte[] { 1, 2, 3, 4 }, out _, out _));
     }
 
     [Fact]
@@ -111,7 +112,7 @@ public class RenderPlanningTests
     {
         var r = new RenderResult
         {
-            RequestId = "abc", Camera = "frontdoor", Kind = "gif", Status = "ok", Bytes = 812345, Frames = 40, Width = 480, Height = 270,
+            RequestId = "abc", Camera = "frontdoor", Kind = "gif", Status = RenderStatus.Ok, Bytes = 812345, Frames = 40, Width = 480, Height = 270,
             Start = new DateTimeOffset(2026, 11, 22, 18, 34, 51, 120, TimeSpan.FromHours(1)), End = T0.AddSeconds(10), ElapsedMs = 640,
             Url = "http://h/media/x.gif",
         };

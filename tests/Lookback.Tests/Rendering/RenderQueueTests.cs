@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Rendering;
 
@@ -41,9 +41,9 @@ public sealed class RenderQueueTests : IDisposable
         var c = q.SubmitAsync(Snap("c"), CancellationToken.None);
         Assert.True(c.IsCompleted);               // answered at once
         var busy = await c;
-        Assert.Equal("busy", busy.Status);
+        Assert.Equal(RenderStatus.Busy, busy.Status);
         Assert.True(busy.RetryAfter >= 1);
-        Assert.Contains(_completed, e => e.Result.RequestId == "c" && e.Result.Status == "busy");
+        Assert.Contains(_completed, e => e.Result.RequestId == "c" && e.Result.Status == RenderStatus.Busy);
 
         gated.Gate.SetResult();
         Assert.True((await a).Ok);
@@ -119,7 +119,7 @@ public sealed class RenderQueueTests : IDisposable
             // An explicit window over the filled frames: "the last second" may hold none on a loaded machine.
             var r = await q.SubmitAsync(new RenderRequest { Camera = "front", Kind = kind, From = _filledTo.AddSeconds(-1), To = _filledTo },
                 CancellationToken.None);
-            Assert.Equal("error", r.Status);
+            Assert.Equal(RenderStatus.Error, r.Status);
             Assert.Contains("cannot create media folder", r.Error);
             Assert.Contains(file, r.Error);
         }
@@ -135,7 +135,7 @@ public sealed class RenderQueueTests : IDisposable
         for (var i = 0; i < 5; i++) cam.Ring.Append("not a jpeg at all"u8, DateTimeOffset.UtcNow.AddMilliseconds(i * 100 - 500));
         await using var q = new RenderQueue(new TestCameras(cam), Engine(), _bus, new RenderQueueOptions { Workers = 1 });
         var r = await q.SubmitAsync(new RenderRequest { Camera = "bad", Kind = RenderKind.Gif, Seconds = 2, Width = 100 }, CancellationToken.None);
-        Assert.Equal("error", r.Status);
+        Assert.Equal(RenderStatus.Error, r.Status);
         Assert.StartsWith("ffmpeg exited with code", r.Error);
         Assert.Empty(Directory.GetFiles(_dir.Path, "*", SearchOption.AllDirectories));
     }

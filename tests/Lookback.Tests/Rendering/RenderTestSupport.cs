@@ -3,7 +3,7 @@ using System.Text.Json;
 using Lookback.Buffer;
 using Lookback.Cameras;
 using Lookback.Config;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Tests.Rendering;
 

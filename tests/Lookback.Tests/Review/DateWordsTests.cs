@@ -2,11 +2,11 @@ using System.Net;
 using System.Text.Json;
 using Lookback.Config;
 using Lookback.Hosting;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Lookback.Tests.Hosting;
 using Lookback.Tests.Sources;
 using TimelapseJpegs = Lookback.Tests.Rendering.TestJpegs;
-using Lookback.Timelapse;
+using Lookback.Media.Timelapse;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lookback.Tests.Review;

@@ -1,4 +1,4 @@
-using Lookback.Storage;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Review;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Lookback.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 

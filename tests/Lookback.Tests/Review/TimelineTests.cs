@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Lookback.Config;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Lookback.Tests.Hosting;
 using Lookback.Tests.Sources;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using System.Text;
 using Lookback.Sources;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Sources;
 

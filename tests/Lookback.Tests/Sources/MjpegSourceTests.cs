@@ -2,6 +2,7 @@ using System.Text;
 using Lookback.Config;
 using Lookback.Sources;
 using static Lookback.Tests.Sources.SourceTestKit;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Sources;
 

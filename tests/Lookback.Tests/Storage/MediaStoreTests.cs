@@ -1,5 +1,5 @@
 using Lookback.Config;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 
 namespace Lookback.Tests.Storage;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
-using Lookback.Rendering;
+using Lookback.Media.Rendering;
 using Lookback.Sources.Streaming;
 using Microsoft.Extensions.DependencyInjection;
 using static Lookback.Tests.Streams.StreamTestKit;

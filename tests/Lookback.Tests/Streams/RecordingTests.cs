@@ -4,9 +4,10 @@ using System.Text.Json;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
-using Lookback.Recording;
+using Lookback.Media.Recording;
 using Microsoft.Extensions.DependencyInjection;
 using static Lookback.Tests.Streams.StreamTestKit;
+using Lookback.Media.Rendering;
 
 namespace Lookback.Tests.Streams;
 
@@ -92,14 +93,14 @@ public class RecordingTests
 
             // the segment start times agree with the wall clock (ffmpeg's date corrected for its probing delay)
             var cam = (Camera)app.Cameras.Find("gate")!;
-            var newest = cam.Recorder!.RecentSegments[^1];
+            var newest = ((SegmentRecorder)cam.Recorder!).RecentSegments[^1];
             Assert.InRange((DateTimeOffset.UtcNow - newest.End).TotalSeconds, -0.5, 2 * cam.Options.SegmentSeconds + 1);
 
             // a recent moment comes from the packet ring
-            var recent = await app.Services.GetRequiredService<Lookback.Rendering.IRenderService>().SubmitAsync(new Lookback.Rendering.RenderRequest
+            var recent = await app.Services.GetRequiredService<Lookback.Media.Rendering.IRenderService>().SubmitAsync(new Lookback.Media.Rendering.RenderRequest
             { Camera = "gate", Kind = RenderKind.Moment, Before = 0.5, After = 0 }, CancellationToken.None);
             Assert.True(recent.Ok, recent.Error);
-            Assert.Equal(Lookback.Rendering.RenderResult.SourcePackets, recent.Source);
+            Assert.Equal(Lookback.Media.Rendering.RenderResult.SourcePackets, recent.Source);
 
             // an older moment, across a segment boundary (segments are 2 s), from the segments: requested duration ± 0.5 s
             var moment = await http.GetAsync("/api/cameras/gate/moment.mp4?before=4&after=1.5");
@@ -141,7 +142,7 @@ public class RecordingTests
         var root = Path.Combine(Path.GetTempPath(), "lookback-recb-" + Guid.NewGuid().ToString("N")[..8]);
         var options = RtspCam(server.Url, interval: 1, record: true, slug: "bf") with { SegmentSeconds = 1 };
         var recorder = new SegmentRecorder(options, root);
-        var source = new Lookback.Sources.Streaming.StreamSource(options, Lookback.Sources.Streaming.StreamInputKind.Rtsp, recorder, backoff: FastBackoff());
+        var source = new Lookback.Sources.Streaming.StreamSource(options, StreamInputKind.Rtsp, recorder, backoff: FastBackoff());
         var sink = new StreamSink();
         try
         {

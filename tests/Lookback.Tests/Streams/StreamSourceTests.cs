@@ -4,6 +4,7 @@ using Lookback.Sources;
 using Lookback.Sources.Streaming;
 using Lookback.Tests.Sources;
 using static Lookback.Tests.Streams.StreamTestKit;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Streams;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Lookback.Sources.Streaming;
+using Lookback.Buffer;
 
 namespace Lookback.Tests.Streams;
 

@@ -1,7 +1,8 @@
 using Lookback.Config;
 using Lookback.Tests.Folders;
 using Lookback.Tests.Rendering;
-using Lookback.Timelapse;
+using Lookback.Media.Timelapse;
+using Lookback.Imaging;
 
 namespace Lookback.Tests.Timelapse;
 
@@ -82,7 +83,7 @@ public sealed class TimelapseTests : IDisposable
         Assert.Equal(1, service.SampleOnce());
         var d0 = DateOnly.FromDateTime(Day.UtcDateTime);
         var sample = Assert.Single(TimelapseSamples.Read(store.SamplesPath("cam", d0)));
-        Assert.True(Lookback.Sources.JpegValidator.TryGetSize(sample.Jpeg.Span, out var w, out _));
+        Assert.True(Lookback.Imaging.JpegValidator.TryGetSize(sample.Jpeg.Span, out var w, out _));
         Assert.Equal(320, w);
         Assert.Equal(1, TimelapseSamples.Count(store.SamplesPath("cam", d0.AddDays(1))));
         Assert.False(Directory.Exists(Path.Combine(_dir.Path, "off")));

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Lookback.Config;
 using Lookback.Events;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Lookback.Tests.Config;
 using Lookback.Tests.Mqtt;
-using Lookback.Upload;
+using Lookback.Media.Upload;
 using Microsoft.Extensions.Logging;
 
 namespace Lookback.Tests.Upload;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Lookback.Config;
-using Lookback.Storage;
+using Lookback.Media.Storage;
 using Lookback.Tests.Hosting;
 using Lookback.Tests.Mqtt;
 using Lookback.Tests.Sources;

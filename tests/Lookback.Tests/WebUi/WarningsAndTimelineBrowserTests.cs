@@ -1,8 +1,8 @@
 using System.Globalization;
 using Lookback.Config;
 using Lookback.Hosting;
-using Lookback.Rendering;
-using Lookback.Storage;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
 using Lookback.Tests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

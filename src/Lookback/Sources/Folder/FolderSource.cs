@@ -1,3 +1,4 @@
+using Lookback.Imaging;
 using System.Threading.Channels;
 using Lookback.Config;
 using Lookback.Events;

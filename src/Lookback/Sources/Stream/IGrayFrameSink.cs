@@ -10,7 +10,7 @@ public interface IGrayFrameSink
     void OnGrayFrame(ReadOnlySpan<byte> gray, int width, int height, DateTimeOffset at);
 }
 
-/// <summary>What a recording camera's ffmpeg also writes (stream-copied segments); implemented in Lookback.Recording.</summary>
+/// <summary>What a recording camera's ffmpeg also writes (stream-copied segments); implemented in Lookback.Media.Recording.</summary>
 public interface IStreamRecording
 {
     /// <summary>ffmpeg's working directory (segment paths in its playlist are relative to it).</summary>

@@ -3,9 +3,6 @@ using Lookback.Config;
 
 namespace Lookback.Sources.Streaming;
 
-/// <summary>What kind of input one camera's ffmpeg reads.</summary>
-public enum StreamInputKind { Rtsp, HttpVideo, Usb }
-
 /// <summary>
 /// Pure building of the per-camera ffmpeg command line (no I/O, unit-tested): one input, and up to three outputs from
 /// the one decode: (a) JPEG frames for the ring at <c>interval</c> on stdout, (b) small gray frames for motion at
@@ -31,7 +28,7 @@ public static class StreamArgs
 
     /// <summary>
     /// The URL given to ffmpeg: the configured URL with the credentials put back as percent-encoded user info.
-    /// Never log or show it (use <see cref="Config.Redaction.Redact"/> on <see cref="CameraOptions.Url"/> instead).
+    /// Never log or show it (use <see cref="Redaction.Redact"/> on <see cref="CameraOptions.Url"/> instead).
     /// </summary>
     public static string InputUrl(CameraOptions o)
     {

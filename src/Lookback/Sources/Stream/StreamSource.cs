@@ -137,7 +137,7 @@ public sealed class StreamSource : IFrameSource
             }
 
             var tail = new StderrTail();
-            var stderrTask = PumpStderrAsync(p.StandardError.BaseStream, tail);
+            var stderrTask = tail.PumpAsync(p.StandardError.BaseStream);
             var jpegTask = ReadJpegsAsync(p.StandardOutput.BaseStream, sink, Alive, run.Token);
             var grayTask = listener is null ? Task.CompletedTask : ReadGrayAsync(listener, gray!, sink, Alive, run.Token);
             var restart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -281,43 +281,6 @@ public sealed class StreamSource : IFrameSource
         catch (InvalidDataException ex)
         {
             SourceSink.Error(sink, Message($"bad gray frame stream: {ex.Message}"));
-        }
-    }
-
-    private static async Task PumpStderrAsync(System.IO.Stream s, StderrTail tail)
-    {
-        var buf = new byte[4096];
-        int n;
-        try
-        {
-            while ((n = await s.ReadAsync(buf).ConfigureAwait(false)) > 0) tail.Append(buf.AsSpan(0, n));
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException) { }
-    }
-
-    /// <summary>Keeps the last few KB of ffmpeg's stderr.</summary>
-    internal sealed class StderrTail
-    {
-        private readonly StringBuilder _sb = new();
-        private readonly Decoder _utf8 = Encoding.UTF8.GetDecoder();
-        private readonly char[] _chars = new char[8192];
-
-        public void Append(ReadOnlySpan<byte> data)
-        {
-            lock (_sb)
-            {
-                var n = _utf8.GetChars(data, _chars, flush: false);
-                _sb.Append(_chars, 0, n);
-                if (_sb.Length > 8192) _sb.Remove(0, _sb.Length - 4096);
-            }
-        }
-
-        public string LastLines(int count)
-        {
-            string s;
-            lock (_sb) s = _sb.ToString();
-            var lines = s.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return string.Join(" | ", lines.TakeLast(count));
         }
     }
 }

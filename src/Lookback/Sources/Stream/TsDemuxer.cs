@@ -1,7 +1,6 @@
-namespace Lookback.Sources.Streaming;
+using Lookback.Buffer;
 
-/// <summary>The video codec of a stream, as its MPEG-TS program map tells it.</summary>
-public enum StreamCodec { Unknown, H264, H265, Other }
+namespace Lookback.Sources.Streaming;
 
 /// <summary>
 /// One video access unit (one frame) as cut from MPEG-TS: its whole PES packet (header and Annex-B data; a remux

@@ -1,0 +1,74 @@
+using Lookback.Cameras;
+using Lookback.Config;
+using Lookback.Media.Rendering;
+using Lookback.Media.Storage;
+using Lookback.Media.Timelapse;
+using Lookback.Media.Upload;
+using Lookback.Mqtt;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Lookback.Hosting;
+
+/// <summary>Starts cameras, their pipelines (motion analysis, folder events), timelapse, uploads and MQTT when the host
+/// starts; stops them in the order and within the waits of <see cref="ShutdownPlan"/>.</summary>
+internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRuntime> log) : IHostedService
+{
+    private readonly List<CameraPipeline> _pipelines = [];
+    private IDisposable? _moments, _availability;
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var opts = sp.GetRequiredService<LookbackOptions>();
+        var cameras = sp.GetRequiredService<CameraRegistry>();
+        var time = sp.GetRequiredService<TimeProvider>();
+        var media = sp.GetRequiredService<MediaStore>();
+        var bus = sp.GetRequiredService<EventBus>();
+        // event frames a killed run was still collecting: nothing will complete them
+        if (EventFrames.CleanStaging(media.Root) is > 0 and var stale) log.LogInformation("Removed {Count} unfinished event frame file(s)", stale);
+        // every render a user, automation or trigger asked for becomes a stored moment
+        _moments = new MomentRecorder(sp.GetRequiredService<MomentStore>(), media, time).Subscribe(bus);
+        // online/offline changes, for the timeline's offline periods
+        var availability = sp.GetRequiredService<AvailabilityLog>();
+        _availability = bus.Subscribe<CameraStatusChanged>(e =>
+            availability.Record(new AvailabilityChange(e.Camera, time.GetUtcNow(), e.Status == CameraStatus.Online, e.LastError)));
+        cameras.StartAll();
+        var pipelines = sp.GetRequiredService<CameraPipelineFactory>();
+        foreach (var cam in cameras.All)
+        {
+            var pipeline = pipelines.Create(cam);
+            _pipelines.Add(pipeline);
+            pipeline.Start();
+        }
+        sp.GetRequiredService<TimelapseService>().Start();
+        sp.GetRequiredService<Warnings.WarningService>().Start();
+        sp.GetRequiredService<UploadService>().Start();
+        if (sp.GetService<MqttBridge>() is { } mqtt)
+        {
+            await sp.GetRequiredService<Mqtt.Nodes.BusView>().StartAsync(ct);
+            await sp.GetRequiredService<Mqtt.Nodes.BusCommands>().StartAsync(ct);
+            await mqtt.StartAsync(ct);
+        }
+        log.LogInformation("Lookback {Version} ({Node}): {Count} camera(s), storage {Storage}",
+            Program.Version, opts.NodeId, cameras.All.Count, Path.GetFullPath(opts.Storage.Path));
+    }
+
+    /// <summary>The steps of <see cref="ShutdownPlan"/>, in its order.</summary>
+    public async Task StopAsync(CancellationToken ct)
+    {
+        var cameras = sp.GetRequiredService<CameraRegistry>();
+        await Task.WhenAll(_pipelines.Select(p => p.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
+            .Append(sp.GetRequiredService<TimelapseService>().DisposeAsync().AsTask()));
+        await sp.GetRequiredService<Warnings.WarningService>().DisposeAsync();
+        await sp.GetRequiredService<RenderQueue>().StopAsync(ShutdownPlan.Renders);
+        _availability?.Dispose();
+        _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
+        // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
+        try { await Task.WhenAll(_pipelines.Select(p => p.MotionEventsPending)).WaitAsync(ShutdownPlan.MotionEvents); }
+        catch (TimeoutException) { log.LogWarning("Stopping before every motion event was recorded"); }
+        sp.GetRequiredService<CameraPipelineFactory>().Dispose(); // the motion_url feeds' HTTP client
+        if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
+        await sp.GetRequiredService<UploadService>().DisposeAsync(); // pending jobs stay on disk for the next start
+    }
+}

@@ -1,0 +1,156 @@
+using System.Buffers;
+using Lookback.Imaging;
+
+namespace Lookback.Media.Rendering.Gif;
+
+/// <summary>
+/// Our GIF encoder: JPEG frames in, GIF89a bytes out. TurboJPEG decodes each frame at the M/8 scale nearest above
+/// the target (640→480 and 768→480 need no resampling at all), an area resampler does the rest; one global palette
+/// (median cut, 255 colours) comes from a sample of frames; 4x4 ordered dithering through a lazily filled lookup
+/// table maps pixels to indices; each frame after the first is cut to the rectangle that changed, unchanged pixels
+/// inside it transparent; LZW. Decoding, mapping and LZW run in parallel across cores; buffers are pooled.
+/// </summary>
+public static class GifEncoder
+{
+    public const int Colors = 255, Transparent = 255;
+    private const int SampleFrames = 16;
+
+    /// <summary>Encodes <paramref name="jpegs"/> (shown at <paramref name="rate"/> frames per second) to <paramref name="output"/>.</summary>
+    public static void Encode(IReadOnlyList<ReadOnlyMemory<byte>> jpegs, double rate, int width, int height, Stream output,
+        CancellationToken ct = default, int maxThreads = 0)
+    {
+        if (jpegs.Count == 0) throw new ArgumentException("no frames", nameof(jpegs));
+        if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"{width}x{height}");
+        if (!(rate > 0)) throw new ArgumentOutOfRangeException(nameof(rate), rate, "must be > 0");
+        var n = jpegs.Count;
+        var po = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : Environment.ProcessorCount };
+        var pixels = width * height;
+        var rgba = new byte[]?[n];
+        var indices = new byte[n][];
+        var sinks = new ByteSink[n];
+        try
+        {
+            // 1. decode a sample of frames; their histogram makes the palette
+            var sample = SampleOf(n);
+            Parallel.For(0, sample.Length, po, () => new Scratch(width, height), (k, _, s) =>
+            {
+                var buf = ArrayPool<byte>.Shared.Rent(pixels * 4);
+                s.Decode(jpegs[sample[k]].Span).CopyTo(buf);
+                rgba[sample[k]] = buf;
+                return s;
+            }, _ => { });
+            var hist = new ColorHistogram();
+            foreach (var i in sample) hist.AddRgba(rgba[i], width, height, width * 4, step: 2);
+            var palette = MedianCut.Build(hist, Colors);
+            var map = new PaletteMap(palette);
+
+            // 2. every frame to palette indices
+            Parallel.For(0, n, po, () => new Scratch(width, height), (i, _, s) =>
+            {
+                var idx = ArrayPool<byte>.Shared.Rent(pixels);
+                var px = rgba[i] is { } kept ? kept.AsSpan(0, pixels * 4) : s.Decode(jpegs[i].Span);
+                map.Map(px, width, height, width * 4, idx);
+                indices[i] = idx;
+                if (rgba[i] is { } r) { ArrayPool<byte>.Shared.Return(r); rgba[i] = null; }
+                return s;
+            }, _ => { });
+
+            // 3. frame i: the rectangle that differs from frame i-1, unchanged pixels transparent; LZW
+            Parallel.For(0, n, po, i =>
+            {
+                var sink = new ByteSink(pixels / 4);
+                sinks[i] = sink;
+                var delay = GifContainer.DelayCs(i, rate);
+                if (i == 0)
+                {
+                    GifContainer.WriteFrameHeader(sink, delay, null, 0, 0, width, height);
+                    GifLzw.Encode(indices[0].AsSpan(0, pixels), 8, sink);
+                    return;
+                }
+                var rect = FrameDiff.ChangedRect(indices[i - 1].AsSpan(0, pixels), indices[i].AsSpan(0, pixels), width, height);
+                var buf = ArrayPool<byte>.Shared.Rent(Math.Max(1, rect.W * rect.H));
+                try
+                {
+                    var len = FrameDiff.Extract(indices[i - 1].AsSpan(0, pixels), indices[i].AsSpan(0, pixels), width, rect, Transparent, buf);
+                    GifContainer.WriteFrameHeader(sink, delay, Transparent, rect.X, rect.Y, rect.W, rect.H);
+                    GifLzw.Encode(buf.AsSpan(0, len), 8, sink);
+                }
+                finally { ArrayPool<byte>.Shared.Return(buf); }
+            });
+
+            using var head = new ByteSink(1024);
+            GifContainer.WriteHeader(head, width, height, palette);
+            output.Write(head.Written);
+            foreach (var s in sinks) output.Write(s.Written);
+            output.WriteByte(GifContainer.Trailer);
+        }
+        finally
+        {
+            foreach (var r in rgba) if (r is not null) ArrayPool<byte>.Shared.Return(r);
+            foreach (var x in indices) if (x is not null) ArrayPool<byte>.Shared.Return(x);
+            foreach (var s in sinks) s?.Dispose();
+        }
+    }
+
+    /// <summary>Up to <see cref="SampleFrames"/> frame numbers spread evenly over 0..n-1 (first and last included).</summary>
+    internal static int[] SampleOf(int n)
+    {
+        if (n <= SampleFrames) return Enumerable.Range(0, n).ToArray();
+        var s = new int[SampleFrames];
+        for (var k = 0; k < SampleFrames; k++) s[k] = (int)Math.Round((double)k * (n - 1) / (SampleFrames - 1));
+        return s;
+    }
+
+    /// <summary>Per-thread decode buffers: the scaled decode and the resampled frame.</summary>
+    private sealed class Scratch(int width, int height)
+    {
+        private readonly PixelImage _decoded = new(0, 0, PixelFormat.Rgba);
+        private readonly PixelImage _sized = new(width, height, PixelFormat.Rgba);
+
+        /// <summary>The frame as width x height RGBA (tight stride), valid until the next call.</summary>
+        public ReadOnlySpan<byte> Decode(ReadOnlySpan<byte> jpeg)
+        {
+            var d = Jpeg.DecodeForWidth(jpeg, width, PixelFormat.Rgba, _decoded);
+            if (d.Width == width && d.Height == height) return d.Span;
+            Jpeg.Resample(d, _sized);
+            return _sized.Span;
+        }
+    }
+}
+
+/// <summary>Frame differencing on palette indices.</summary>
+public static class FrameDiff
+{
+    public readonly record struct Rect(int X, int Y, int W, int H);
+
+    /// <summary>The bounding rectangle of the pixels that differ; 1x1 at the origin when none do.</summary>
+    public static Rect ChangedRect(ReadOnlySpan<byte> prev, ReadOnlySpan<byte> cur, int width, int height)
+    {
+        int top = -1, bottom = -1, left = width, right = -1;
+        for (var y = 0; y < height; y++)
+        {
+            var a = prev.Slice(y * width, width); var b = cur.Slice(y * width, width);
+            var l = a.CommonPrefixLength(b);
+            if (l == width) continue;
+            if (top < 0) top = y;
+            bottom = y;
+            left = Math.Min(left, l);
+            var r = width - 1;
+            while (r > l && a[r] == b[r]) r--;
+            right = Math.Max(right, r);
+        }
+        return top < 0 ? new Rect(0, 0, 1, 1) : new Rect(left, top, right - left + 1, bottom - top + 1);
+    }
+
+    /// <summary>Copies the rectangle of <paramref name="cur"/>, pixels equal to <paramref name="prev"/> as <paramref name="transparent"/>.</summary>
+    public static int Extract(ReadOnlySpan<byte> prev, ReadOnlySpan<byte> cur, int width, Rect r, byte transparent, Span<byte> dst)
+    {
+        var o = 0;
+        for (var y = r.Y; y < r.Y + r.H; y++)
+        {
+            var a = prev.Slice(y * width + r.X, r.W); var b = cur.Slice(y * width + r.X, r.W);
+            for (var x = 0; x < r.W; x++) dst[o++] = a[x] == b[x] ? transparent : b[x];
+        }
+        return o;
+    }
+}
