@@ -36,6 +36,7 @@ public static class StreamCostBench
         var rounds = Arg("--rounds", 3);
         var n = Arg("--moments", 8);
         var legacy = args.Contains("--legacy");
+        Motion = !args.Contains("--no-motion");
         PacketRender.InProcessMux = !legacy;
         var clip = await ClipAsync();
         await using var server = await StreamBench.Server.StartAsync("1920x1080", "--file", clip);
@@ -60,7 +61,7 @@ public static class StreamCostBench
 
         var (ram, times) = await RendersAsync(url, n, legacy);
         Console.WriteLine();
-        Console.WriteLine("| measure (PETS 1080p25 H.264 4 Mbit/s, one default stream camera, motion on) | value |");
+        Console.WriteLine($"| measure (PETS 1080p25 H.264 4 Mbit/s, one default stream camera, motion {(Motion ? "on" : "off")}) | value |");
         Console.WriteLine("|---|---|");
         Console.WriteLine($"| CPU per camera-minute: whole Lookback process (.NET + ffmpeg children) | {total:0.00} s (.NET {Median(ours.Select(o => o.Net)):0.00} + ffmpeg {Median(ours.Select(o => o.Children)):0.00}) |");
         Console.WriteLine($"| CPU per camera-minute: bare ffmpeg -i URL -f null - | {bareCpu:0.00} s |");
@@ -98,11 +99,14 @@ public static class StreamCostBench
         if (p.ExitCode != 0) throw new InvalidOperationException("ffmpeg: " + err);
     }
 
+    private static bool Motion = true;
+
     private static LookbackOptions Options(string url, string root, bool legacy) => new()
     {
         Http = new HttpOptions { Listen = "127.0.0.1", Port = 0 },
         Storage = new StorageOptions { Path = root },
-        Cameras = [new CameraOptions { Slug = "cam", Url = url, Kind = CameraKind.Rtsp, MaxBufferBytes = 256L * 1024 * 1024, PacketJpegInterval = legacy ? 1 : 5 }],
+        Cameras = [new CameraOptions { Slug = "cam", Url = url, Kind = CameraKind.Rtsp, MaxBufferBytes = 256L * 1024 * 1024, PacketJpegInterval = legacy ? 1 : 5,
+            Motion = new MotionOptions { Enabled = Motion } }],
     };
 
     /// <summary>CPU s per minute of the whole process over the window: this process above idle, and its ffmpeg children.</summary>
