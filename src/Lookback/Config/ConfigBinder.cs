@@ -615,6 +615,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Url = url,
             Kind = kind,
             Interval = s.Num("interval"),
+            PacketJpegInterval = s.Num("packet_jpeg_interval"),
             Store = s.Int("store"),
             BufferSeconds = s.NumOrNull("buffer_seconds"),
             MaxBufferBytes = s.Size("max_buffer_bytes"),

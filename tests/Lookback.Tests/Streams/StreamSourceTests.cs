@@ -162,6 +162,19 @@ public class StreamSourceTests
         Assert.Contains("-f v4l2 -i /dev/video0", string.Join(' ', usb));
     }
 
+    [Fact]
+    public void Full_size_jpeg_frames_come_at_the_packet_jpeg_interval_only_while_the_packets_serve_renders()
+    {
+        var o = RtspCam("rtsp://cam.local/s", interval: 1);
+        Assert.Equal(5, StreamArgs.JpegInterval(o, packetsServe: true));
+        Assert.Equal(1, StreamArgs.JpegInterval(o, packetsServe: false)); // no ring, or a ring that cannot cut the stream
+        Assert.Equal(1, StreamArgs.JpegInterval(o with { Timestamp = true }, packetsServe: true)); // its renders use the JPEG frames
+        Assert.Equal(10, StreamArgs.JpegInterval(o with { Interval = 10 }, packetsServe: true));
+        Assert.Equal(2, StreamArgs.JpegInterval(o with { PacketJpegInterval = 2 }, packetsServe: true));
+        var a = string.Join(' ', StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", null, null, "tcp://127.0.0.1:5001", jpegInterval: 5));
+        Assert.Contains("-vf fps=0.2 -c:v mjpeg", a);
+    }
+
     [Theory]
     [InlineData(CameraKind.Auto, "rtsp://127.0.0.1/s", StreamInputKind.Rtsp)]
     [InlineData(CameraKind.Rtsp, "rtsps://127.0.0.1/s", StreamInputKind.Rtsp)]

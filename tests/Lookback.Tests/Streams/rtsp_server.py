@@ -3,12 +3,14 @@
 
   rtsp_server.py [--port N] [--codec h264|h265|mjpeg] [--size 320x240] [--fps 15] [--gop 15] [--bframes 0]
                  [--pattern ball] [--bitrate KBITS] [--no-overlay] [--audio none|aac|pcma|pcmu]
-                 [--user U --password P] [--path /cam]
+                 [--user U --password P] [--path /cam] [--file clip.mp4]
 
 Encodes a live test pattern (moving ball, is-live: frames at the real rate for as long as the server runs) with
 x264enc/x265enc, one shared media for all clients. --bframes N gives H.264 with B-frames (like some cameras).
 --audio adds a live sine tone as a second stream: AAC (16 kHz mono, RTP MPEG-4 generic) or G.711 A-law/mu-law (8 kHz
 mono, like doorbells).
+--file serves an MP4 with H.264 video instead (stream-copied, no encode: the server costs next to no CPU), played at
+its own rate from its start for every client (not shared), e.g. real footage for benchmarks.
 Prints "READY <port>" on stdout once it listens.
 """
 import argparse
@@ -37,6 +39,7 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--path", default="/cam")
+    ap.add_argument("--file", help="MP4 (H.264) to serve instead of the test pattern")
     a = ap.parse_args()
 
     Gst.init(None)
@@ -71,6 +74,9 @@ def main():
         f"( videotestsrc is-live=true pattern={a.pattern} ! video/x-raw,width={w},height={h},framerate={a.fps}/1 ! "
         f"{overlay}{enc} name=pay0 {pay}{audio} )")
     factory.set_shared(True)
+    if a.file:
+        factory.set_launch(f"( filesrc location={a.file} ! qtdemux ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+        factory.set_shared(False)
 
     if a.user:
         auth = GstRtspServer.RTSPAuth()

@@ -85,6 +85,21 @@ public static class PacketRender
     public static async Task<RenderResult> Mp4Async(RenderPlan plan, PacketCut cut, MediaStore store, FfmpegProcess ffmpeg,
         string kind, TimeSpan timeout, CancellationToken ct)
     {
+        if (plan.Width is null && InProcess(cut) is { } write)
+        {
+            // the in-process muxer: no process start, probe or faststart pass (a fallback to ffmpeg when it cannot read the packets)
+            Mp4.Mp4Muxer.Result? muxed = null;
+            try
+            {
+                var file = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "mp4", async (tmp, c) =>
+                {
+                    await using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 256 * 1024);
+                    muxed = write(fs);
+                }, ct).ConfigureAwait(false);
+                return Result(plan, cut, store, file, muxed!.Frames, muxed.Width, muxed.Height);
+            }
+            catch (Mp4.Mp4MuxException) { }
+        }
         var mp4 = await store.WriteAsync(plan.Camera.Slug, plan.RequestedAt, kind, "mp4",
             (tmp, c) => ffmpeg.RunAsync(Mp4Args(cut.Codec, plan.Width, tmp, cut.HasAudio), TsInput(cut), timeout, c), ct).ConfigureAwait(false);
         // a remux keeps the frames of the cut and the size of the camera's frames (the JPEG frames are decoded from the
@@ -92,6 +107,17 @@ public static class PacketRender
         int? frames = cut.Packets.Count(p => !p.Audio);
         var (w, h) = plan.Width is null ? NewestFrameSize(plan.Camera.Ring) : (0, 0);
         if (w == 0 || h == 0) (w, h, frames) = await StreamMoment.ProbeOutputAsync(mp4.FullPath, ct).ConfigureAwait(false);
+        return Result(plan, cut, store, mp4, frames, w, h);
+    }
+
+    /// <summary>Whether MP4s of the cut are muxed in-process (<see cref="Mp4.Mp4Muxer"/>); a switch for the benchmark's comparison.</summary>
+    public static bool InProcessMux { get; set; } = true;
+
+    private static Func<Stream, Mp4.Mp4Muxer.Result>? InProcess(PacketCut cut) =>
+        InProcessMux && cut.Codec is StreamCodec.H264 or StreamCodec.H265 ? s => Mp4.Mp4Muxer.Write(cut, s) : null;
+
+    private static RenderResult Result(RenderPlan plan, PacketCut cut, MediaStore store, StoredMedia mp4, int? frames, int w, int h)
+    {
         return new RenderResult
         {
             RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = RenderStatus.Ok,

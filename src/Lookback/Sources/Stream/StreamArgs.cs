@@ -104,12 +104,22 @@ public static class StreamArgs
     /// <summary>The AAC encode of a stream's non-AAC audio (G.711: 8 kHz mono; the bitrate is capped for low rates).</summary>
     public static readonly string[] AacAudio = ["-c:a", "aac", "-b:a", "64k"];
 
+    /// <summary>
+    /// Seconds between the full-size JPEG frames: a camera whose moments and GIFs come from its packet ring needs them
+    /// only for snapshots, the MJPEG view and thumbnails, so they come every <c>packet_jpeg_interval</c> s (a 1080p JPEG
+    /// costs ffmpeg ~10 ms: at 1 fps that was 0.75 CPU s per camera-minute, over 10 % of the decode itself); otherwise
+    /// (no ring, <c>timestamp: true</c> whose renders use the JPEG frames, a ring that cannot cut the stream) every <c>interval</c> s.
+    /// </summary>
+    public static double JpegInterval(CameraOptions o, bool packetsServe) =>
+        packetsServe && !o.Timestamp ? Math.Max(o.Interval, o.PacketJpegInterval) : o.Interval;
+
     /// <summary>The whole command line.</summary>
+    /// <remarks><paramref name="jpegInterval"/>: seconds between JPEG frames when not <c>interval</c> (<see cref="JpegInterval"/>).</remarks>
     public static List<string> Build(CameraOptions o, StreamInputKind kind, string transport, string? grayUrl,
-        IReadOnlyList<string>? recordingOutput, string? packetUrl = null, bool transcodeAudio = false)
+        IReadOnlyList<string>? recordingOutput, string? packetUrl = null, bool transcodeAudio = false, double? jpegInterval = null)
     {
         var a = Input(o, kind, transport);
-        a.AddRange(JpegOutput(o.Interval));
+        a.AddRange(JpegOutput(jpegInterval ?? o.Interval));
         if (grayUrl is not null) a.AddRange(GrayOutput(Math.Clamp(o.Motion.Fps, 0.1, 30), grayUrl));
         if (packetUrl is not null) a.AddRange(PacketOutput(packetUrl, transcodeAudio));
         if (recordingOutput is not null) a.AddRange(recordingOutput);

@@ -35,6 +35,7 @@ public sealed class StreamSource : IFrameSource
     private long _framesDelivered, _grayDelivered, _packetsDelivered;
     private volatile int _pid;
     private volatile bool _transcodeAudio;
+    private volatile bool _jpegForRenders;
 
     /// <summary>Extra time for a run's first frame: ffmpeg's connection and stream probing.</summary>
     public static readonly TimeSpan StartupGrace = TimeSpan.FromSeconds(10);
@@ -110,7 +111,8 @@ public sealed class StreamSource : IFrameSource
             string? cwd = null;
             try
             {
-                args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener), _transcodeAudio);
+                args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener), _transcodeAudio,
+                    JpegInterval(ring));
                 cwd = _recording?.WorkingDirectory;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -141,10 +143,10 @@ public sealed class StreamSource : IFrameSource
             var jpegTask = ReadJpegsAsync(p.StandardOutput.BaseStream, sink, Alive, run.Token);
             var grayTask = listener is null ? Task.CompletedTask : ReadGrayAsync(listener, gray!, sink, Alive, run.Token);
             var restart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, restart, run.Token);
+            var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, restart, Alive, run.Token);
             var exitTask = p.WaitForExitAsync(CancellationToken.None);
 
-            var stallLimit = TimeSpan.FromSeconds(Math.Max(1, _options.Timeout) + (listener is null ? _options.Interval : 0));
+            var stallLimit = TimeSpan.FromSeconds(Math.Max(1, _options.Timeout) + (listener is null && packetListener is null ? _options.Interval : 0));
             var stalled = false;
             try
             {
@@ -194,6 +196,12 @@ public sealed class StreamSource : IFrameSource
         }
     }
 
+    /// <summary>The JPEG frames' interval of the next run (<see cref="StreamArgs.JpegInterval"/>).</summary>
+    private double JpegInterval(PacketRing? ring) => StreamArgs.JpegInterval(_options, ring is not null && !_jpegForRenders);
+
+    /// <summary>True once the packet ring could not serve this stream: the JPEG frames come at <c>interval</c> again (renders use them).</summary>
+    public bool JpegForRenders => _jpegForRenders;
+
     private static TcpListener Listen()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
@@ -205,7 +213,10 @@ public sealed class StreamSource : IFrameSource
 
     /// <summary>Reads the stream-copied MPEG-TS of one run into the packet ring (see <see cref="PacketIngest"/>).</summary>
     /// <remarks>Audio that is not AAC completes <paramref name="restart"/> once: the next run encodes it to AAC.</remarks>
-    private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, TaskCompletionSource restart, CancellationToken ct)
+    /// <remarks>Packets the ring takes count as the stream being alive (the JPEG frames may be seconds apart). A ring
+    /// that cannot serve the stream (codec, no timestamps) while the JPEG frames are reduced restarts the run once with
+    /// the JPEG frames at <c>interval</c>.</remarks>
+    private async Task ReadPacketsAsync(TcpListener listener, PacketRing ring, TaskCompletionSource restart, Action alive, CancellationToken ct)
     {
         using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
         listener.Stop();
@@ -220,7 +231,12 @@ public sealed class StreamSource : IFrameSource
             try
             {
                 var taken = ingest.Push(buf.AsSpan(0, n), _time.GetUtcNow());
-                if (taken > 0) Interlocked.Add(ref _packetsDelivered, taken);
+                if (taken > 0) { Interlocked.Add(ref _packetsDelivered, taken); alive(); }
+                if (ring.Unusable is not null && !_jpegForRenders && JpegInterval(ring) != _options.Interval)
+                {
+                    _jpegForRenders = true;
+                    restart.TrySetResult();
+                }
                 if (ingest.AudioNeedsTranscode && !_transcodeAudio)
                 {
                     _transcodeAudio = true;

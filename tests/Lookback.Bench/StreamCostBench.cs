@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lookback.Cameras;
+using Lookback.Config;
+using Lookback.Hosting;
+using Lookback.Media.Rendering;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lookback.Bench;
+
+/// <summary>
+/// Issue 18's figures on real footage: the PETS 2006 clip from Debian's opencv-doc, scaled to 1920x1080 and played at
+/// 25 fps (every frame a different picture), H.264 4 Mbit/s, GOP 2 s, no B-frames, served stream-copied by
+/// tests/Lookback.Tests/Streams/rtsp_server.py <c>--file</c> (each client gets the clip from its start, so every round
+/// sees the same footage; the server encodes nothing). A default stream camera (no record, motion on at 5 fps) in a
+/// whole Lookback host:
+/// <list type="bullet">
+/// <item>CPU per camera-minute of the whole process (this .NET process above its idle rate + every ffmpeg child, the
+/// reaped ones included) against bare <c>ffmpeg -rtsp_transport tcp -i URL -f null -</c>, rounds alternating in the same
+/// run (<c>--rounds N</c>, default 3, each <c>--seconds N</c>, default 20; medians);</item>
+/// <item>RAM per buffered camera-minute (ring bytes, managed heap after a full GC, RSS growth from 10 s to 40 s
+/// buffered) against the stream's own bytes;</item>
+/// <item>trigger → moment result (before 10, after 0, with its GIF), trigger → mp4?seconds=10 (the remux alone), trigger
+/// → GIF (10 s, 4 fps, 480 px), snapshot (HTTP GET → bytes): p50/p95 over <c>--moments N</c> (default 8).</item>
+/// </list>
+/// <c>--legacy</c> measures the previous behaviour in the same harness: ffmpeg remuxes (no in-process MP4 muxer) and
+/// full-size JPEG frames at <c>interval</c> (1 s) while the packet ring serves.
+/// </summary>
+[Bench("streamcost")]
+public static class StreamCostBench
+{
+    public static async Task RunAsync(string[] args)
+    {
+        int Arg(string name, int dflt) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(dflt);
+        var seconds = Arg("--seconds", 20);
+        var rounds = Arg("--rounds", 3);
+        var n = Arg("--moments", 8);
+        var legacy = args.Contains("--legacy");
+        Motion = !args.Contains("--no-motion");
+        PacketRender.InProcessMux = !legacy;
+        var clip = await ClipAsync();
+        await using var server = await StreamBench.Server.StartAsync("1920x1080", "--file", clip);
+        var url = $"rtsp://127.0.0.1:{server.Port}/cam";
+        var me = Process.GetCurrentProcess();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var idle = await PipelineBench.CpuOverAsync(me, TimeSpan.FromSeconds(5));
+        var idlePerSecond = idle.cpu / idle.wall;
+        Console.WriteLine($"footage: {clip} ({(legacy ? "legacy: ffmpeg remux, JPEG frames at interval" : "this branch")}); idle baseline {idlePerSecond * 60:0.000} CPU s/min (subtracted)");
+
+        var bare = new List<double>();
+        var ours = new List<(double Total, double Net, double Children, double Jpeg, double Gray)>();
+        for (var r = 0; r < rounds; r++)
+        {
+            bare.Add(await BareAsync(url, seconds));
+            ours.Add(await LookbackCpuAsync(url, seconds, idlePerSecond, legacy));
+            Console.Error.WriteLine($"  round {r + 1}: bare {bare[^1]:0.00} CPU s/min; lookback {ours[^1].Total:0.00} (.NET {ours[^1].Net:0.00} + ffmpeg {ours[^1].Children:0.00}), " +
+                $"{ours[^1].Jpeg:0.00} JPEG/s, {ours[^1].Gray:0.00} gray/s");
+        }
+        var total = Median(ours.Select(o => o.Total));
+        var bareCpu = Median(bare);
+
+        var (ram, times) = await RendersAsync(url, n, legacy);
+        Console.WriteLine();
+        Console.WriteLine($"| measure (PETS 1080p25 H.264 4 Mbit/s, one default stream camera, motion {(Motion ? "on" : "off")}) | value |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine($"| CPU per camera-minute: whole Lookback process (.NET + ffmpeg children) | {total:0.00} s (.NET {Median(ours.Select(o => o.Net)):0.00} + ffmpeg {Median(ours.Select(o => o.Children)):0.00}) |");
+        Console.WriteLine($"| CPU per camera-minute: bare ffmpeg -i URL -f null - | {bareCpu:0.00} s |");
+        Console.WriteLine($"| CPU ratio (target ≤ 1.10) | {total / bareCpu:0.00} |");
+        Console.WriteLine($"| JPEG / gray frames per second of the camera | {Median(ours.Select(o => o.Jpeg)):0.00} / {Median(ours.Select(o => o.Gray)):0.00} |");
+        foreach (var (name, v) in times)
+            Console.WriteLine($"| {name} p50 / p95 | {P(v, 50):0.#} / {P(v, 95):0.#} ms |");
+        foreach (var line in ram) Console.WriteLine(line);
+    }
+
+    /// <summary>The PETS clip at 1080p25 (cached in the temp folder): 4 loops of the 795 frames, ~127 s.</summary>
+    private static async Task<string> ClipAsync()
+    {
+        const string source = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
+        if (!File.Exists(source)) throw new FileNotFoundException($"{source} missing: apt-get install opencv-doc");
+        var clip = Path.Combine(Path.GetTempPath(), "lookback-pets-1080p25-4m.mp4");
+        if (File.Exists(clip)) return clip;
+        var one = clip + ".one.mp4";
+        await FfmpegAsync("-i", source, "-vf", "setpts=N/25/TB,scale=1920:1080:flags=bicubic,format=yuv420p", "-r", "25", "-c:v", "libx264",
+            "-preset", "veryfast", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-bf", "0", "-x264-params", "keyint=50:min-keyint=50:scenecut=0",
+            "-an", "-y", one);
+        await FfmpegAsync("-stream_loop", "3", "-i", one, "-c", "copy", "-movflags", "+faststart", "-y", clip + ".tmp.mp4");
+        File.Move(clip + ".tmp.mp4", clip, true);
+        File.Delete(one);
+        return clip;
+    }
+
+    private static async Task FfmpegAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in new[] { "-hide_banner", "-loglevel", "error" }.Concat(args)) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new InvalidOperationException("ffmpeg: " + err);
+    }
+
+    private static bool Motion = true;
+
+    private static LookbackOptions Options(string url, string root, bool legacy) => new()
+    {
+        Http = new HttpOptions { Listen = "127.0.0.1", Port = 0 },
+        Storage = new StorageOptions { Path = root },
+        Cameras = [new CameraOptions { Slug = "cam", Url = url, Kind = CameraKind.Rtsp, MaxBufferBytes = 256L * 1024 * 1024, PacketJpegInterval = legacy ? 1 : 5,
+            Motion = new MotionOptions { Enabled = Motion } }],
+    };
+
+    /// <summary>CPU s per minute of the whole process over the window: this process above idle, and its ffmpeg children.</summary>
+    private static async Task<(double Total, double Net, double Children, double Jpeg, double Gray)> LookbackCpuAsync(string url, int seconds,
+        double idlePerSecond, bool legacy)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "lookback-costbench-" + Guid.NewGuid().ToString("N")[..8]);
+        var app = LookbackHost.Build(Options(url, root, legacy), new HostSettings());
+        await app.StartAsync();
+        try
+        {
+            var cam = (Camera)app.Cameras.Find("cam")!;
+            var sw = Stopwatch.StartNew();
+            while (!(cam.Packets is { Count: > 50 } && cam.Ring.Count >= 1) && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(200);
+            await Task.Delay(TimeSpan.FromSeconds(2)); // JIT and start-up settle
+            var source = (Sources.Streaming.StreamSource)cam.Source;
+            var (f0, g0) = (source.FramesDelivered, source.GrayFramesDelivered);
+            var (self0, kids0) = Cpu();
+            var w = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(seconds));
+            var (self1, kids1) = Cpu();
+            var wall = w.Elapsed.TotalSeconds;
+            var (f1, g1) = (source.FramesDelivered, source.GrayFramesDelivered);
+            var net = (self1 - self0 - idlePerSecond * wall) * 60 / wall;
+            var children = (kids1 - kids0) * 60 / wall;
+            return (net + children, net, children, (f1 - f0) / wall, (g1 - g0) / wall);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            try { Directory.Delete(root, true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>(this process's own CPU s, its children's: reaped (cutime+cstime) + live ones (utime+stime)).</summary>
+    private static (double Self, double Children) Cpu()
+    {
+        var self = Fields(File.ReadAllText("/proc/self/stat"));
+        var me = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        double kids = (Tick(self[13]) + Tick(self[14]));
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+            try
+            {
+                var f = Fields(File.ReadAllText(Path.Combine(dir, "stat")));
+                if (f[1] == me) kids += Tick(f[11]) + Tick(f[12]) + Tick(f[13]) + Tick(f[14]);
+            }
+            catch (IOException) { }
+        }
+        return (Tick(self[11]) + Tick(self[12]), kids);
+    }
+
+    /// <summary>The fields after the command name of /proc/PID/stat: [0] state, [1] ppid, ... [11] utime, [12] stime, [13] cutime, [14] cstime.</summary>
+    private static string[] Fields(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    private static double Tick(string s) => long.Parse(s, CultureInfo.InvariantCulture) / 100.0;
+
+    private static async Task<double> BareAsync(string url, int seconds)
+    {
+        var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-progress", "pipe:1", "-f", "null", "-" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        _ = p.StandardError.ReadToEndAsync();
+        long frame = 0;
+        var reader = Task.Run(async () =>
+        {
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+                if (line.StartsWith("frame=", StringComparison.Ordinal) && long.TryParse(line[6..], out var v)) Interlocked.Exchange(ref frame, v);
+        });
+        var sw = Stopwatch.StartNew();
+        while (Interlocked.Read(ref frame) < 50 && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // as for Lookback
+        var c0 = Proc(p.Id);
+        var w = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var c1 = Proc(p.Id);
+        var wall = w.Elapsed.TotalSeconds;
+        p.Kill(true);
+        await p.WaitForExitAsync();
+        await reader;
+        return (c1 - c0) * 60 / wall;
+    }
+
+    private static double Proc(int pid)
+    {
+        var f = Fields(File.ReadAllText($"/proc/{pid}/stat"));
+        return Tick(f[11]) + Tick(f[12]);
+    }
+
+    private static async Task<(List<string> Ram, List<(string Name, List<double> Ms)> Times)> RendersAsync(string url, int n, bool legacy)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "lookback-costbench-" + Guid.NewGuid().ToString("N")[..8]);
+        var me = Process.GetCurrentProcess();
+        var app = LookbackHost.Build(Options(url, root, legacy), new HostSettings { RenderWorkers = 1 });
+        await app.StartAsync();
+        try
+        {
+            var cam = (Camera)app.Cameras.Find("cam")!;
+            var render = app.Services.GetRequiredService<IRenderService>();
+            var sw = Stopwatch.StartNew();
+            async Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double s)
+            {
+                while (!(cam.Packets is { OldestTime: { } o, NewestTime: { } nt } && (nt - o).TotalSeconds >= s))
+                {
+                    if (sw.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException($"ring did not fill: {cam.Status} {cam.LastError} {cam.Packets?.Unusable}");
+                    await Task.Delay(250);
+                }
+                var managed = GC.GetTotalMemory(forceFullCollection: true);
+                me.Refresh();
+                return ((cam.Packets!.NewestTime!.Value - cam.Packets.OldestTime!.Value).TotalSeconds, me.WorkingSet64, managed, cam.Packets.Bytes);
+            }
+            var early = await BufferedAsync(10);
+            var late = await BufferedAsync(40);
+            double PerMin(long a, long b) => (b - a) / (late.Span - early.Span) * 60 / 1e6;
+            var ring = cam.Packets!;
+            var streamMb = ring.Bytes / ((ring.NewestTime!.Value - ring.OldestTime!.Value).TotalSeconds) * 60 / 1e6;
+            var jpegMb = cam.Ring.Count > 0 ? $"{cam.Ring.Count} JPEG frames kept" : "no JPEG frames";
+            var ram = new List<string>
+            {
+                $"| stream itself per minute (ring bytes / buffered span) | {streamMb:0.00} MB |",
+                $"| per buffered camera-minute, 10 s → 40 s: ring / managed heap after full GC / process RSS | {PerMin(early.Ring, late.Ring):0.00} / {PerMin(early.Managed, late.Managed):0.00} / {PerMin(early.Rss, late.Rss):0.00} MB (RSS {(PerMin(early.Rss, late.Rss) / streamMb - 1) * 100:+0;-0} % over the stream; {jpegMb}) |",
+            };
+
+            using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+            var snap = new List<double>();
+            for (var i = 0; i < Math.Max(20, n); i++)
+            {
+                var t0 = Stopwatch.StartNew();
+                var bytes = await http.GetByteArrayAsync("/api/cameras/cam/snapshot.jpg");
+                snap.Add(t0.Elapsed.TotalMilliseconds);
+                if (bytes.Length < 1000) throw new InvalidOperationException("no snapshot");
+            }
+            var moment = new List<double>();
+            var gif = new List<double>();
+            var mp4 = new List<double>();
+            string? desc = null;
+            for (var i = 0; i < n; i++)
+            {
+                var t = Stopwatch.StartNew();
+                var r = await render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Moment, Before = 10, After = 0 }, CancellationToken.None);
+                moment.Add(t.Elapsed.TotalMilliseconds);
+                if (!r.Ok) throw new InvalidOperationException(r.Error);
+                desc ??= $"{r.Frames} frames {r.Width}x{r.Height}, source {r.Source}, lead {r.LeadMs} ms";
+                t.Restart();
+                var m = await render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Mp4, Seconds = 10 }, CancellationToken.None);
+                mp4.Add(t.Elapsed.TotalMilliseconds);
+                if (!m.Ok) throw new InvalidOperationException(m.Error);
+                t.Restart();
+                var g = await render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Gif, Seconds = 10, Fps = 4, Width = 480 }, CancellationToken.None);
+                gif.Add(t.Elapsed.TotalMilliseconds);
+                if (!g.Ok) throw new InvalidOperationException(g.Error);
+                await Task.Delay(250 + 97 * i);
+            }
+            Console.WriteLine("moment: " + desc);
+            return (ram,
+            [
+                ("trigger → moment result (before 10, after 0, MP4 + its GIF)", moment),
+                ("trigger → mp4?seconds=10 result (the MP4 alone)", mp4),
+                ("trigger → GIF result (10 s, 4 fps, 480 px, decoded from the packets)", gif),
+                ("snapshot: HTTP GET snapshot.jpg → bytes", snap),
+            ]);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            try { Directory.Delete(root, true); } catch (IOException) { }
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static double P(List<double> v, int p)
+    {
+        var s = v.Order().ToList();
+        return s[Math.Clamp((int)Math.Ceiling(p / 100.0 * s.Count) - 1, 0, s.Count - 1)];
+    }
+}
