@@ -27,6 +27,7 @@ elements=(
   "audiotestsrc:gstreamer1.0-plugins-base" "audioconvert:gstreamer1.0-plugins-base" "audioresample:gstreamer1.0-plugins-base"
   "avenc_aac:gstreamer1.0-libav" "rtpmp4gpay:gstreamer1.0-plugins-good" "alawenc:gstreamer1.0-plugins-good"
   "rtppcmapay:gstreamer1.0-plugins-good" "mulawenc:gstreamer1.0-plugins-good" "rtppcmupay:gstreamer1.0-plugins-good"
+  "filesrc:libgstreamer1.0-0" "qtdemux:gstreamer1.0-plugins-good"
 )
 if command -v gst-inspect-1.0 >/dev/null 2>&1; then
   for entry in "${elements[@]}"; do

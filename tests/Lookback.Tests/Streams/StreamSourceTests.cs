@@ -166,10 +166,11 @@ public class StreamSourceTests
     public void Full_size_jpeg_frames_come_at_the_packet_jpeg_interval_only_while_the_packets_serve_renders()
     {
         var o = RtspCam("rtsp://cam.local/s", interval: 1);
-        Assert.Equal(5, StreamArgs.JpegInterval(o, packetsServe: true));
-        Assert.Equal(1, StreamArgs.JpegInterval(o, packetsServe: false)); // no ring, or a ring that cannot cut the stream
-        Assert.Equal(1, StreamArgs.JpegInterval(o with { Timestamp = true }, packetsServe: true)); // its renders use the JPEG frames
-        Assert.Equal(10, StreamArgs.JpegInterval(o with { Interval = 10 }, packetsServe: true));
+        Assert.Equal(1, StreamArgs.JpegInterval(o, packetsServe: true)); // default: as fresh as interval (snapshots, event pictures)
+        Assert.Equal(5, StreamArgs.JpegInterval(o with { PacketJpegInterval = 5 }, packetsServe: true));
+        Assert.Equal(1, StreamArgs.JpegInterval(o with { PacketJpegInterval = 5 }, packetsServe: false)); // no ring, or a ring that cannot cut the stream
+        Assert.Equal(1, StreamArgs.JpegInterval(o with { Timestamp = true, PacketJpegInterval = 5 }, packetsServe: true)); // its renders use the JPEG frames
+        Assert.Equal(10, StreamArgs.JpegInterval(o with { Interval = 10, PacketJpegInterval = 5 }, packetsServe: true));
         Assert.Equal(2, StreamArgs.JpegInterval(o with { PacketJpegInterval = 2 }, packetsServe: true));
         var a = string.Join(' ', StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", null, null, "tcp://127.0.0.1:5001", jpegInterval: 5));
         Assert.Contains("-vf fps=0.2 -c:v mjpeg", a);
