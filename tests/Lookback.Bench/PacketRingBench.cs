@@ -40,17 +40,8 @@ public static class PacketRingBench
             var cam = (Camera)app.Cameras.Find("cam")!;
             var render = app.Services.GetRequiredService<IRenderService>();
             var sw = Stopwatch.StartNew();
-            async Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double seconds)
-            {
-                while (!(cam.Packets is { OldestTime: { } o, NewestTime: { } nt } && (nt - o).TotalSeconds >= seconds))
-                {
-                    if (sw.Elapsed > TimeSpan.FromSeconds(150)) throw new TimeoutException($"ring did not fill: {cam.Status} {cam.LastError} {cam.Packets?.Unusable}");
-                    await Task.Delay(500);
-                }
-                var managed = GC.GetTotalMemory(forceFullCollection: true);
-                me.Refresh();
-                return ((cam.Packets!.NewestTime!.Value - cam.Packets.OldestTime!.Value).TotalSeconds, me.WorkingSet64, managed, cam.Packets.Bytes);
-            }
+            Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double seconds) =>
+                StreamBenchKit.BufferedAsync(cam, seconds, sw, TimeSpan.FromSeconds(150), TimeSpan.FromMilliseconds(500));
             // RAM per buffered minute: the growth from 10 s to 40 s buffered (start-up, JIT and the host are in both)
             var early = await BufferedAsync(10);
             var late = await BufferedAsync(40);

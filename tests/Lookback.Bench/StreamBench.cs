@@ -93,12 +93,12 @@ public static class StreamBench
         if (pid == 0) throw new InvalidOperationException("Lookback's ffmpeg did not start");
         var me = Process.GetCurrentProcess();
         var (f0, g0) = (Interlocked.Read(ref sink.Frames), Interlocked.Read(ref sink.Gray));
-        var c0 = ProcCpu(pid);
+        var c0 = StreamBenchKit.ProcessCpu(pid);
         me.Refresh();
         var us0 = me.TotalProcessorTime;
         var w = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var c1 = ProcCpu(pid);
+        var c1 = StreamBenchKit.ProcessCpu(pid);
         me.Refresh();
         var us1 = me.TotalProcessorTime;
         var wall = w.Elapsed.TotalSeconds;
@@ -113,31 +113,9 @@ public static class StreamBench
     /// <summary>Bare <c>ffmpeg -i URL -f null -</c>: CPU seconds over the window and the frames per second it decoded (from <c>-progress</c>).</summary>
     private static async Task<(double Cpu, double Fps)> BareAsync(string url, int seconds)
     {
-        var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-progress", "pipe:1", "-f", "null", "-" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        _ = p.StandardError.ReadToEndAsync();
-        long frame = 0;
-        var reader = Task.Run(async () =>
-        {
-            while (await p.StandardOutput.ReadLineAsync() is { } line)
-                if (line.StartsWith("frame=", StringComparison.Ordinal) && long.TryParse(line[6..], out var n)) Interlocked.Exchange(ref frame, n);
-        });
-        var sw = Stopwatch.StartNew();
-        while (Interlocked.Read(ref frame) < 2 && sw.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100); // connected and decoding
-        await Task.Delay(TimeSpan.FromSeconds(1)); // as for Lookback: measured once frames flow
-        var n0 = Interlocked.Read(ref frame);
-        var c0 = ProcCpu(p.Id);
-        var w = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var c1 = ProcCpu(p.Id);
-        var wall = w.Elapsed.TotalSeconds;
-        var n1 = Interlocked.Read(ref frame); // -progress reports twice a second: ±0.5 s of frames
-        p.Kill(true);
-        await p.WaitForExitAsync();
-        await reader;
-        return ((c1 - c0) * seconds / wall, (n1 - n0) / wall);
+        // connected and decoding, then measured once frames flow (as for Lookback)
+        var (cpu, wall, frames) = await StreamBenchKit.BareDecodeAsync(url, seconds, 2, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        return (cpu * seconds / wall, frames / wall);
     }
 
     private static async Task MomentLatencyAsync(string url, int count)
@@ -177,14 +155,6 @@ public static class StreamBench
             await app.DisposeAsync();
             try { Directory.Delete(root, true); } catch (IOException) { }
         }
-    }
-
-    /// <summary>utime + stime of a process in seconds (/proc/&lt;pid&gt;/stat, clock ticks of 100 Hz).</summary>
-    private static double ProcCpu(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     /// <summary>rtsp_server.py with a live H.264 test pattern at 15 fps, keyframe every 30 frames, no B-frames.</summary>

@@ -145,57 +145,27 @@ public static class StreamCostBench
     /// <summary>(this process's own CPU s, its children's: reaped (cutime+cstime) + live ones (utime+stime)).</summary>
     private static (double Self, double Children) Cpu()
     {
-        var self = Fields(File.ReadAllText("/proc/self/stat"));
+        var self = StreamBenchKit.StatFields(File.ReadAllText("/proc/self/stat"));
         var me = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        double kids = (Tick(self[13]) + Tick(self[14]));
+        double kids = (StreamBenchKit.Ticks(self[13]) + StreamBenchKit.Ticks(self[14]));
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
             try
             {
-                var f = Fields(File.ReadAllText(Path.Combine(dir, "stat")));
-                if (f[1] == me) kids += Tick(f[11]) + Tick(f[12]) + Tick(f[13]) + Tick(f[14]);
+                var f = StreamBenchKit.StatFields(File.ReadAllText(Path.Combine(dir, "stat")));
+                if (f[1] == me) kids += StreamBenchKit.Ticks(f[11]) + StreamBenchKit.Ticks(f[12]) + StreamBenchKit.Ticks(f[13]) + StreamBenchKit.Ticks(f[14]);
             }
             catch (IOException) { }
         }
-        return (Tick(self[11]) + Tick(self[12]), kids);
+        return (StreamBenchKit.Ticks(self[11]) + StreamBenchKit.Ticks(self[12]), kids);
     }
 
-    /// <summary>The fields after the command name of /proc/PID/stat: [0] state, [1] ppid, ... [11] utime, [12] stime, [13] cutime, [14] cstime.</summary>
-    private static string[] Fields(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-    private static double Tick(string s) => long.Parse(s, CultureInfo.InvariantCulture) / 100.0;
-
+    /// <summary>Bare ffmpeg's CPU seconds per minute of the stream.</summary>
     private static async Task<double> BareAsync(string url, int seconds)
     {
-        var psi = new ProcessStartInfo("ffmpeg") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-progress", "pipe:1", "-f", "null", "-" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        _ = p.StandardError.ReadToEndAsync();
-        long frame = 0;
-        var reader = Task.Run(async () =>
-        {
-            while (await p.StandardOutput.ReadLineAsync() is { } line)
-                if (line.StartsWith("frame=", StringComparison.Ordinal) && long.TryParse(line[6..], out var v)) Interlocked.Exchange(ref frame, v);
-        });
-        var sw = Stopwatch.StartNew();
-        while (Interlocked.Read(ref frame) < 50 && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(100);
-        await Task.Delay(TimeSpan.FromSeconds(2)); // as for Lookback
-        var c0 = Proc(p.Id);
-        var w = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var c1 = Proc(p.Id);
-        var wall = w.Elapsed.TotalSeconds;
-        p.Kill(true);
-        await p.WaitForExitAsync();
-        await reader;
-        return (c1 - c0) * 60 / wall;
-    }
-
-    private static double Proc(int pid)
-    {
-        var f = Fields(File.ReadAllText($"/proc/{pid}/stat"));
-        return Tick(f[11]) + Tick(f[12]);
+        var (cpu, wall, _) = await StreamBenchKit.BareDecodeAsync(url, seconds, 50, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60));
+        return cpu * 60 / wall;
     }
 
     private static async Task<(List<string> Ram, List<(string Name, List<double> Ms)> Times)> RendersAsync(string url, int n, bool legacy)
@@ -209,17 +179,8 @@ public static class StreamCostBench
             var cam = (Camera)app.Cameras.Find("cam")!;
             var render = app.Services.GetRequiredService<IRenderService>();
             var sw = Stopwatch.StartNew();
-            async Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double s)
-            {
-                while (!(cam.Packets is { OldestTime: { } o, NewestTime: { } nt } && (nt - o).TotalSeconds >= s))
-                {
-                    if (sw.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException($"ring did not fill: {cam.Status} {cam.LastError} {cam.Packets?.Unusable}");
-                    await Task.Delay(250);
-                }
-                var managed = GC.GetTotalMemory(forceFullCollection: true);
-                me.Refresh();
-                return ((cam.Packets!.NewestTime!.Value - cam.Packets.OldestTime!.Value).TotalSeconds, me.WorkingSet64, managed, cam.Packets.Bytes);
-            }
+            Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double s) =>
+                StreamBenchKit.BufferedAsync(cam, s, sw, TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
             var early = await BufferedAsync(10);
             var late = await BufferedAsync(40);
             double PerMin(long a, long b) => (b - a) / (late.Span - early.Span) * 60 / 1e6;
