@@ -23,14 +23,14 @@ public class StreamSourceTests
         var source = new StreamSource(RtspCam(server.Url, interval: 0.5), StreamInputKind.Rtsp, backoff: FastBackoff());
         await using (var run = new RunningStream(source, sink))
         {
-            await sink.WaitUntilAsync(s => s.Frames.FrameCount >= 9 && s.Gray.Count >= 10, Wait, "9 JPEG frames and 10 gray frames");
+            await sink.WaitUntilAsync(s => s.Frames.FrameCount >= 12 && s.Gray.Count >= 10, Wait, "12 JPEG frames and 10 gray frames");
         }
         var frames = sink.Frames.Frames;
         foreach (var f in frames) Assert.Null(JpegValidator.Validate(f.Jpeg));
         Assert.True(JpegValidator.TryGetSize(frames[^1].Jpeg, out var w, out var h));
         Assert.Equal((320, 240), (w, h));
         // interval 0.5 s: the steady-state gaps are ~0.5 s. The start-up burst (frames ffmpeg buffered while probing the
-        // stream, up to analyzeduration = 2 s, i.e. up to ~4 JPEGs) is left out: only the last 4 gaps count.
+        // stream, up to analyzeduration = 2 s, i.e. up to ~4 JPEGs) is left out: only the last 4 gaps of 12 frames count.
         var gaps = frames.Zip(frames.Skip(1), (a, b) => (b.At - a.At).TotalSeconds).TakeLast(4).Order().ToArray();
         var median = gaps[gaps.Length / 2];
         Assert.InRange(median, 0.3, 0.7);
