@@ -30,13 +30,13 @@ public sealed class ResultPublisher(Topics topics, Outbox outbox)
     public void PublishReady(RenderResult r)
     {
         if (!r.Ok) return;
-        var type = r.Kind switch { "snapshot" => "snapshot_ready", "moment" or "mp4" => "moment_ready", _ => "gif_ready" };
+        var type = r.Kind switch { ResultKind.Snapshot => "snapshot_ready", ResultKind.Moment or ResultKind.Mp4 => "moment_ready", _ => "gif_ready" };
         PublishEvent(r.Camera, ReadyEvent(type, r));
     }
 
     public static JsonObject ReadyEvent(string type, RenderResult r)
     {
-        var o = new JsonObject { ["event_type"] = type, ["camera"] = r.Camera, ["kind"] = r.Kind };
+        var o = new JsonObject { ["event_type"] = type, ["camera"] = r.Camera, ["kind"] = r.Kind.Name() };
         if (r.RequestId != null) o["request_id"] = r.RequestId;
         if (r.Url != null) o["url"] = r.Url;
         if (r.Media != null) o["media"] = r.Media;
@@ -140,14 +140,14 @@ public sealed class CommandRouter
             SettingsChanged(cam, action, m);
             return;
         }
-        var req = cmd.Render!;
+        var req = cmd.Render! with { Reply = new ResultReply(m.ResponseTopic, m.CorrelationData) };
         if (!_slots.Wait(0))
         {
             Reply(RenderResult.Busy(req, 1), m);
             return;
         }
         Enter();
-        var journalId = Journal?.Accept(new JournalEntry(cam, RenderResult.KindName(req.Kind), req.RequestId, m.ResponseTopic, m.CorrelationData));
+        var journalId = Journal?.Accept(new JournalEntry(cam, ResultKinds.Of(req.Kind).Name(), req.RequestId, m.ResponseTopic, m.CorrelationData));
         _ = Task.Run(async () =>
         {
             try { await ExecuteAsync(req, m).ConfigureAwait(false); }
@@ -173,29 +173,29 @@ public sealed class CommandRouter
     /// <summary>Completes when no command is running.</summary>
     public Task WhenIdleAsync() { lock (_slots) return _idle.Task; }
 
+    /// <summary>Submits the render; its result and *_ready event leave through <see cref="RenderAnnouncer"/> (the request
+    /// carries the reply address). Only a render service that fails to answer at all is answered from here.</summary>
     private async Task ExecuteAsync(RenderRequest req, IncomingMessage m)
     {
-        RenderResult r;
-        try { r = await _renders.SubmitAsync(req, CancellationToken.None).ConfigureAwait(false); }
+        try { await _renders.SubmitAsync(req, CancellationToken.None).ConfigureAwait(false); }
         catch (Exception ex)
         {
             _log.LogError(ex, "Render {Kind} for {Camera} failed", req.Kind, req.Camera);
-            r = RenderResult.Failed(req, "render failed: " + ex.Message);
+            Reply(RenderResult.Failed(req, "render failed: " + ex.Message), m);
+            return;
         }
-        if (r.RequestId == null && req.RequestId != null) r = r with { RequestId = req.RequestId };
-        Reply(r, m);
-        _out.PublishReady(r);
+        Interlocked.Increment(ref _handled);
     }
 
     private void SettingsChanged(string cam, string action, IncomingMessage m)
     {
         _log.LogInformation("Camera {Camera}: {Setting} changed over MQTT", cam, action);
         _bus.Publish(new CameraSettingsChanged(cam));
-        Reply(new RenderResult { Camera = cam, Kind = action, Status = RenderStatus.Ok }, m);
+        Reply(new RenderResult { Camera = cam, Kind = ResultKinds.Parse(action)!.Value, Status = RenderStatus.Ok }, m);
     }
 
     private static RenderResult ParsedError(string cam, string action, string error, string? rid) =>
-        new() { Camera = cam, Kind = action, Status = RenderStatus.Error, Error = error, RequestId = rid };
+        new() { Camera = cam, Kind = ResultKinds.Parse(action) ?? ResultKind.Snapshot, Status = RenderStatus.Error, Error = error, RequestId = rid };
 
     private void Reply(RenderResult r, IncomingMessage m)
     {

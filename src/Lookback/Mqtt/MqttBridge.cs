@@ -29,6 +29,7 @@ public sealed class MqttBridge : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private CancellationTokenSource? _cts;
     private ResultPublisher? _results;
+    private IDisposable? _announcements;
     private StatePublisher? _states;
     private CommandRouter? _commands;
     private TriggerRouter? _triggers;
@@ -117,6 +118,8 @@ public sealed class MqttBridge : IAsyncDisposable
         // Subscribe before reading the cameras' current states: cameras are already running, and a change that
         // came between the read and the subscription would be lost (a camera left "offline" though online).
         _subscriptions.Add(_states.Attach(_bus));
+        // every render's outcome (the result for MQTT askers, then *_ready), until the commands are answered at stop
+        _announcements = new RenderAnnouncer(_results, _answering).Subscribe(_bus);
         // An `auto` camera's kind is known after its first answer: the device model follows (unchanged payloads are not re-sent).
         _subscriptions.Add(_bus.Subscribe<CameraStatusChanged>(e =>
         {
@@ -125,7 +128,6 @@ public sealed class MqttBridge : IAsyncDisposable
         }));
         _subscriptions.Add(_bus.Subscribe<MotionChanged>(OnMotion));
         _subscriptions.Add(_bus.Subscribe<MotionEventCompleted>(OnMotionCompleted));
-        _subscriptions.Add(_bus.Subscribe<RenderCompleted>(OnRenderCompleted));
         _subscriptions.Add(_bus.Subscribe<Warnings.CameraWarningChanged>(OnWarning));
         _subscriptions.Add(_bus.Subscribe<Media.Upload.FileUploaded>(OnUploaded));
         _states.PublishAll();
@@ -191,6 +193,7 @@ public sealed class MqttBridge : IAsyncDisposable
             await Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()).WaitAsync(StopTimeouts.Commands).ConfigureAwait(false);
         }
         catch (TimeoutException) { _log.LogWarning("MQTT: stopping with commands still running"); }
+        _announcements?.Dispose();
         if (Connection.IsConnected)
             await Task.WhenAll(Outbox.WaitEmptyAsync(StopTimeouts.Flush), Retained.WaitIdleAsync(StopTimeouts.Flush)).ConfigureAwait(false);
         await Connection.StopAsync().ConfigureAwait(false);
@@ -208,7 +211,7 @@ public sealed class MqttBridge : IAsyncDisposable
         if (interrupted.Count == 0) return;
         _log.LogWarning("MQTT: {Count} command(s) were interrupted by the last stop; answering them \"interrupted\"", interrupted.Count);
         foreach (var e in interrupted)
-            _results!.PublishResult(new RenderResult { Camera = e.Camera, Kind = e.Kind, Status = RenderStatus.Error, Error = "interrupted", RequestId = e.RequestId },
+            _results!.PublishResult(new RenderResult { Camera = e.Camera, Kind = ResultKinds.Parse(e.Kind) ?? ResultKind.Snapshot, Status = RenderStatus.Error, Error = "interrupted", RequestId = e.RequestId },
                 e.ResponseTopic, e.CorrelationData);
     }
 
@@ -413,15 +416,6 @@ public sealed class MqttBridge : IAsyncDisposable
             ["remote_url"] = e.RemoteUrl,
         };
         Outbox.Enqueue(Topics.Uploaded(e.Camera), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(o));
-    }
-
-    private void OnRenderCompleted(RenderCompleted e)
-    {
-        // MQTT commands and triggers publish their own *_ready events after the result, motion events their
-        // motion_end; HTTP renders are announced here.
-        if (e.Request.Origin is RenderOrigin.Mqtt or RenderOrigin.Trigger or RenderOrigin.Motion) return;
-        if (_answering.Find(e.Result.Camera) == null) return;
-        _results!.PublishReady(e.Result);
     }
 
     private async Task TickAsync(CancellationToken ct)

@@ -195,7 +195,7 @@ public sealed class StatePublisher
     private void RenderDone(RenderResult r)
     {
         if (!r.Ok || _cameras.Find(r.Camera) == null) return;
-        var url = r.Kind switch { "gif" => r.Url, "moment" => r.GifUrl, _ => null };
+        var url = r.Kind switch { ResultKind.Gif => r.Url, ResultKind.Moment => r.GifUrl, _ => null };
         if (!string.IsNullOrEmpty(url) && Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == "http" || u.Scheme == "https"))
             _retained.Set(_t.GifUrl(r.Camera), url);
     }

@@ -79,19 +79,16 @@ public sealed class TriggerRouter(IReadOnlyList<TriggerOptions> triggers, ICamer
                 }
                 if (trig.Doorbell)
                     results.PublishEvent(cam, new JsonObject { ["event_type"] = "ring", ["camera"] = cam, ["request_id"] = rid });
-                var req = new RenderRequest { Camera = cam, Kind = trig.Action, RequestId = rid, Origin = RenderOrigin.Trigger, LeadFrame = trig.Doorbell, TriggerTopic = m.Topic };
+                var req = new RenderRequest { Camera = cam, Kind = trig.Action, RequestId = rid, Origin = RenderOrigin.Trigger, LeadFrame = trig.Doorbell, TriggerTopic = m.Topic, Reply = new ResultReply() };
                 Enter();
-                var journalId = Journal?.Accept(new JournalEntry(cam, RenderResult.KindName(req.Kind), rid));
+                var journalId = Journal?.Accept(new JournalEntry(cam, ResultKinds.Of(req.Kind).Name(), rid));
                 _ = Task.Run(async () =>
                 {
                     try
                     {
-                        RenderResult r;
-                        try { r = await renders.SubmitAsync(req, CancellationToken.None).ConfigureAwait(false); }
-                        catch (Exception ex) { r = RenderResult.Failed(req, "render failed: " + ex.Message); }
-                        if (r.RequestId == null) r = r with { RequestId = rid };
-                        results.PublishResult(r);
-                        results.PublishReady(r);
+                        // the result and its *_ready event leave through RenderAnnouncer (the request carries a reply)
+                        try { await renders.SubmitAsync(req, CancellationToken.None).ConfigureAwait(false); }
+                        catch (Exception ex) { results.PublishResult(RenderResult.Failed(req, "render failed: " + ex.Message)); }
                     }
                     catch (Exception ex) { logger.LogError(ex, "Trigger render for {Camera} failed", cam); }
                     finally { if (journalId is { } id) Journal!.Done(id); Leave(); }

@@ -23,7 +23,7 @@ public sealed class FileEventRecorderTests : IDisposable
         {
             lock (Requests) Requests.Add(r);
             var f = await media.WriteAsync(r.Camera, r.To!.Value, "gif", "gif", "GIF89a"u8.ToArray(), ct);
-            return new RenderResult { Camera = r.Camera, Kind = "gif", Status = RenderStatus.Ok, Path = f.FullPath, Url = media.Url(f.RelativePath) };
+            return new RenderResult { Camera = r.Camera, Kind = ResultKind.Gif, Status = RenderStatus.Ok, Path = f.FullPath, Url = media.Url(f.RelativePath) };
         }
     }
 

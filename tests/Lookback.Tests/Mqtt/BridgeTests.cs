@@ -162,6 +162,37 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
     }
 
     [Fact]
+    public async Task A_renders_outcome_leaves_once_whichever_door_asked()
+    {
+        var triggers = new[] { new TriggerOptions { Topic = "sensors/one_bell", Cameras = ["one_a"], Action = RenderKind.Moment } };
+        await using var obs = await Observer.ConnectAsync(Port, "lookback/one_a/#", "answers/one");
+        await using var h = await new BridgeHost(Port, "one", ["one_a"], triggers).StartAsync();
+
+        // an MQTT command (with an MQTT 5 response topic), a trigger, an HTTP render and a motion event's render
+        await obs.PublishAsync("lookback/one_a/gif/set", """{"request_id":"cmd-1"}""", responseTopic: "answers/one", correlation: [7]);
+        await obs.PublishAsync("sensors/one_bell", "{}");
+        await h.Renderer.SubmitAsync(new RenderRequest { Camera = "one_a", Kind = RenderKind.Snapshot, Origin = RenderOrigin.Http, RequestId = "http-1" }, default);
+        await h.Renderer.SubmitAsync(new RenderRequest { Camera = "one_a", Kind = RenderKind.Gif, Origin = RenderOrigin.Motion, RequestId = "motion-1" }, default);
+        // a last command: everything before it has left the one FIFO outbox once its ready event is in
+        await obs.PublishAsync("lookback/one_a/snapshot/set", """{"request_id":"end"}""");
+        obs.WaitFor("lookback/one_a/event", s => s.Text.Contains("\"end\"") && s.Text.Contains("snapshot_ready"));
+        var trigger = obs.WaitFor("lookback/one_a/result", s => s.Text.Contains("trigger-")).Json.GetProperty("request_id").GetString()!;
+
+        List<Seen> Of(string rid) => [.. obs.All.Where(s => !s.Topic.EndsWith("/set") && s.Text.Contains($"\"{rid}\""))]; // not the commands themselves
+        string Shape(Seen s) => s.Topic.EndsWith("/result") || s.Topic == "answers/one" ? s.Topic.Split('/')[^1]
+            : s.Json.GetProperty("event_type").GetString()!;
+        // the command: its result on P/<cam>/result and on the response topic (with its correlation data), then gif_ready
+        var cmd = Of("cmd-1");
+        Assert.Equal(["result", "one", "gif_ready"], cmd.Select(Shape));
+        Assert.Equal([7], cmd[1].CorrelationData!);
+        // the trigger: its result, then moment_ready
+        Assert.Equal(["result", "moment_ready"], Of(trigger).Select(Shape));
+        // HTTP answers in its response: only snapshot_ready goes on the bus; a motion event's render says nothing itself (motion_end does)
+        Assert.Equal(["snapshot_ready"], Of("http-1").Select(Shape));
+        Assert.Empty(Of("motion-1"));
+    }
+
+    [Fact]
     public async Task Bus_events_become_motion_events_snapshot_and_gif_url()
     {
         await using var obs = await Observer.ConnectAsync(Port, "lookback/bus_a/#");
@@ -187,8 +218,7 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
         Assert.Equal(1, fitted);
 
         var req = new RenderRequest { Camera = "bus_a", Kind = RenderKind.Gif, Origin = RenderOrigin.Http };
-        var res = await h.Renderer.SubmitAsync(req, default);
-        h.Bus.Publish(new RenderCompleted(req, res));
+        var res = await h.Renderer.SubmitAsync(req, default); // the render service publishes RenderCompleted
         Assert.Equal(res.Url, obs.WaitFor("lookback/bus_a/gif/url").Text);
         obs.WaitFor("lookback/bus_a/event", s => s.Text.Contains("gif_ready"));
 

@@ -38,25 +38,34 @@ public sealed class FakeDirectory(params string[] slugs) : ICameraDirectory
     public ICamera? Find(string slug) => Cameras.FirstOrDefault(c => c.Slug == slug);
 }
 
-/// <summary>Canned ok results, like the real render service would answer.</summary>
+/// <summary>Canned ok results, like the real render service would answer: each also published as
+/// <see cref="RenderCompleted"/> on <see cref="Bus"/> (when set) before the task completes.</summary>
 public sealed class FakeRenderer : IRenderService
 {
     public ConcurrentQueue<RenderRequest> Requests { get; } = new();
     public int Queued => 0;
+    public EventBus? Bus { get; init; }
     public Task<RenderResult> SubmitAsync(RenderRequest r, CancellationToken ct)
     {
         Requests.Enqueue(r);
-        var kind = RenderResult.KindName(r.Kind);
+        var result = Canned(r);
+        Bus?.Publish(new RenderCompleted(r, result));
+        return Task.FromResult(result);
+    }
+
+    private static RenderResult Canned(RenderRequest r)
+    {
+        var kind = ResultKinds.Of(r.Kind);
         var ext = r.Kind switch { RenderKind.Snapshot => "jpg", RenderKind.Gif => "gif", _ => "mp4" };
         var now = DateTimeOffset.UtcNow;
-        return Task.FromResult(new RenderResult
+        return new RenderResult
         {
             RequestId = r.RequestId, Camera = r.Camera, Kind = kind, Status = RenderStatus.Ok,
             Url = $"http://127.0.0.1:8099/media/{r.Camera}/2026-11-22/173501.123-{kind}.{ext}",
             Media = $"/media/local/lookback/{r.Camera}/2026-11-22/173501.123-{kind}.{ext}",
             GifUrl = r.Kind == RenderKind.Moment ? $"http://127.0.0.1:8099/media/{r.Camera}/m.gif" : null,
             Bytes = 1234, Frames = 10, Width = r.Width ?? 480, Height = 270, Start = now.AddSeconds(-10), End = now, ElapsedMs = 1,
-        });
+        };
     }
 }
 
@@ -193,12 +202,13 @@ public sealed class BridgeHost : IAsyncDisposable
         if (configure != null) Options = configure(Options);
         Logs = new ListLoggerProvider();
         Loggers = LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Information));
+        Renderer = new FakeRenderer { Bus = Bus };
         Bridge = new MqttBridge(Options, Directory, Renderer, Bus, Loggers, "1.2.3", fitter) { BirthDelayMax = TimeSpan.FromMilliseconds(200) };
     }
 
     public string Storage { get; }
     public FakeDirectory Directory { get; }
-    public FakeRenderer Renderer { get; } = new();
+    public FakeRenderer Renderer { get; }
     public EventBus Bus { get; } = new();
     public LookbackOptions Options { get; }
     public ListLoggerProvider Logs { get; }

@@ -106,7 +106,7 @@ public class OutboxOutageTests
         for (var i = 0; i < 50; i++)
             results.PublishEvent(cam, new() { ["event_type"] = i % 2 == 0 ? "motion_start" : "motion_end", ["n"] = i });
         for (var i = 0; i < 10; i++)
-            results.PublishResult(new RenderResult { RequestId = $"r{i}", Camera = cam, Kind = "gif", Status = RenderStatus.Ok, Url = "http://x/a.gif" });
+            results.PublishResult(new RenderResult { RequestId = $"r{i}", Camera = cam, Kind = ResultKind.Gif, Status = RenderStatus.Ok, Url = "http://x/a.gif" });
     }
 
     private static void AssertAllOnceInOrder(Observer obs, string cam)

@@ -168,7 +168,7 @@ public class CommandParserTests
     [Fact]
     public void Result_json_matches_the_contract_shape()
     {
-        var r = new RenderResult { RequestId = "abc", Camera = "frontdoor", Kind = "gif", Status = RenderStatus.Ok, Url = "http://x/a.gif",
+        var r = new RenderResult { RequestId = "abc", Camera = "frontdoor", Kind = ResultKind.Gif, Status = RenderStatus.Ok, Url = "http://x/a.gif",
             Start = new DateTimeOffset(2026, 11, 22, 17, 34, 51, 120, TimeSpan.Zero), Path = "/secret/path" };
         var j = JsonDocument.Parse(MqttJson.Result(r)).RootElement;
         Assert.Equal("abc", j.GetProperty("request_id").GetString());

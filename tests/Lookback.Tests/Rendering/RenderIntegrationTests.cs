@@ -57,7 +57,7 @@ public sealed class RenderIntegrationTests : IAsyncLifetime
         var r = await Submit(new RenderRequest { Camera = "front", Kind = RenderKind.Gif, RequestId = "g1", Seconds = 4, Fps = 4 });
 
         Assert.True(r.Ok, r.Error);
-        Assert.Equal(("g1", "gif", 16, 480, 270), (r.RequestId, r.Kind, r.Frames, r.Width, r.Height));
+        Assert.Equal(("g1", "gif", 16, 480, 270), (r.RequestId, r.Kind.Name(), r.Frames, r.Width, r.Height));
         var p = await Probe.RunAsync(r.Path!);
         Assert.Equal(("gif", 480, 270, 16), (p.Codec, p.Width, p.Height, p.Frames));
         Assert.InRange(p.Duration, 3.9, 4.1);
@@ -104,7 +104,7 @@ public sealed class RenderIntegrationTests : IAsyncLifetime
         _cam.Fill(DateTimeOffset.UtcNow, 60, 10);
         var r = await Submit(new RenderRequest { Camera = "front", Kind = RenderKind.Mp4, Seconds = 4 });
         Assert.True(r.Ok, r.Error);
-        Assert.Equal(("mp4", 40, 640, 360), (r.Kind, r.Frames, r.Width, r.Height));
+        Assert.Equal(("mp4", 40, 640, 360), (r.Kind.Name(), r.Frames, r.Width, r.Height));
         var p = await Probe.RunAsync(r.Path!);
         Assert.Equal(("h264", "yuv420p", 640, 360, 40), (p.Codec, p.PixFmt, p.Width, p.Height, p.Frames));
         Assert.InRange(p.Duration, 3.9, 4.1);
@@ -165,7 +165,7 @@ public sealed class RenderIntegrationTests : IAsyncLifetime
         Assert.True(_cam.Ring.NewestTime >= requestedAt.AddSeconds(1));
 
         Assert.True(r.Ok, r.Error);
-        Assert.Equal("moment", r.Kind);
+        Assert.Equal(ResultKind.Moment, r.Kind);
         Assert.True(r.End >= requestedAt.AddSeconds(0.85), $"end {r.End:O} requested {requestedAt:O}");
         var mp4 = await Probe.RunAsync(r.Path!);
         Assert.Equal("h264", mp4.Codec);

@@ -112,7 +112,7 @@ public class RenderPlanningTests
     {
         var r = new RenderResult
         {
-            RequestId = "abc", Camera = "frontdoor", Kind = "gif", Status = RenderStatus.Ok, Bytes = 812345, Frames = 40, Width = 480, Height = 270,
+            RequestId = "abc", Camera = "frontdoor", Kind = ResultKind.Gif, Status = RenderStatus.Ok, Bytes = 812345, Frames = 40, Width = 480, Height = 270,
             Start = new DateTimeOffset(2026, 11, 22, 18, 34, 51, 120, TimeSpan.FromHours(1)), End = T0.AddSeconds(10), ElapsedMs = 640,
             Url = "http://h/media/x.gif",
         };

@@ -12,11 +12,27 @@ public class RenderStatusTests
     [InlineData(RenderStatus.Busy, "busy")]
     public void Status_is_written_as_the_contract_string(RenderStatus status, string wire)
     {
-        var r = new RenderResult { Camera = "front", Kind = "gif", Status = status };
+        var r = new RenderResult { Camera = "front", Kind = ResultKind.Gif, Status = status };
         Assert.Contains($"\"status\":\"{wire}\"", RenderJson.Serialize(r));
         // the HTTP API's options (web defaults: camelCase policy) must not change it either
         Assert.Contains($"\"status\":\"{wire}\"", JsonSerializer.Serialize(r, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
         Assert.Equal(wire, status.Name());
+    }
+
+    [Theory]
+    [InlineData(ResultKind.Snapshot, "snapshot")]
+    [InlineData(ResultKind.Gif, "gif")]
+    [InlineData(ResultKind.Mp4, "mp4")]
+    [InlineData(ResultKind.Moment, "moment")]
+    [InlineData(ResultKind.Motion, "motion")]
+    [InlineData(ResultKind.MotionThreshold, "motion_threshold")]
+    public void Kind_is_written_as_the_contract_string(ResultKind kind, string wire)
+    {
+        var r = new RenderResult { Camera = "front", Kind = kind, Status = RenderStatus.Ok };
+        Assert.Contains($"\"kind\":\"{wire}\"", RenderJson.Serialize(r));
+        Assert.Contains($"\"kind\":\"{wire}\"", JsonSerializer.Serialize(r, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        Assert.Equal(wire, kind.Name());
+        Assert.Equal(kind, ResultKinds.Parse(wire));
     }
 
     [Fact]

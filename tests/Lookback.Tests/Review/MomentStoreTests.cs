@@ -22,7 +22,7 @@ public sealed class MomentStoreTests : IDisposable
 
     private static RenderResult Ok(string kind, string path, string? gif = null) => new()
     {
-        Camera = "front", Kind = kind, Status = RenderStatus.Ok, Path = path, GifPath = gif, Bytes = 1000,
+        Camera = "front", Kind = ResultKinds.Parse(kind)!.Value, Status = RenderStatus.Ok, Path = path, GifPath = gif, Bytes = 1000,
         Start = T0.AddSeconds(-5), End = T0.AddSeconds(3), RequestId = "r-1",
     };
 

@@ -28,7 +28,7 @@ public sealed class MomentRecorder(MomentStore store, MediaStore media, TimeProv
         long bytes = 0;
         if (res.Ok && res.Path is { } path)
         {
-            files[res.Kind == "moment" ? "mp4" : res.Kind] = Relative(mediaRoot, path);
+            files[res.Kind == ResultKind.Moment ? "mp4" : res.Kind.Name()] = Relative(mediaRoot, path);
             bytes += res.Bytes ?? SizeOf(path);
         }
         if (res.Ok && res.GifPath is { } gif)
@@ -40,7 +40,7 @@ public sealed class MomentRecorder(MomentStore store, MediaStore media, TimeProv
         return new StoredMoment
         {
             Id = $"{at.ToUnixTimeMilliseconds()}-{Guid.NewGuid().ToString("N")[..8]}",
-            Camera = res.Camera, Kind = res.Kind, Status = res.Ok ? "ok" : "error", Error = res.Ok ? null : res.Error,
+            Camera = res.Camera, Kind = res.Kind.Name(), Status = res.Ok ? "ok" : "error", Error = res.Ok ? null : res.Error,
             RequestedAt = at, Start = res.Start, End = res.End, Files = files, Bytes = bytes,
             Origin = req.Origin.ToString().ToLowerInvariant(), RequestId = res.RequestId ?? req.RequestId,
             Trigger = req.TriggerTopic, Doorbell = req.Origin == RenderOrigin.Trigger && req.LeadFrame,

@@ -120,7 +120,7 @@ public static class PacketRender
     {
         return new RenderResult
         {
-            RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = RenderStatus.Ok,
+            RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = ResultKinds.Of(plan.Kind), Status = RenderStatus.Ok,
             Url = store.Url(mp4.RelativePath), Media = store.Media(mp4.RelativePath), Path = mp4.FullPath, Bytes = mp4.Bytes,
             Frames = frames, Width = w, Height = h, Start = cut.Start, End = cut.End,
             LeadMs = (long)Math.Round(cut.Lead.TotalMilliseconds), Gap = cut.Gap ? true : null, Source = RenderResult.SourcePackets,

@@ -13,6 +13,12 @@ public sealed record RenderRequest
     public required RenderKind Kind { get; init; }
     public string? RequestId { get; init; }
     public RenderOrigin Origin { get; init; } = RenderOrigin.Http;
+    /// <summary>
+    /// Where the result is announced as a message: set by the MQTT doors (commands, triggers) — the result goes to
+    /// P/&lt;cam&gt;/result and to the response topic when given. Null: the asker reads the returned result itself (HTTP
+    /// answers with it, a motion event carries it in motion_end). See <see cref="RenderCompleted"/>.
+    /// </summary>
+    public ResultReply? Reply { get; init; }
     /// <summary>Origin Trigger: the MQTT topic that fired it (recorded with the moment).</summary>
     public string? TriggerTopic { get; init; }
     /// <summary>GIF/MP4: length of the window ending now.</summary>
@@ -44,8 +50,8 @@ public sealed record RenderResult
     /// <summary>The node that answered (MQTT results: every result names its node_id).</summary>
     [JsonPropertyName("node"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Node { get; init; }
     [JsonPropertyName("camera")] public required string Camera { get; init; }
-    /// <summary>snapshot | gif | mp4 | moment</summary>
-    [JsonPropertyName("kind")] public required string Kind { get; init; }
+    /// <summary>snapshot | gif | mp4 | moment, or motion | motion_threshold for settings commands</summary>
+    [JsonPropertyName("kind")] public required ResultKind Kind { get; init; }
     /// <summary>ok | error | busy</summary>
     [JsonPropertyName("status")] public required RenderStatus Status { get; init; }
     [JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Error { get; init; }
@@ -62,14 +68,14 @@ public sealed record RenderResult
     [JsonPropertyName("gif_url"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GifUrl { get; init; }
     /// <summary>Home Assistant media path of the GIF: the moment's GIF, or the file of a gif render.</summary>
     [JsonPropertyName("gif_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? GifMedia { get => _gifMedia ?? (Kind == "gif" ? Media : null); init => _gifMedia = value; }
+    public string? GifMedia { get => _gifMedia ?? (Kind == ResultKind.Gif ? Media : null); init => _gifMedia = value; }
     private readonly string? _gifMedia;
     /// <summary>Media path of the MP4 (mp4 and moment renders): for notification <c>video</c> / tap targets.</summary>
     [JsonPropertyName("mp4_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Mp4Media => Kind is "mp4" or "moment" ? Media : null;
+    public string? Mp4Media => Kind is ResultKind.Mp4 or ResultKind.Moment ? Media : null;
     /// <summary>Media path of the JPEG of a snapshot render.</summary>
     [JsonPropertyName("snapshot_media"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? SnapshotMedia => Kind == "snapshot" ? Media : null;
+    public string? SnapshotMedia => Kind == ResultKind.Snapshot ? Media : null;
     /// <summary>GIF made smaller than asked to stay within the byte budget, e.g. "width 480→320 to fit 10485760 bytes" (null otherwise).</summary>
     [JsonPropertyName("reduced"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Reduced { get; init; }
     /// <summary>Stream cameras: true when the window had a break (ffmpeg restart, outage) or reached past what is buffered;
@@ -91,14 +97,10 @@ public sealed record RenderResult
     /// <summary>Why it failed, for the HTTP status (never serialized).</summary>
     [JsonIgnore] public RenderErrorCode ErrorCode { get; init; }
 
-    public static string KindName(RenderKind k) => k switch
-    {
-        RenderKind.Snapshot => "snapshot", RenderKind.Gif => "gif", RenderKind.Mp4 => "mp4", _ => "moment",
-    };
     public static RenderResult Failed(RenderRequest r, string error, RenderErrorCode code = RenderErrorCode.Failed) => new()
-    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = RenderStatus.Error, Error = error, ErrorCode = code };
+    { RequestId = r.RequestId, Camera = r.Camera, Kind = ResultKinds.Of(r.Kind), Status = RenderStatus.Error, Error = error, ErrorCode = code };
     public static RenderResult Busy(RenderRequest r, int retryAfter) => new()
-    { RequestId = r.RequestId, Camera = r.Camera, Kind = KindName(r.Kind), Status = RenderStatus.Busy,
+    { RequestId = r.RequestId, Camera = r.Camera, Kind = ResultKinds.Of(r.Kind), Status = RenderStatus.Busy,
       Error = "render queue is full", RetryAfter = retryAfter, ErrorCode = RenderErrorCode.Busy };
 }
 

@@ -262,7 +262,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private RenderResult Ok(RenderPlan plan, StoredMedia file, int frames, int width, int height, DateTimeOffset start, DateTimeOffset end) => new()
     {
-        RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = RenderStatus.Ok,
+        RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = ResultKinds.Of(plan.Kind), Status = RenderStatus.Ok,
         Url = store.Url(file.RelativePath), Media = store.Media(file.RelativePath), Path = file.FullPath,
         Bytes = file.Bytes, Frames = frames, Width = width, Height = height, Start = start, End = end,
     };

@@ -226,7 +226,7 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
             Interlocked.Add(ref _finishedMs, elapsed);
         }
         var camera = plan?.Camera.Slug ?? (_cameras.Find(request.Camera) is not null ? request.Camera : "_unknown");
-        Metrics.Record(camera, result.Kind, result.Status, elapsed);
+        Metrics.Record(camera, result.Kind.Name(), result.Status, elapsed);
         _bus.Publish(new RenderCompleted(request, result));
         return result;
     }

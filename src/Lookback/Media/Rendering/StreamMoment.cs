@@ -59,7 +59,7 @@ public static class StreamMoment
 
         return new RenderResult
         {
-            RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = RenderResult.KindName(plan.Kind), Status = RenderStatus.Ok,
+            RequestId = plan.Request.RequestId, Camera = plan.Camera.Slug, Kind = ResultKinds.Of(plan.Kind), Status = RenderStatus.Ok,
             Url = store.Url(mp4.RelativePath), Media = store.Media(mp4.RelativePath), Path = mp4.FullPath,
             Bytes = mp4.Bytes, Frames = frames, Width = ow, Height = oh, Start = cut.Start, End = cut.End,
             GifUrl = store.Url(gif.RelativePath), GifMedia = store.Media(gif.RelativePath), GifPath = gif.FullPath,
