@@ -57,21 +57,26 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             Program.Version, opts.NodeId, cameras.All.Count, Path.GetFullPath(opts.Storage.Path));
     }
 
-    /// <summary>The steps of <see cref="ShutdownPlan"/>, in its order.</summary>
+    /// <summary>The steps of <see cref="ShutdownPlan"/>, in its order, within its budget and the host's stop token.</summary>
     public async Task StopAsync(CancellationToken ct)
     {
+        var budget = new StopBudget(ShutdownPlan.Steps, ct);
         var cameras = sp.GetRequiredService<CameraRegistry>();
-        await Task.WhenAll(_pipelines.Select(p => p.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
-            .Append(sp.GetRequiredService<TimelapseService>().DisposeAsync().AsTask()));
-        await sp.GetRequiredService<Warnings.WarningService>().DisposeAsync();
-        await sp.GetRequiredService<RenderQueue>().StopAsync(ShutdownPlan.Renders);
+        var first = Task.WhenAll(_pipelines.Select(p => p.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
+            .Append(sp.GetRequiredService<TimelapseService>().DisposeAsync().AsTask())
+            .Append(sp.GetRequiredService<Warnings.WarningService>().DisposeAsync().AsTask()));
+        if (!await budget.WaitAsync(first, ShutdownPlan.Cameras))
+            log.LogWarning("Stopping: cameras still ending after {Seconds:0.#} s; going on", budget.Elapsed.TotalSeconds);
+        await sp.GetRequiredService<RenderQueue>().StopAsync(budget.For(ShutdownPlan.Renders), ct);
         _availability?.Dispose();
         _moments?.Dispose(); // after the queue: renders finished while stopping are still recorded
         // Events that ended meanwhile now have their renders (done or abandoned): let them reach the outbox.
-        try { await Task.WhenAll(_pipelines.Select(p => p.MotionEventsPending)).WaitAsync(ShutdownPlan.MotionEvents); }
-        catch (TimeoutException) { log.LogWarning("Stopping before every motion event was recorded"); }
+        if (!await budget.WaitAsync(Task.WhenAll(_pipelines.Select(p => p.MotionEventsPending)), ShutdownPlan.MotionEvents))
+            log.LogWarning("Stopping before every motion event was recorded");
         sp.GetRequiredService<CameraPipelineFactory>().Dispose(); // the motion_url feeds' HTTP client
-        if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync();
-        await sp.GetRequiredService<UploadService>().DisposeAsync(); // pending jobs stay on disk for the next start
+        if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync(budget);
+        // pending jobs stay on disk for the next start
+        await budget.WaitAsync(sp.GetRequiredService<UploadService>().DisposeAsync().AsTask(), ShutdownPlan.Uploads);
+        log.LogInformation("Stopped in {Ms:0} ms", budget.Elapsed.TotalMilliseconds);
     }
 }

@@ -180,25 +180,28 @@ public sealed class MqttBridge : IAsyncDisposable
     }
 
     /// <summary>
-    /// Finishes running commands (up to 1 s), delivers what the outbox and the retained state can (up to 1 s), publishes P/nodes/N offline,
-    /// disconnects cleanly and flushes the outbox to disk.
+    /// Finishes running commands, delivers what the outbox and the retained state can, publishes P/nodes/N offline,
+    /// disconnects cleanly and flushes the outbox to disk: each step within its share of <see cref="StopTimeouts"/>,
+    /// shortened by <paramref name="budget"/> (the host's stop) when that runs out first.
     /// </summary>
-    public async Task StopAsync()
+    public async Task StopAsync(StopBudget? budget = null)
     {
         if (!_started || _stopped) return;
         _stopped = true;
+        budget ??= new StopBudget(StopTimeouts.Total);
+        var t = StopTimeouts;
         foreach (var s in _subscriptions) s.Dispose();
-        try
-        {
-            await Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()).WaitAsync(StopTimeouts.Commands).ConfigureAwait(false);
-        }
-        catch (TimeoutException) { _log.LogWarning("MQTT: stopping with commands still running"); }
+        if (!await budget.WaitAsync(Task.WhenAll(_commands!.WhenIdleAsync(), _triggers!.WhenIdleAsync()), t.Commands).ConfigureAwait(false))
+            _log.LogWarning("MQTT: stopping with commands still running");
         _announcements?.Dispose();
         if (Connection.IsConnected)
-            await Task.WhenAll(Outbox.WaitEmptyAsync(StopTimeouts.Flush), Retained.WaitIdleAsync(StopTimeouts.Flush)).ConfigureAwait(false);
-        await Connection.StopAsync().ConfigureAwait(false);
+        {
+            var flush = budget.For(t.Flush);
+            await budget.WaitAsync(Task.WhenAll(Outbox.WaitEmptyAsync(flush, budget.Token), Retained.WaitIdleAsync(flush)), t.Flush).ConfigureAwait(false);
+        }
+        await budget.WaitAsync(Connection.StopAsync(budget.For(t.Loops)), t.Loops).ConfigureAwait(false);
         _cts!.Cancel();
-        try { await Task.WhenAll(_loops).WaitAsync(StopTimeouts.Loops).ConfigureAwait(false); } catch { }
+        await budget.WaitAsync(Task.WhenAll(_loops), t.Loops).ConfigureAwait(false);
         Outbox.Flush();
         if (Outbox.Count > 0) _log.LogInformation("MQTT: {Count} undelivered messages kept in the outbox", Outbox.Count);
         Outbox.Dispose();

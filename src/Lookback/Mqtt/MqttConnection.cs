@@ -117,16 +117,18 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Publishes "offline" on P/nodes/N (retained) and disconnects cleanly (no last will).</summary>
-    public async Task StopAsync()
+    /// <summary>Publishes "offline" on P/nodes/N (retained) and disconnects cleanly (no last will), within
+    /// <paramref name="wait"/> (default 2 s) for the disconnect and as long again for the connection loop's end.</summary>
+    public async Task StopAsync(TimeSpan? wait = null)
     {
         _stopping = true;
         if (_cts == null) return;
-        if (IsConnected)
+        var limit = wait ?? TimeSpan.FromSeconds(2);
+        if (IsConnected && limit > TimeSpan.Zero)
         {
             try
             {
-                using var t = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                using var t = new CancellationTokenSource(limit);
                 if (_s.AnnounceNode) await _client.PublishAsync(NodeMessage("offline"), t.Token).ConfigureAwait(false);
                 await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder()
                     .WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), t.Token).ConfigureAwait(false);
@@ -134,7 +136,7 @@ public sealed class MqttConnection : IMqttPublisher, IAsyncDisposable
             catch (Exception ex) { _log.LogDebug(ex, "Clean disconnect failed"); }
         }
         _cts.Cancel();
-        try { if (_loop != null) await _loop.ConfigureAwait(false); } catch { }
+        try { if (_loop != null) await _loop.WaitAsync(limit).ConfigureAwait(false); } catch { }
         _connected = false;
     }
 

@@ -244,17 +244,19 @@ public sealed class RenderQueue : IRenderService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops taking requests, lets queued and running renders finish for up to <paramref name="grace"/>, then
-    /// abandons the rest (status error "shutting down") and kills ffmpeg children. Waiting moments are abandoned at once.
+    /// Stops taking requests, lets queued and running renders finish for up to <paramref name="grace"/> (less when
+    /// <paramref name="ct"/>, the host's stop, fires first), then abandons the rest (status error "shutting down") and
+    /// kills ffmpeg children. Waiting moments are abandoned at once.
     /// </summary>
-    public async Task StopAsync(TimeSpan grace)
+    public async Task StopAsync(TimeSpan grace, CancellationToken ct = default)
     {
         if (_stopping) { await Task.WhenAll(_workers).ConfigureAwait(false); return; }
         _stopping = true;
         _stopWaits.Cancel();
         _queue.Complete();
         var all = Task.WhenAll(_workers);
-        if (await Task.WhenAny(all, Task.Delay(grace)).ConfigureAwait(false) != all)
+        try { await all.WaitAsync(grace, ct).ConfigureAwait(false); }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             _abort.Cancel();
             _ffmpeg?.KillAll();
