@@ -72,8 +72,13 @@ public static class LookbackHost
             .AddTimelapse(options)
             .AddUploads(options)
             .AddHttp(settings);
-        // hosted services stop in reverse order: the retention loop first, then the runtime's steps (ShutdownPlan)
+        // Hosted services start in this order and stop in reverse (ShutdownPlan): uploads start first and stop last
+        // (after MQTT); warnings see every camera status change; the runtime's cameras, renders and MQTT; the timelapse
+        // samples running cameras and stops before them; the retention loop stops first.
+        services.AddModuleService<Media.Upload.UploadService>("uploads", u => u.Start(), ShutdownPlan.Uploads);
+        services.AddModuleService<Warnings.WarningService>("warnings", w => w.Start(), ShutdownPlan.Warnings);
         services.AddHostedService<LookbackRuntime>();
+        services.AddModuleService<Media.Timelapse.TimelapseService>("timelapse", t => t.Start(), ShutdownPlan.Timelapse);
         services.AddHostedService<RetentionLoop>();
 
         var web = builder.Build();

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Lookback.Hosting;
 
-/// <summary>Starts cameras, their pipelines (motion analysis, folder events), timelapse, uploads and MQTT when the host
-/// starts; stops them in the order and within the waits of <see cref="ShutdownPlan"/>.</summary>
+/// <summary>Starts cameras, their pipelines (motion analysis, folder events) and MQTT when the host starts; stops them,
+/// the render queue and the recorders in the order and within the waits of <see cref="ShutdownPlan"/>. Uploads, warnings
+/// and the timelapse are hosted services of their own around it (<see cref="ModuleService{T}"/>).</summary>
 internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRuntime> log) : IHostedService
 {
     private readonly List<CameraPipeline> _pipelines = [];
@@ -41,12 +42,6 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             _pipelines.Add(pipeline);
             pipeline.Start();
         }
-        var uploads = sp.GetRequiredService<UploadService>();
-        var timelapse = sp.GetRequiredService<TimelapseService>();
-        timelapse.Finished = r => uploads.OfferTimelapse(r.Camera, r.RelativePath); // a finished day's MP4 goes offsite
-        timelapse.Start();
-        sp.GetRequiredService<Warnings.WarningService>().Start();
-        uploads.Start();
         if (sp.GetService<MqttBridge>() is { } mqtt)
         {
             await sp.GetRequiredService<Mqtt.Nodes.BusView>().StartAsync(ct);
@@ -60,11 +55,9 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
     /// <summary>The steps of <see cref="ShutdownPlan"/>, in its order, within its budget and the host's stop token.</summary>
     public async Task StopAsync(CancellationToken ct)
     {
-        var budget = new StopBudget(ShutdownPlan.Steps, ct);
+        var budget = new StopBudget(ShutdownPlan.Runtime, ct);
         var cameras = sp.GetRequiredService<CameraRegistry>();
-        var first = Task.WhenAll(_pipelines.Select(p => p.DisposeAsync().AsTask()).Append(cameras.StopAllAsync())
-            .Append(sp.GetRequiredService<TimelapseService>().DisposeAsync().AsTask())
-            .Append(sp.GetRequiredService<Warnings.WarningService>().DisposeAsync().AsTask()));
+        var first = Task.WhenAll(_pipelines.Select(p => p.DisposeAsync().AsTask()).Append(cameras.StopAllAsync()));
         if (!await budget.WaitAsync(first, ShutdownPlan.Cameras))
             log.LogWarning("Stopping: cameras still ending after {Seconds:0.#} s; going on", budget.Elapsed.TotalSeconds);
         await sp.GetRequiredService<RenderQueue>().StopAsync(budget.For(ShutdownPlan.Renders), ct);
@@ -75,8 +68,6 @@ internal sealed class LookbackRuntime(IServiceProvider sp, ILogger<LookbackRunti
             log.LogWarning("Stopping before every motion event was recorded");
         sp.GetRequiredService<CameraPipelineFactory>().Dispose(); // the motion_url feeds' HTTP client
         if (sp.GetService<MqttBridge>() is { } mqtt) await mqtt.StopAsync(budget);
-        // pending jobs stay on disk for the next start
-        await budget.WaitAsync(sp.GetRequiredService<UploadService>().DisposeAsync().AsTask(), ShutdownPlan.Uploads);
         log.LogInformation("Stopped in {Ms:0} ms", budget.Elapsed.TotalMilliseconds);
     }
 }

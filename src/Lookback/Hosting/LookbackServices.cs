@@ -92,7 +92,11 @@ internal static class LookbackServices
     {
         services.AddSingleton(sp => new TimelapseService(sp.GetRequiredService<ICameraDirectory>(),
             new TimelapseEncoder(new TimelapseStore(options.Storage.Path), options.Timelapse),
-            options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TimelapseService>>()));
+            options.Timelapse, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TimelapseService>>())
+        {
+            // a finished day's MP4 goes offsite
+            Finished = r => sp.GetRequiredService<UploadService>().OfferTimelapse(r.Camera, r.RelativePath),
+        });
         return services;
     }
 
