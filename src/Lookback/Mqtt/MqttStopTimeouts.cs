@@ -7,6 +7,6 @@ namespace Lookback.Mqtt;
 /// <param name="Loops">the clean disconnect (P/nodes/N offline), then the outbox, retained, tick and connect loops' end: each</param>
 public sealed record MqttStopTimeouts(TimeSpan Commands, TimeSpan Flush, TimeSpan Loops)
 {
-    public static readonly MqttStopTimeouts Default = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500));
+    public static readonly MqttStopTimeouts Default = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(750), TimeSpan.FromMilliseconds(250));
     public TimeSpan Total => Commands + Flush + Loops + Loops;
 }

@@ -8,7 +8,7 @@ namespace Lookback.Tests.Composition;
 public class ShutdownPlanTests
 {
     [Fact]
-    public void The_steps_fit_in_the_hosts_budget_which_fits_in_the_supervisors()
+    public void The_steps_fit_in_the_hosts_budget_which_fits_in_the_promise_and_the_supervisors()
     {
         Assert.Equal(MqttStopTimeouts.Default, ShutdownPlan.Mqtt);
         Assert.Equal(ShutdownPlan.Cameras + ShutdownPlan.Renders + ShutdownPlan.MotionEvents + ShutdownPlan.Mqtt.Total, ShutdownPlan.Runtime);
@@ -19,6 +19,10 @@ public class ShutdownPlanTests
         var timeout = System.Text.RegularExpressions.Regex.Match(config, @"(?m)^timeout:\s*(\d+)");
         var supervisor = TimeSpan.FromSeconds(timeout.Success ? int.Parse(timeout.Groups[1].Value) : 10);
         Assert.True(ShutdownPlan.Host < supervisor, $"host {ShutdownPlan.Host} within the Supervisor's {supervisor}");
+        // README: "SIGTERM/SIGINT stop within 5 s"
+        var readme = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(RepoRoot(), "README.md")), @"SIGTERM/SIGINT stop within (\d+) s");
+        Assert.True(readme.Success, "README states the stop time");
+        Assert.True(ShutdownPlan.Host <= TimeSpan.FromSeconds(int.Parse(readme.Groups[1].Value)), $"host {ShutdownPlan.Host} within README's promise");
     }
 
     [Fact]
