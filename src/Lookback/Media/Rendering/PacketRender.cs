@@ -76,7 +76,7 @@ public static class PacketRender
                 if (need > buf.Length) buf = new byte[need];
             }
             if (!packetizers.TryGetValue(p.Pid, out var packetizer)) packetizers[p.Pid] = packetizer = new TsPacketizer(p.Pid);
-            used += packetizer.Packetize(p.Data, p.Key, buf.AsSpan(used));
+            used += packetizer.Packetize(p.Data.Span, p.Key, buf.AsSpan(used));
         }
         if (used > 0) await stdin.WriteAsync(buf.AsMemory(0, used), ct).ConfigureAwait(false);
     };

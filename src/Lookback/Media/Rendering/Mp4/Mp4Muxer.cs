@@ -160,15 +160,19 @@ public static class Mp4Muxer
     private static long ToMovie(long ticks, int timescale) => (ticks * MovieTimescale + timescale / 2) / timescale;
 
     /// <summary>The elementary stream of a PES packet and its PTS/DTS (90 kHz).</summary>
-    public static (ReadOnlyMemory<byte> Es, long? Pts, long? Dts) Pes(byte[] pes)
+    public static (ReadOnlyMemory<byte> Es, long? Pts, long? Dts) Pes(byte[] pes) => Pes(pes.AsMemory());
+
+    /// <summary>The elementary stream of a PES packet (a view of it) and its PTS/DTS (90 kHz).</summary>
+    public static (ReadOnlyMemory<byte> Es, long? Pts, long? Dts) Pes(ReadOnlyMemory<byte> memory)
     {
+        var pes = memory.Span;
         if (pes.Length < 9 || pes[0] != 0 || pes[1] != 0 || pes[2] != 1) throw new Mp4MuxException("not a PES packet");
         var flags = (pes[7] >> 6) & 3;
         var start = 9 + pes[8];
         if (start > pes.Length) throw new Mp4MuxException("PES header longer than its packet");
-        long? pts = flags >= 2 && pes.Length >= 14 ? Ts(pes.AsSpan(9)) : null;
-        long? dts = flags == 3 && pes.Length >= 19 ? Ts(pes.AsSpan(14)) : null;
-        return (pes.AsMemory(start), pts, dts);
+        long? pts = flags >= 2 && pes.Length >= 14 ? Ts(pes[9..]) : null;
+        long? dts = flags == 3 && pes.Length >= 19 ? Ts(pes[14..]) : null;
+        return (memory[start..], pts, dts);
     }
 
     private static long Ts(ReadOnlySpan<byte> b) =>
