@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Lookback.Buffer;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
@@ -185,11 +186,14 @@ public static class StreamCostBench
             var late = await BufferedAsync(40);
             double PerMin(long a, long b) => (b - a) / (late.Span - early.Span) * 60 / 1e6;
             var ring = cam.Packets!;
+            var gc = GC.GetGCMemoryInfo(GCKind.Any);
             var streamMb = ring.Bytes / ((ring.NewestTime!.Value - ring.OldestTime!.Value).TotalSeconds) * 60 / 1e6;
             var jpegMb = cam.Ring.Count > 0 ? $"{cam.Ring.Count} JPEG frames kept" : "no JPEG frames";
             var ram = new List<string>
             {
                 $"| stream itself per minute (ring bytes / buffered span) | {streamMb:0.00} MB |",
+                $"| ring storage: packet bytes / slab bytes held ({ring.Slabs} slabs of {PacketSlabPool.Shared.SlabBytes / 1024} KiB; pool: {PacketSlabPool.Shared.Allocated} made, {PacketSlabPool.Shared.Reused} reused) | {ring.Bytes / 1e6:0.00} / {ring.SlabBytes / 1e6:0.00} MB |",
+                $"| GC: heap size / fragmentation / committed (GC.GetGCMemoryInfo, after the full GC) | {gc.HeapSizeBytes / 1e6:0.0} / {gc.FragmentedBytes / 1e6:0.0} / {gc.TotalCommittedBytes / 1e6:0.0} MB; POH {gc.GenerationInfo[4].SizeAfterBytes / 1e6:0.0} MB, LOH {gc.GenerationInfo[3].SizeAfterBytes / 1e6:0.0} MB; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, latency mode {System.Runtime.GCSettings.LatencyMode} |",
                 $"| per buffered camera-minute, 10 s → 40 s: ring / managed heap after full GC / process RSS | {PerMin(early.Ring, late.Ring):0.00} / {PerMin(early.Managed, late.Managed):0.00} / {PerMin(early.Rss, late.Rss):0.00} MB (RSS {(PerMin(early.Rss, late.Rss) / streamMb - 1) * 100:+0;-0} % over the stream; {jpegMb}) |",
             };
 
