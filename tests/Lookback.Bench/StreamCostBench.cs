@@ -182,13 +182,18 @@ public static class StreamCostBench
             var sw = Stopwatch.StartNew();
             Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double s) =>
                 StreamBenchKit.BufferedAsync(cam, s, sw, TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
+            using var allocations = new LargeAllocations();
             var early = await BufferedAsync(10);
+            allocations.Start();
             var late = await BufferedAsync(40);
+            allocations.Stop();
             double PerMin(long a, long b) => (b - a) / (late.Span - early.Span) * 60 / 1e6;
             var ring = cam.Packets!;
             var gc = GC.GetGCMemoryInfo(GCKind.Any);
             var streamMb = ring.Bytes / ((ring.NewestTime!.Value - ring.OldestTime!.Value).TotalSeconds) * 60 / 1e6;
             var jpegMb = cam.Ring.Count > 0 ? $"{cam.Ring.Count} JPEG frames kept" : "no JPEG frames";
+            Console.WriteLine("allocations while the ring filled (10 s → 40 s buffered):");
+            foreach (var line in allocations.Table(late.Span - early.Span)) Console.WriteLine(line);
             var ram = new List<string>
             {
                 $"| stream itself per minute (ring bytes / buffered span) | {streamMb:0.00} MB |",

@@ -325,14 +325,23 @@ public sealed class TsDemuxer
 
     /// <summary>Pure: true when the first slice of the data is not the first of its picture (first_mb_in_slice ≠ 0;
     /// H.265: first_slice_segment_in_pic_flag = 0).</summary>
+    /// <remarks>Scans only up to the first slice (no list of the picture's NAL units: this runs for every access unit).</remarks>
     public static bool ContinuesPicture(ReadOnlySpan<byte> es, StreamCodec codec)
     {
-        foreach (var (start, length, type) in Nals(es, codec))
+        for (var i = 0; i + 3 < es.Length; i++)
         {
-            if (!IsVcl(type, codec)) continue;
-            var header = start + (es[start + 2] == 1 ? 3 : 4);
-            var first = header + (codec == StreamCodec.H265 ? 2 : 1);
-            return first < start + length && (es[first] & 0x80) == 0;
+            if (es[i] != 0 || es[i + 1] != 0 || es[i + 2] != 1) continue;
+            var header = i + 3;
+            var h = es[header];
+            if (IsVcl(codec == StreamCodec.H265 ? (h >> 1) & 0x3F : h & 0x1F, codec))
+            {
+                var first = header + (codec == StreamCodec.H265 ? 2 : 1);
+                var near = es[header..Math.Min(es.Length, first + 3)];
+                var next = near.IndexOf((ReadOnlySpan<byte>)[0, 0, 1]); // a NAL unit too short for the flag ends at a start code this near
+                var end = next < 0 ? Math.Min(es.Length, first + 3) : header + next;
+                return first < end && (es[first] & 0x80) == 0;
+            }
+            i += 3;
         }
         return false;
     }
