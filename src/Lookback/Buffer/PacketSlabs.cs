@@ -63,7 +63,7 @@ public sealed class PacketSlabPool(int slabBytes = PacketSlabPool.DefaultSlabByt
 {
     /// <summary>1 MiB: ~2 s of a 4 Mbit/s stream (about a GOP); the unused tail of a slab is a few % of it.</summary>
     public const int DefaultSlabBytes = 1 << 20;
-    public const int DefaultMaxFree = 8;
+    public const int DefaultMaxFree = 4; // a ring at its bound frees one slab as it fills the next: a few spare are enough
 
     /// <summary>The process's pool.</summary>
     public static PacketSlabPool Shared { get; } = new();
