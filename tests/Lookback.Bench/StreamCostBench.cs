@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Lookback.Buffer;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
@@ -19,7 +20,7 @@ namespace Lookback.Bench;
 /// reaped ones included) against bare <c>ffmpeg -rtsp_transport tcp -i URL -f null -</c>, rounds alternating in the same
 /// run (<c>--rounds N</c>, default 3, each <c>--seconds N</c>, default 20; medians);</item>
 /// <item>RAM per buffered camera-minute (ring bytes, managed heap after a full GC, RSS growth from 10 s to 40 s
-/// buffered) against the stream's own bytes;</item>
+/// buffered, or <c>--ram-from S --ram-to S</c>; a later window leaves start-up and tiered JIT out) against the stream's own bytes;</item>
 /// <item>trigger → moment result (before 10, after 0, with its GIF), trigger → mp4?seconds=10 (the remux alone), trigger
 /// → GIF (10 s, 4 fps, 480 px), snapshot (HTTP GET → bytes): p50/p95 over <c>--moments N</c> (default 8).</item>
 /// </list>
@@ -59,7 +60,7 @@ public static class StreamCostBench
         var total = Median(ours.Select(o => o.Total));
         var bareCpu = Median(bare);
 
-        var (ram, times) = await RendersAsync(url, n, legacy);
+        var (ram, times) = await RendersAsync(url, n, legacy, Arg("--ram-from", 10), Arg("--ram-to", 40));
         Console.WriteLine();
         Console.WriteLine($"| measure (PETS 1080p25 H.264 4 Mbit/s, one default stream camera, motion {(Motion ? "on" : "off")}) | value |");
         Console.WriteLine("|---|---|");
@@ -168,7 +169,8 @@ public static class StreamCostBench
         return cpu * 60 / wall;
     }
 
-    private static async Task<(List<string> Ram, List<(string Name, List<double> Ms)> Times)> RendersAsync(string url, int n, bool legacy)
+    private static async Task<(List<string> Ram, List<(string Name, List<double> Ms)> Times)> RendersAsync(string url, int n, bool legacy,
+        int ramFrom, int ramTo)
     {
         var root = Path.Combine(Path.GetTempPath(), "lookback-costbench-" + Guid.NewGuid().ToString("N")[..8]);
         var me = Process.GetCurrentProcess();
@@ -181,16 +183,24 @@ public static class StreamCostBench
             var sw = Stopwatch.StartNew();
             Task<(double Span, long Rss, long Managed, long Ring)> BufferedAsync(double s) =>
                 StreamBenchKit.BufferedAsync(cam, s, sw, TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
-            var early = await BufferedAsync(10);
-            var late = await BufferedAsync(40);
+            using var allocations = new LargeAllocations();
+            var early = await BufferedAsync(ramFrom);
+            allocations.Start();
+            var late = await BufferedAsync(ramTo);
+            allocations.Stop();
             double PerMin(long a, long b) => (b - a) / (late.Span - early.Span) * 60 / 1e6;
             var ring = cam.Packets!;
+            var gc = GC.GetGCMemoryInfo(GCKind.Any);
             var streamMb = ring.Bytes / ((ring.NewestTime!.Value - ring.OldestTime!.Value).TotalSeconds) * 60 / 1e6;
             var jpegMb = cam.Ring.Count > 0 ? $"{cam.Ring.Count} JPEG frames kept" : "no JPEG frames";
+            Console.WriteLine($"allocations while the ring filled ({ramFrom} s → {ramTo} s buffered):");
+            foreach (var line in allocations.Table(late.Span - early.Span)) Console.WriteLine(line);
             var ram = new List<string>
             {
                 $"| stream itself per minute (ring bytes / buffered span) | {streamMb:0.00} MB |",
-                $"| per buffered camera-minute, 10 s → 40 s: ring / managed heap after full GC / process RSS | {PerMin(early.Ring, late.Ring):0.00} / {PerMin(early.Managed, late.Managed):0.00} / {PerMin(early.Rss, late.Rss):0.00} MB (RSS {(PerMin(early.Rss, late.Rss) / streamMb - 1) * 100:+0;-0} % over the stream; {jpegMb}) |",
+                $"| ring storage: packet bytes / slab bytes held ({ring.Slabs} slabs of {PacketSlabPool.Shared.SlabBytes / 1024} KiB; pool: {PacketSlabPool.Shared.Allocated} made, {PacketSlabPool.Shared.Reused} reused) | {ring.Bytes / 1e6:0.00} / {ring.SlabBytes / 1e6:0.00} MB |",
+                $"| GC: heap size / fragmentation / committed (GC.GetGCMemoryInfo, after the full GC) | {gc.HeapSizeBytes / 1e6:0.0} / {gc.FragmentedBytes / 1e6:0.0} / {gc.TotalCommittedBytes / 1e6:0.0} MB; POH {gc.GenerationInfo[4].SizeAfterBytes / 1e6:0.0} MB, LOH {gc.GenerationInfo[3].SizeAfterBytes / 1e6:0.0} MB; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC, latency mode {System.Runtime.GCSettings.LatencyMode} |",
+                $"| per buffered camera-minute, {ramFrom} s → {ramTo} s: ring / managed heap after full GC / process RSS | {PerMin(early.Ring, late.Ring):0.00} / {PerMin(early.Managed, late.Managed):0.00} / {PerMin(early.Rss, late.Rss):0.00} MB (RSS {(PerMin(early.Rss, late.Rss) / streamMb - 1) * 100:+0;-0} % over the stream; {jpegMb}) |",
             };
 
             using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };

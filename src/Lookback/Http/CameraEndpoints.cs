@@ -42,7 +42,9 @@ public static class CameraEndpoints
         [property: JsonPropertyName("bytes")] long Bytes,
         [property: JsonPropertyName("max_bytes")] long MaxBytes,
         [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
-        [property: JsonPropertyName("note"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note);
+        [property: JsonPropertyName("note"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note,
+        // what the packets occupy in RAM: the ring's slabs (bytes + the unused tail of the newest slab and the evicted head of the oldest)
+        [property: JsonPropertyName("memory_bytes")] long MemoryBytes = 0);
 
     public static PacketRingInfo? DescribePackets(ICamera c)
     {
@@ -50,7 +52,7 @@ public static class CameraEndpoints
         var packets = p.Snapshot();
         var span = packets.Count > 1 ? Math.Round((packets[^1].Time - packets[0].Time).TotalSeconds, 2) : 0;
         var codec = packets.Count > 0 ? packets[^1].Codec.ToString().ToLowerInvariant() : null;
-        return new PacketRingInfo(codec, packets.Count, p.Bytes, p.MaxBytes, span, p.Unusable);
+        return new PacketRingInfo(codec, packets.Count, p.Bytes, p.MaxBytes, span, p.Unusable, p.SlabBytes);
     }
 
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Lookback.Buffer;
 using Lookback.Sources;
@@ -64,21 +65,30 @@ public static class PacketRender
     {
         await stdin.WriteAsync(cut.Header, ct).ConfigureAwait(false);
         var packetizers = new Dictionary<int, TsPacketizer>();
-        var buf = new byte[256 * 1024];
-        var used = 0;
-        foreach (var p in cut.Packets)
+        var buf = ArrayPool<byte>.Shared.Rent(256 * 1024); // pooled: not a large-object-heap array per render
+        try
         {
-            var need = TsPacketizer.MaxBytes(p.Data.Length);
-            if (used + need > buf.Length)
+            var used = 0;
+            foreach (var p in cut.Packets)
             {
-                await stdin.WriteAsync(buf.AsMemory(0, used), ct).ConfigureAwait(false);
-                used = 0;
-                if (need > buf.Length) buf = new byte[need];
+                var need = TsPacketizer.MaxBytes(p.Data.Length);
+                if (used + need > buf.Length)
+                {
+                    await stdin.WriteAsync(buf.AsMemory(0, used), ct).ConfigureAwait(false);
+                    used = 0;
+                    if (need > buf.Length)
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(need);
+                        ArrayPool<byte>.Shared.Return(buf);
+                        buf = bigger;
+                    }
+                }
+                if (!packetizers.TryGetValue(p.Pid, out var packetizer)) packetizers[p.Pid] = packetizer = new TsPacketizer(p.Pid);
+                used += packetizer.Packetize(p.Data.Span, p.Key, buf.AsSpan(used));
             }
-            if (!packetizers.TryGetValue(p.Pid, out var packetizer)) packetizers[p.Pid] = packetizer = new TsPacketizer(p.Pid);
-            used += packetizer.Packetize(p.Data, p.Key, buf.AsSpan(used));
+            if (used > 0) await stdin.WriteAsync(buf.AsMemory(0, used), ct).ConfigureAwait(false);
         }
-        if (used > 0) await stdin.WriteAsync(buf.AsMemory(0, used), ct).ConfigureAwait(false);
+        finally { ArrayPool<byte>.Shared.Return(buf); }
     };
 
     /// <summary>Remuxes the cut into a media file of <paramref name="kind"/>; the result says where it starts and whether it had a gap.</summary>

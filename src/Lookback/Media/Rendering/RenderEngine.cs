@@ -67,6 +67,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         string? fallback = null;
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
         {
+            using var held = cut; // holds the packets' slabs until the render is done
             try
             {
                 var pg = await WritePacketGifAsync(plan, cut, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false);
@@ -91,6 +92,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         string? fallback = null;
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
         {
+            using var held = cut; // holds the packets' slabs until the render is done
             try { return await PacketRender.Mp4Async(plan, cut, store, ffmpeg, "mp4", _timeout, ct).ConfigureAwait(false); }
             catch (Exception ex) when (PacketsFailed(ex, ct)) { fallback = FallbackNote(ex); }
         }
@@ -111,6 +113,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
         string? fallback = null;
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } packetCut)
         {
+            using var held = packetCut; // holds the packets' slabs until the render is done
             try { return await PacketMomentAsync(plan, packetCut, ct).ConfigureAwait(false); }
             catch (Exception ex) when (PacketsFailed(ex, ct)) { fallback = FallbackNote(ex); }
         }

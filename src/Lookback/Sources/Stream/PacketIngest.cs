@@ -23,8 +23,10 @@ public sealed class PacketIngest
     private readonly PacketRing _ring;
     private readonly TsDemuxer _demux;
     private readonly PacketClock _clock = new();
-    private readonly List<TsAccessUnit> _units = [];
+    private readonly Action<TsUnitView> _onUnit;
     private int _run = Interlocked.Increment(ref s_runs);
+    private DateTimeOffset _now;
+    private int _taken;
 
     /// <summary>The MPEG-TS stream type of AAC in ADTS.</summary>
     public const int AacStreamType = 0x0F;
@@ -38,42 +40,46 @@ public sealed class PacketIngest
     {
         _ring = ring;
         _demux = new TsDemuxer(maxUnitBytes);
+        _onUnit = OnUnit;
     }
 
     /// <summary>Feeds bytes as they arrive at <paramref name="now"/>; returns how many packets the ring took.</summary>
+    /// <remarks>Each access unit is copied once, from the demuxer's reassembly buffer into the ring's slab.</remarks>
     public int Push(ReadOnlySpan<byte> data, DateTimeOffset now)
     {
-        _units.Clear();
-        _demux.Push(data, _units);
+        _now = now;
+        _taken = 0;
+        _demux.Push(data, _onUnit);
         if (_demux.Codec == StreamCodec.Other)
         {
             _ring.Unusable = $"{CannotCutNote} (MPEG-TS stream type 0x{_demux.StreamType:x2}; only H.264 and H.265): " +
                              "moments and GIFs use the JPEG frames";
             return 0;
         }
-        var taken = 0;
-        foreach (var u in _units)
+        return _taken;
+    }
+
+    private void OnUnit(TsUnitView u)
+    {
+        if (_demux.Codec == StreamCodec.Other) return;
+        if (u.Audio)
         {
-            if (u.Audio)
-            {
-                if (HasAac && _demux.Header is { } h && u.Pts is { } pts && _clock.OffsetOf(pts) is { } at
-                    && _ring.Append(new StreamPacket(u.Pes, _clock.Anchor, at, false, _run, h, _demux.Codec, _demux.AudioPid, Audio: true)))
-                    taken++;
-                continue;
-            }
-            if (u.Dts is not { } ts || _demux.Header is not { } header)
-            {
-                if (_demux.UntimedUnits >= UntimedLimit) _ring.Unusable = NoTimestampsNote;
-                continue;
-            }
-            var (offset, jump) = _clock.Map(ts, now);
-            if (jump) _run = Interlocked.Increment(ref s_runs);
-            if (_ring.Append(new StreamPacket(u.Pes, _clock.Anchor, offset, u.Key, _run, header, _demux.Codec, _demux.VideoPid)))
-            {
-                taken++;
-                _ring.Unusable = null;
-            }
+            if (HasAac && _demux.Header is { } h && u.Pts is { } pts && _clock.OffsetOf(pts) is { } at
+                && _ring.Append(new StreamPacket(u.Pes, _clock.Anchor, at, false, _run, h, _demux.Codec, _demux.AudioPid, Audio: true)))
+                _taken++;
+            return;
         }
-        return taken;
+        if (u.Dts is not { } ts || _demux.Header is not { } header)
+        {
+            if (_demux.UntimedUnits >= UntimedLimit) _ring.Unusable = NoTimestampsNote;
+            return;
+        }
+        var (offset, jump) = _clock.Map(ts, _now);
+        if (jump) _run = Interlocked.Increment(ref s_runs);
+        if (_ring.Append(new StreamPacket(u.Pes, _clock.Anchor, offset, u.Key, _run, header, _demux.Codec, _demux.VideoPid)))
+        {
+            _taken++;
+            _ring.Unusable = null;
+        }
     }
 }

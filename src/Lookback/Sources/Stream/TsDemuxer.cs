@@ -11,6 +11,15 @@ namespace Lookback.Sources.Streaming;
 public sealed record TsAccessUnit(byte[] Pes, long? Pts, long? Dts, bool Key, bool HasParameterSets, bool Audio = false);
 
 /// <summary>
+/// An access unit as the demuxer hands it on without a copy: <see cref="Pes"/> is a view of the demuxer's reused
+/// reassembly buffer, valid only during the call (copy what is kept, e.g. into a <see cref="PacketRing"/>'s slab).
+/// </summary>
+public readonly record struct TsUnitView(ReadOnlyMemory<byte> Pes, long? Pts, long? Dts, bool Key, bool HasParameterSets, bool Audio = false)
+{
+    public TsAccessUnit ToUnit() => new(Pes.ToArray(), Pts, Dts, Key, HasParameterSets, Audio);
+}
+
+/// <summary>
 /// A small pure MPEG-TS demuxer for the stream-copied video that the camera's ffmpeg writes (<c>-c:v copy -f mpegts</c>):
 /// reads the PAT and PMT, follows the first video stream, and cuts its PES packets into access units. Keyframes are
 /// found from the NAL unit types (H.264 IDR, H.265 IRAP), parameter sets (SPS/PPS, VPS) likewise. A PES packet that
@@ -19,6 +28,8 @@ public sealed record TsAccessUnit(byte[] Pes, long? Pts, long? Dts, bool Key, bo
 /// previous unit (its slices only), so a unit is emitted once the next one begins. No I/O; bytes may
 /// arrive in any chunking; lost sync is recovered at the next 0x47 sync byte. The program's first other stream is taken
 /// as its audio (the camera's ffmpeg maps at most one): its PES packets come out as audio units.
+/// Memory: PES packets are reassembled in two reused buffers (the unit being collected and the one pending a possible
+/// merge, swapped when a new unit begins) and handed on as views (<see cref="TsUnitView"/>): no array per access unit.
 /// </summary>
 public sealed class TsDemuxer
 {
@@ -29,8 +40,13 @@ public sealed class TsDemuxer
     private int _pmtPid = -1;
     private byte[]? _pat, _pmt;
     private bool _inUnit;
-    private TsAccessUnit? _pending;
-    private readonly MemoryStream _unitPayload = new();
+    private MemoryStream _unitPayload = new();
+    // the previous unit, held until the next begins (a continuation is merged into it): bytes in _pendingPes
+    private MemoryStream _pendingPes = new();
+    private bool _hasPending;
+    private long? _pendingPts, _pendingDts;
+    private bool _pendingKey, _pendingParameterSets;
+    private byte[]? _header;
     private readonly MemoryStream _audioPayload = new();
     private bool _inAudio;
     private readonly int _maxUnitBytes;
@@ -43,7 +59,7 @@ public sealed class TsDemuxer
     public int StreamType { get; private set; }
     public StreamCodec Codec { get; private set; }
     /// <summary>The latest PAT and PMT packets (prepended to every remux); null until both were seen.</summary>
-    public byte[]? Header => _pat is null || _pmt is null ? null : [.. _pat, .. _pmt];
+    public byte[]? Header => _pat is null || _pmt is null ? null : _header ??= [.. _pat, .. _pmt]; // one array per table change
     /// <summary>PID of the program's audio stream (-1 when it has none).</summary>
     public int AudioPid { get; private set; } = -1;
     /// <summary>The PMT's stream_type of the audio stream (0x0F: AAC in ADTS); 0 when there is none.</summary>
@@ -51,8 +67,14 @@ public sealed class TsDemuxer
     /// <summary>Access units seen without a PTS and DTS (a stream without timestamps cannot be cut).</summary>
     public long UntimedUnits { get; private set; }
 
-    /// <summary>Feeds bytes; complete access units are added to <paramref name="output"/>.</summary>
-    public void Push(ReadOnlySpan<byte> data, List<TsAccessUnit> output)
+    /// <summary>Feeds bytes; complete access units are added to <paramref name="output"/> (copied out).</summary>
+    public void Push(ReadOnlySpan<byte> data, List<TsAccessUnit> output) => Push(data, u => output.Add(u.ToUnit()));
+
+    /// <summary>Ends the stream: the access unit being collected is complete now (copied out into <paramref name="output"/>).</summary>
+    public void Flush(List<TsAccessUnit> output) => Flush(u => output.Add(u.ToUnit()));
+
+    /// <summary>Feeds bytes; complete access units go to <paramref name="output"/> as views valid during the call.</summary>
+    public void Push(ReadOnlySpan<byte> data, Action<TsUnitView> output)
     {
         if (_partialLength > 0)
         {
@@ -86,17 +108,16 @@ public sealed class TsDemuxer
     }
 
     /// <summary>Ends the stream: the access unit being collected is complete now.</summary>
-    public void Flush(List<TsAccessUnit> output)
+    public void Flush(Action<TsUnitView> output)
     {
         FinishAudio(output);
         FinishUnit(output);
-        if (_pending is not null) output.Add(_pending);
-        _pending = null;
+        EmitPending(output);
     }
 
-    private void Resync(byte[] rest, List<TsAccessUnit> output) => Push(rest, output);
+    private void Resync(byte[] rest, Action<TsUnitView> output) => Push(rest, output);
 
-    private void Packet(ReadOnlySpan<byte> p, List<TsAccessUnit> output)
+    private void Packet(ReadOnlySpan<byte> p, Action<TsUnitView> output)
     {
         var pusi = (p[1] & 0x40) != 0;
         var pid = ((p[1] & 0x1F) << 8) | p[2];
@@ -106,8 +127,8 @@ public sealed class TsDemuxer
         if ((afc & 1) == 0 || offset >= PacketSize) return;
         var payload = p[offset..];
 
-        if (pid == 0) { if (pusi && ParsePat(payload)) _pat = p.ToArray(); return; }
-        if (pid == _pmtPid) { if (pusi && ParsePmt(payload)) _pmt = p.ToArray(); return; }
+        if (pid == 0) { if (pusi && ParsePat(payload)) _pat = Keep(_pat, p); return; }
+        if (pid == _pmtPid) { if (pusi && ParsePmt(payload)) _pmt = Keep(_pmt, p); return; }
         if (pid == AudioPid && AudioPid >= 0) { AudioPacket(pusi, payload, output); return; }
         if (pid != VideoPid || VideoPid < 0) return;
         if (pusi)
@@ -118,6 +139,14 @@ public sealed class TsDemuxer
         if (!_inUnit) return; // joined in the middle of a PES
         if (_unitPayload.Length + payload.Length > _maxUnitBytes) { _inUnit = false; _unitPayload.SetLength(0); return; }
         _unitPayload.Write(payload);
+    }
+
+    /// <summary>The table packet: the old array when unchanged (tables repeat every ~100 ms), else a new one (and a new header).</summary>
+    private byte[] Keep(byte[]? old, ReadOnlySpan<byte> packet)
+    {
+        if (old is not null && packet.SequenceEqual(old)) return old;
+        _header = null;
+        return packet.ToArray();
     }
 
     private bool ParsePat(ReadOnlySpan<byte> payload)
@@ -162,7 +191,7 @@ public sealed class TsDemuxer
             if (StreamType == 0) StreamType = firstType;
             return true;
         }
-        if (videoPid != VideoPid) { _inUnit = false; _pending = null; _unitPayload.SetLength(0); }
+        if (videoPid != VideoPid) { _inUnit = false; _hasPending = false; _unitPayload.SetLength(0); }
         if (audioPid != AudioPid) { _inAudio = false; _audioPayload.SetLength(0); }
         VideoPid = videoPid;
         StreamType = videoType;
@@ -172,7 +201,7 @@ public sealed class TsDemuxer
         return true;
     }
 
-    private void AudioPacket(bool pusi, ReadOnlySpan<byte> payload, List<TsAccessUnit> output)
+    private void AudioPacket(bool pusi, ReadOnlySpan<byte> payload, Action<TsUnitView> output)
     {
         if (pusi)
         {
@@ -185,17 +214,18 @@ public sealed class TsDemuxer
     }
 
     /// <summary>The audio PES collected so far as an audio unit (dropped without a timestamp: it could not be placed).</summary>
-    private void FinishAudio(List<TsAccessUnit> output)
+    private void FinishAudio(Action<TsUnitView> output)
     {
         var inAudio = _inAudio;
         _inAudio = false;
-        var pes = _audioPayload.GetBuffer().AsSpan(0, (int)_audioPayload.Length);
+        var memory = new ReadOnlyMemory<byte>(_audioPayload.GetBuffer(), 0, (int)_audioPayload.Length);
+        var pes = memory.Span;
         try
         {
             if (!inAudio || pes.Length < 14 || pes[0] != 0 || pes[1] != 0 || pes[2] != 1 || (pes[7] & 0x80) == 0) return;
             if (9 + pes[8] > pes.Length) return;
             var pts = Timestamp(pes[9..]);
-            output.Add(new TsAccessUnit(pes.ToArray(), pts, pts, false, false, Audio: true));
+            output(new TsUnitView(memory, pts, pts, false, false, Audio: true));
         }
         finally { _audioPayload.SetLength(0); }
     }
@@ -216,7 +246,7 @@ public sealed class TsDemuxer
         return 1 + pointer < payload.Length ? payload[(1 + pointer)..] : ReadOnlySpan<byte>.Empty;
     }
 
-    private void FinishUnit(List<TsAccessUnit> output)
+    private void FinishUnit(Action<TsUnitView> output)
     {
         var inUnit = _inUnit;
         _inUnit = false;
@@ -232,34 +262,43 @@ public sealed class TsDemuxer
             if ((flags & 2) != 0 && pes.Length >= 14) pts = Timestamp(pes[9..]);
             if (flags == 3 && pes.Length >= 19) dts = Timestamp(pes[14..]);
             if (pts is null && dts is null) UntimedUnits++;
+            dts ??= pts;
             var es = pes[(9 + headerLength)..];
             var (key, parameters) = ScanNals(es, Codec);
-            var unit = new TsAccessUnit(pes.ToArray(), pts, dts ?? pts, key, parameters);
-            if (_pending is { } prev && (prev.Dts is not null && prev.Dts == unit.Dts || ContinuesPicture(es, Codec)))
-                _pending = Merge(prev, unit, Codec);
-            else
+            if (_hasPending && (_pendingDts is not null && _pendingDts == dts || ContinuesPicture(es, Codec)))
             {
-                if (_pending is not null) output.Add(_pending);
-                _pending = unit;
+                Merge(es, Codec);
+                _pendingPts ??= pts;
+                _pendingKey |= key;
+                _pendingParameterSets |= parameters;
+                return;
             }
+            EmitPending(output);
+            (_pendingPes, _unitPayload) = (_unitPayload, _pendingPes); // this unit becomes the pending one, without a copy
+            (_hasPending, _pendingPts, _pendingDts, _pendingKey, _pendingParameterSets) = (true, pts, dts, key, parameters);
         }
         finally { _unitPayload.SetLength(0); }
     }
 
-    /// <summary>
-    /// Two PES packets of one access unit as one: the first whole (its length set to 0: unbounded, as video may be), then
-    /// only the slices of the second (its access unit delimiter and repeated parameter sets would start a new unit).
-    /// </summary>
-    private static TsAccessUnit Merge(TsAccessUnit a, TsAccessUnit b, StreamCodec codec)
+    private void EmitPending(Action<TsUnitView> output)
     {
-        var ms = new MemoryStream(a.Pes.Length + b.Pes.Length);
-        ms.Write(a.Pes);
-        foreach (var (start, length, type) in Nals(b.Pes.AsSpan(9 + b.Pes[8]), codec))
-            if (IsVcl(type, codec)) ms.Write(b.Pes.AsSpan(9 + b.Pes[8] + start, length));
-        var pes = ms.ToArray();
-        pes[4] = 0;
-        pes[5] = 0;
-        return new TsAccessUnit(pes, a.Pts ?? b.Pts, a.Dts, a.Key || b.Key, a.HasParameterSets || b.HasParameterSets);
+        if (!_hasPending) return;
+        _hasPending = false;
+        output(new TsUnitView(new ReadOnlyMemory<byte>(_pendingPes.GetBuffer(), 0, (int)_pendingPes.Length), _pendingPts, _pendingDts,
+            _pendingKey, _pendingParameterSets));
+    }
+
+    /// <summary>
+    /// Merges a PES packet of the pending access unit into it: the first stays whole (its length set to 0: unbounded, as
+    /// video may be), of the second only its slices (its access unit delimiter and repeated parameter sets would start a new unit).
+    /// </summary>
+    private void Merge(ReadOnlySpan<byte> es, StreamCodec codec)
+    {
+        foreach (var (start, length, type) in Nals(es, codec))
+            if (IsVcl(type, codec)) _pendingPes.Write(es.Slice(start, length));
+        var buffer = _pendingPes.GetBuffer();
+        buffer[4] = 0;
+        buffer[5] = 0;
     }
 
     private static bool IsVcl(int type, StreamCodec codec) => codec == StreamCodec.H265 ? type < 32 : type is >= 1 and <= 5;
@@ -286,14 +325,23 @@ public sealed class TsDemuxer
 
     /// <summary>Pure: true when the first slice of the data is not the first of its picture (first_mb_in_slice ≠ 0;
     /// H.265: first_slice_segment_in_pic_flag = 0).</summary>
+    /// <remarks>Scans only up to the first slice (no list of the picture's NAL units: this runs for every access unit).</remarks>
     public static bool ContinuesPicture(ReadOnlySpan<byte> es, StreamCodec codec)
     {
-        foreach (var (start, length, type) in Nals(es, codec))
+        for (var i = 0; i + 3 < es.Length; i++)
         {
-            if (!IsVcl(type, codec)) continue;
-            var header = start + (es[start + 2] == 1 ? 3 : 4);
-            var first = header + (codec == StreamCodec.H265 ? 2 : 1);
-            return first < start + length && (es[first] & 0x80) == 0;
+            if (es[i] != 0 || es[i + 1] != 0 || es[i + 2] != 1) continue;
+            var header = i + 3;
+            var h = es[header];
+            if (IsVcl(codec == StreamCodec.H265 ? (h >> 1) & 0x3F : h & 0x1F, codec))
+            {
+                var first = header + (codec == StreamCodec.H265 ? 2 : 1);
+                var near = es[header..Math.Min(es.Length, first + 3)];
+                var next = near.IndexOf((ReadOnlySpan<byte>)[0, 0, 1]); // a NAL unit too short for the flag ends at a start code this near
+                var end = next < 0 ? Math.Min(es.Length, first + 3) : header + next;
+                return first < end && (es[first] & 0x80) == 0;
+            }
+            i += 3;
         }
         return false;
     }

@@ -23,7 +23,9 @@ public static class Mp4Muxer
     /// <summary>What was written: frames, picture size, the file's bytes.</summary>
     public sealed record Result(int Frames, int Width, int Height, long Bytes, bool Audio);
 
-    private sealed record Sample(byte[] Data, long Dts, long Pts, bool Key);
+    /// <summary>A video sample: its access unit's elementary stream (a view of the ring's packet, not copied) and the size it
+    /// has in the MP4 (<see cref="WriteSample"/> writes it into mdat straight from there).</summary>
+    private sealed record Sample(ReadOnlyMemory<byte> Es, int Size, long Dts, long Pts, bool Key);
 
     /// <summary>Writes the cut as an MP4 to <paramref name="output"/>.</summary>
     public static Result Write(PacketCut cut, Stream output)
@@ -51,8 +53,8 @@ public static class Mp4Muxer
             if (pts is null) throw new Mp4MuxException("a packet without a timestamp");
             if (p.Audio) { audioPackets.Add((es, pts.Value)); continue; }
             var d = Unwrap(dts ?? pts.Value);
-            var sample = ToSample(es.Span, hevc, ref vps, ref sps, ref pps);
-            if (sample.Length > 0) video.Add(new Sample(sample, d, Unwrap(pts.Value), p.Key));
+            var size = SampleSize(es.Span, hevc, ref vps, ref sps, ref pps);
+            if (size > 0) video.Add(new Sample(es, size, d, Unwrap(pts.Value), p.Key));
         }
         if (video.Count == 0 || sps is null || pps is null || (hevc && vps is null)) throw new Mp4MuxException("no parameter sets in front of the first keyframe");
         foreach (var (es, pts) in audioPackets)
@@ -105,7 +107,7 @@ public static class Mp4Muxer
             if (ai >= audio.Count || (vi < video.Count && video[vi].Dts <= audio[ai].Pts)) order.Add((false, vi++));
             else order.Add((true, ai++));
         }
-        long mdatPayload = video.Sum(s => (long)s.Data.Length) + audio.Sum(a => (long)a.Data.Length);
+        long mdatPayload = video.Sum(s => (long)s.Size) + audio.Sum(a => (long)a.Data.Length);
         if (mdatPayload > uint.MaxValue - 1024 * 1024) throw new Mp4MuxException("moment too large for a 32-bit MP4");
 
         var ftyp = Box("ftyp", b =>
@@ -123,7 +125,7 @@ public static class Mp4Muxer
             foreach (var (isAudio, i) in order)
             {
                 if (isAudio) { audioOffsets[i] = at; at += audio[i].Data.Length; }
-                else { videoOffsets[i] = at; at += video[i].Data.Length; }
+                else { videoOffsets[i] = at; at += video[i].Size; }
             }
             var movieDuration = ToMovie(maxEnd - minPts, VideoTimescale);
             return Box("moov", m =>
@@ -153,57 +155,90 @@ public static class Mp4Muxer
         BinaryPrimitives.WriteUInt32BigEndian(mdatHeader, (uint)(mdatPayload + 8));
         "mdat"u8.CopyTo(mdatHeader[4..]);
         output.Write(mdatHeader);
-        foreach (var (isAudio, i) in order) output.Write(isAudio ? audio[i].Data : video[i].Data);
+        foreach (var (isAudio, i) in order)
+        {
+            if (isAudio) output.Write(audio[i].Data);
+            else WriteSample(output, video[i].Es.Span, hevc, vps, sps!, pps!);
+        }
         return new Result(video.Count, info.Width, info.Height, ftyp.Length + moov.Length + 8 + mdatPayload, hasAudio);
     }
 
     private static long ToMovie(long ticks, int timescale) => (ticks * MovieTimescale + timescale / 2) / timescale;
 
     /// <summary>The elementary stream of a PES packet and its PTS/DTS (90 kHz).</summary>
-    public static (ReadOnlyMemory<byte> Es, long? Pts, long? Dts) Pes(byte[] pes)
+    public static (ReadOnlyMemory<byte> Es, long? Pts, long? Dts) Pes(byte[] pes) => Pes(pes.AsMemory());
+
+    /// <summary>The elementary stream of a PES packet (a view of it) and its PTS/DTS (90 kHz).</summary>
+    public static (ReadOnlyMemory<byte> Es, long? Pts, long? Dts) Pes(ReadOnlyMemory<byte> memory)
     {
+        var pes = memory.Span;
         if (pes.Length < 9 || pes[0] != 0 || pes[1] != 0 || pes[2] != 1) throw new Mp4MuxException("not a PES packet");
         var flags = (pes[7] >> 6) & 3;
         var start = 9 + pes[8];
         if (start > pes.Length) throw new Mp4MuxException("PES header longer than its packet");
-        long? pts = flags >= 2 && pes.Length >= 14 ? Ts(pes.AsSpan(9)) : null;
-        long? dts = flags == 3 && pes.Length >= 19 ? Ts(pes.AsSpan(14)) : null;
-        return (pes.AsMemory(start), pts, dts);
+        long? pts = flags >= 2 && pes.Length >= 14 ? Ts(pes[9..]) : null;
+        long? dts = flags == 3 && pes.Length >= 19 ? Ts(pes[14..]) : null;
+        return (memory[start..], pts, dts);
     }
 
     private static long Ts(ReadOnlySpan<byte> b) =>
         ((long)(b[0] >> 1) & 7) << 30 | (long)b[1] << 22 | (long)(b[2] >> 1) << 15 | (long)b[3] << 7 | (long)(b[4] >> 1);
 
     /// <summary>
-    /// One access unit as an MP4 sample (4-byte lengths instead of start codes); access unit delimiters and parameter
-    /// sets dropped (the first ones go into the sample entry; a changed one stays in the sample).
+    /// The size of one access unit as an MP4 sample (4-byte lengths instead of start codes; access unit delimiters and
+    /// parameter sets dropped: the first ones go into the sample entry, kept here; a changed one stays in the sample).
     /// </summary>
-    private static byte[] ToSample(ReadOnlySpan<byte> es, bool hevc, ref byte[]? vps, ref byte[]? sps, ref byte[]? pps)
+    private static int SampleSize(ReadOnlySpan<byte> es, bool hevc, ref byte[]? vps, ref byte[]? sps, ref byte[]? pps)
     {
-        var output = new MemoryStream(es.Length + 64);
+        var size = 0;
+        foreach (var (s, l) in Nals(es))
+        {
+            var nal = es.Slice(s, l);
+            switch (Kind(nal, hevc))
+            {
+                case NalKind.Delimiter: continue;
+                case NalKind.Vps when vps is null: vps = nal.ToArray(); continue;
+                case NalKind.Sps when sps is null: sps = nal.ToArray(); continue;
+                case NalKind.Pps when pps is null: pps = nal.ToArray(); continue;
+            }
+            if (!Dropped(nal, hevc, vps, sps, pps)) size += 4 + nal.Length;
+        }
+        return size;
+    }
+
+    /// <summary>Writes the sample <see cref="SampleSize"/> measured (with the sample entry's parameter sets, then final).</summary>
+    private static void WriteSample(Stream output, ReadOnlySpan<byte> es, bool hevc, byte[]? vps, byte[] sps, byte[] pps)
+    {
         Span<byte> len = stackalloc byte[4];
         foreach (var (s, l) in Nals(es))
         {
             var nal = es.Slice(s, l);
-            var type = hevc ? (nal[0] >> 1) & 0x3F : nal[0] & 0x1F;
-            if (hevc ? type == 35 : type == 9) continue; // AUD
-            ref byte[]? slot = ref vps;
-            var isParam = true;
-            if (hevc ? type == 32 : false) slot = ref vps;
-            else if (hevc ? type == 33 : type == 7) slot = ref sps;
-            else if (hevc ? type == 34 : type == 8) slot = ref pps;
-            else isParam = false;
-            if (isParam)
-            {
-                if (slot is null) { slot = nal.ToArray(); continue; }
-                if (nal.SequenceEqual(slot)) continue;
-            }
+            if (Dropped(nal, hevc, vps, sps, pps)) continue;
             BinaryPrimitives.WriteInt32BigEndian(len, nal.Length);
             output.Write(len);
             output.Write(nal);
         }
-        return output.ToArray();
     }
+
+    private enum NalKind { Other, Delimiter, Vps, Sps, Pps }
+
+    private static NalKind Kind(ReadOnlySpan<byte> nal, bool hevc)
+    {
+        var type = hevc ? (nal[0] >> 1) & 0x3F : nal[0] & 0x1F;
+        return hevc
+            ? type switch { 35 => NalKind.Delimiter, 32 => NalKind.Vps, 33 => NalKind.Sps, 34 => NalKind.Pps, _ => NalKind.Other }
+            : type switch { 9 => NalKind.Delimiter, 7 => NalKind.Sps, 8 => NalKind.Pps, _ => NalKind.Other };
+    }
+
+    /// <summary>An access unit delimiter, or a parameter set equal to the sample entry's one (the first ones seen).</summary>
+    private static bool Dropped(ReadOnlySpan<byte> nal, bool hevc, byte[]? vps, byte[]? sps, byte[]? pps) => Kind(nal, hevc) switch
+    {
+        NalKind.Delimiter => true,
+        NalKind.Vps => vps is not null && nal.SequenceEqual(vps),
+        NalKind.Sps => sps is not null && nal.SequenceEqual(sps),
+        NalKind.Pps => pps is not null && nal.SequenceEqual(pps),
+        _ => false,
+    };
 
     /// <summary>The NAL units of an Annex B stream: (start, length) without start codes and trailing zero bytes.</summary>
     public static List<(int Start, int Length)> Nals(ReadOnlySpan<byte> es)
@@ -260,7 +295,7 @@ public static class Mp4Muxer
                         foreach (var k in keys) U32(b, (uint)k + 1);
                     }));
                     st.Write(Stsc());
-                    st.Write(Stsz(s.Select(x => x.Data.Length).ToArray()));
+                    st.Write(Stsz(s.Select(x => x.Size).ToArray()));
                     st.Write(Stco(offsets));
                 }));
             }));
