@@ -59,7 +59,7 @@ public static class StreamCostBench
         var total = Median(ours.Select(o => o.Total));
         var bareCpu = Median(bare);
 
-        var (ram, times) = await RendersAsync(url, n, legacy);
+        var (ram, times) = args.Contains("--cpu-only") ? ([], []) : await RendersAsync(url, n, legacy);
         Console.WriteLine();
         Console.WriteLine($"| measure (PETS 1080p25 H.264 4 Mbit/s, one default stream camera, motion {(Motion ? "on" : "off")}) | value |");
         Console.WriteLine("|---|---|");
