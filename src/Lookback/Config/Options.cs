@@ -232,8 +232,8 @@ public sealed record CameraOptions
     public double Interval { get; init; } = 1;
     /// <summary>Stream cameras whose moments and GIFs come from the packet ring: seconds between their full-size JPEG frames.</summary>
     [Option("packet_jpeg_interval", Addon = "packet_jpeg_interval", Min = 0, MinExclusive = true, Name = "JPEG interval with a packet ring (seconds)",
-        Description = "RTSP/HTTP video cameras whose moments and GIFs come from the stream's own packets: seconds between the full-size JPEG frames (snapshot, MJPEG view, event pictures); larger values save CPU but make snapshots older; interval applies when it is larger, with timestamp: true, and when the packets cannot be used (default 1).")]
-    public double PacketJpegInterval { get; init; } = 1;
+        Description = "RTSP/HTTP video cameras whose moments and GIFs come from the stream's own packets: seconds between the full-size JPEG frames (snapshot, MJPEG view, event pictures); snapshots and event pictures are at most this old; smaller values cost CPU (a 1080p JPEG a second is about a tenth of the decode); interval applies when it is larger, with timestamp: true, and when the packets cannot be used (default 5).")]
+    public double PacketJpegInterval { get; init; } = 5;
     /// <summary>Frames kept in the ring.</summary>
     [Option("store", Addon = "store", Min = 1, Name = "Frames kept", Description = "Number of frames kept in the rolling buffer (default 30).")]
     public int Store { get; init; } = 30;

@@ -166,7 +166,8 @@ public class StreamSourceTests
     public void Full_size_jpeg_frames_come_at_the_packet_jpeg_interval_only_while_the_packets_serve_renders()
     {
         var o = RtspCam("rtsp://cam.local/s", interval: 1);
-        Assert.Equal(1, StreamArgs.JpegInterval(o, packetsServe: true)); // default: as fresh as interval (snapshots, event pictures)
+        Assert.Equal(5, StreamArgs.JpegInterval(o, packetsServe: true)); // default: snapshots and event pictures up to 5 s old
+        Assert.Equal(1, StreamArgs.JpegInterval(o with { PacketJpegInterval = 1 }, packetsServe: true));
         Assert.Equal(5, StreamArgs.JpegInterval(o with { PacketJpegInterval = 5 }, packetsServe: true));
         Assert.Equal(1, StreamArgs.JpegInterval(o with { PacketJpegInterval = 5 }, packetsServe: false)); // no ring, or a ring that cannot cut the stream
         Assert.Equal(1, StreamArgs.JpegInterval(o with { Timestamp = true, PacketJpegInterval = 5 }, packetsServe: true)); // its renders use the JPEG frames
