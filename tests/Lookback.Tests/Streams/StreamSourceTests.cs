@@ -159,7 +159,7 @@ public class StreamSourceTests
         Assert.Equal(1, a.Count(x => x == "-i"));
 
         var usb = StreamArgs.Build(o with { Url = "/dev/video0", Kind = CameraKind.Usb, Username = "" }, StreamInputKind.Usb, "tcp", null, null);
-        Assert.Contains("-f v4l2 -i /dev/video0", string.Join(' ', usb));
+        Assert.Contains("-f v4l2 -threads 1 -i /dev/video0", string.Join(' ', usb));
     }
 
     [Fact]
@@ -175,6 +175,19 @@ public class StreamSourceTests
         Assert.Equal(2, StreamArgs.JpegInterval(o with { PacketJpegInterval = 2 }, packetsServe: true));
         var a = string.Join(' ', StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", null, null, "tcp://127.0.0.1:5001", jpegInterval: 5));
         Assert.Contains("-vf fps=0.2 -c:v mjpeg", a);
+    }
+
+    [Fact]
+    public void The_decoder_uses_one_thread_by_default_and_the_extra_outputs_no_filter_thread_pools()
+    {
+        var o = RtspCam("rtsp://cam.local/s", interval: 1);
+        var a = string.Join(' ', StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", "tcp://127.0.0.1:5000", null, "tcp://127.0.0.1:5001"));
+        Assert.Contains("-threads 1 -i rtsp://cam.local/s", a);
+        Assert.StartsWith("-hide_banner -nostdin -loglevel error -filter_threads 1 ", a);
+        Assert.Contains("-huffman default", a);
+        var auto = string.Join(' ', StreamArgs.Build(o with { DecodeThreads = 0 }, StreamInputKind.Rtsp, "tcp", null, null));
+        Assert.DoesNotContain("-threads", auto.Replace("-filter_threads", "", StringComparison.Ordinal));
+        Assert.Contains("-threads 4 -i", string.Join(' ', StreamArgs.Build(o with { DecodeThreads = 4 }, StreamInputKind.Rtsp, "tcp", null, null)));
     }
 
     [Theory]
