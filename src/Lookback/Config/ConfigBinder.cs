@@ -617,6 +617,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Interval = s.Num("interval"),
             PacketJpegInterval = s.Num("packet_jpeg_interval"),
             Store = s.Int("store"),
+            DecodeThreads = s.Int("decode_threads"),
             BufferSeconds = s.NumOrNull("buffer_seconds"),
             MaxBufferBytes = s.Size("max_buffer_bytes"),
             Auth = auth,

@@ -159,14 +159,15 @@ public class StreamSourceTests
         Assert.Equal(1, a.Count(x => x == "-i"));
 
         var usb = StreamArgs.Build(o with { Url = "/dev/video0", Kind = CameraKind.Usb, Username = "" }, StreamInputKind.Usb, "tcp", null, null);
-        Assert.Contains("-f v4l2 -i /dev/video0", string.Join(' ', usb));
+        Assert.Contains("-f v4l2 -threads 1 -i /dev/video0", string.Join(' ', usb));
     }
 
     [Fact]
     public void Full_size_jpeg_frames_come_at_the_packet_jpeg_interval_only_while_the_packets_serve_renders()
     {
         var o = RtspCam("rtsp://cam.local/s", interval: 1);
-        Assert.Equal(1, StreamArgs.JpegInterval(o, packetsServe: true)); // default: as fresh as interval (snapshots, event pictures)
+        Assert.Equal(5, StreamArgs.JpegInterval(o, packetsServe: true)); // default: snapshots and event pictures up to 5 s old
+        Assert.Equal(1, StreamArgs.JpegInterval(o with { PacketJpegInterval = 1 }, packetsServe: true));
         Assert.Equal(5, StreamArgs.JpegInterval(o with { PacketJpegInterval = 5 }, packetsServe: true));
         Assert.Equal(1, StreamArgs.JpegInterval(o with { PacketJpegInterval = 5 }, packetsServe: false)); // no ring, or a ring that cannot cut the stream
         Assert.Equal(1, StreamArgs.JpegInterval(o with { Timestamp = true, PacketJpegInterval = 5 }, packetsServe: true)); // its renders use the JPEG frames
@@ -174,6 +175,19 @@ public class StreamSourceTests
         Assert.Equal(2, StreamArgs.JpegInterval(o with { PacketJpegInterval = 2 }, packetsServe: true));
         var a = string.Join(' ', StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", null, null, "tcp://127.0.0.1:5001", jpegInterval: 5));
         Assert.Contains("-vf fps=0.2 -c:v mjpeg", a);
+    }
+
+    [Fact]
+    public void The_decoder_uses_one_thread_by_default_and_the_extra_outputs_no_filter_thread_pools()
+    {
+        var o = RtspCam("rtsp://cam.local/s", interval: 1);
+        var a = string.Join(' ', StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", "tcp://127.0.0.1:5000", null, "tcp://127.0.0.1:5001"));
+        Assert.Contains("-threads 1 -i rtsp://cam.local/s", a);
+        Assert.StartsWith("-hide_banner -nostdin -loglevel error -filter_threads 1 ", a);
+        Assert.Contains("-huffman default", a);
+        var auto = string.Join(' ', StreamArgs.Build(o with { DecodeThreads = 0 }, StreamInputKind.Rtsp, "tcp", null, null));
+        Assert.DoesNotContain("-threads", auto.Replace("-filter_threads", "", StringComparison.Ordinal));
+        Assert.Contains("-threads 4 -i", string.Join(' ', StreamArgs.Build(o with { DecodeThreads = 4 }, StreamInputKind.Rtsp, "tcp", null, null)));
     }
 
     [Theory]

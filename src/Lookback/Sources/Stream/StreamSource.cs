@@ -220,12 +220,18 @@ public sealed class StreamSource : IFrameSource
     {
         using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
         listener.Stop();
-        await using var stream = client.GetStream();
+        var socket = client.Client;
+        await ReaderThread.Run("lookback-packets", socket, ct, () => ReadPackets(socket, ring, restart, alive, ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>The packet reader's loop on its own thread (<see cref="ReaderThread"/>): blocking reads, one buffer.</summary>
+    private void ReadPackets(Socket socket, PacketRing ring, TaskCompletionSource restart, Action alive, CancellationToken ct)
+    {
         PacketIngest? ingest = new(ring, _options.MaxFrameBytes);
         var buf = new byte[64 * 1024];
-        while (true)
+        while (!ct.IsCancellationRequested)
         {
-            var n = await stream.ReadAsync(buf, ct).ConfigureAwait(false);
+            var n = socket.Receive(buf);
             if (n == 0) return;
             if (ingest is null) continue; // drained: a blocked socket would stall ffmpeg's other outputs
             try
@@ -277,13 +283,20 @@ public sealed class StreamSource : IFrameSource
     {
         using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
         listener.Stop(); // one connection per run: nobody else gets in after ffmpeg
-        await using var stream = new BufferedStream(client.GetStream(), 64 * 1024);
+        var socket = client.Client;
+        await ReaderThread.Run("lookback-gray", socket, ct, () => ReadGray(socket, gray, sink, alive, ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>The gray reader's loop on its own thread (<see cref="ReaderThread"/>): blocking reads into one frame buffer.</summary>
+    private void ReadGray(Socket socket, IGrayFrameSink gray, IFrameSink sink, Action alive, CancellationToken ct)
+    {
+        using var stream = new BufferedStream(new NetworkStream(socket, ownsSocket: false), 64 * 1024);
         var reader = new Y4mReader(stream);
         try
         {
-            if (!await reader.ReadHeaderAsync(ct).ConfigureAwait(false)) return;
+            if (!reader.ReadHeader()) return;
             var buf = new byte[reader.Width * reader.Height];
-            while (await reader.ReadFrameAsync(buf, ct).ConfigureAwait(false))
+            while (!ct.IsCancellationRequested && reader.ReadFrame(buf))
             {
                 alive();
                 Interlocked.Increment(ref _grayDelivered);

@@ -9,6 +9,7 @@ namespace Lookback.Sources.Streaming;
 public sealed class Y4mReader(System.IO.Stream stream)
 {
     private readonly byte[] _line = new byte[256];
+    private readonly byte[] _one = new byte[1];
     private byte[] _skip = [];
 
     public int Width { get; private set; }
@@ -21,6 +22,21 @@ public sealed class Y4mReader(System.IO.Stream stream)
     {
         var line = await ReadLineAsync(ct).ConfigureAwait(false);
         if (line is null) return false;
+        ParseHeader(line);
+        return true;
+    }
+
+    /// <summary>Reads and parses the stream header with blocking reads (a reader thread of its own). False at end of stream.</summary>
+    public bool ReadHeader()
+    {
+        var line = ReadLine();
+        if (line is null) return false;
+        ParseHeader(line);
+        return true;
+    }
+
+    private void ParseHeader(string line)
+    {
         if (!line.StartsWith("YUV4MPEG2", StringComparison.Ordinal)) throw new InvalidDataException("not a YUV4MPEG2 stream");
         var colour = "420jpeg";
         foreach (var p in line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1))
@@ -39,7 +55,6 @@ public sealed class Y4mReader(System.IO.Stream stream)
             : colour.StartsWith("444", StringComparison.Ordinal) ? 2 * Width * Height
             : colour.StartsWith("422", StringComparison.Ordinal) ? 2 * cw * Height
             : 2 * cw * ch;
-        return true;
     }
 
     /// <summary>Reads the next frame's luma plane into <paramref name="luma"/> (Width × Height bytes). False at end of stream.</summary>
@@ -57,6 +72,49 @@ public sealed class Y4mReader(System.IO.Stream stream)
         return true;
     }
 
+    /// <summary>Reads the next frame's luma plane into <paramref name="luma"/> with blocking reads. False at end of stream.</summary>
+    public bool ReadFrame(Span<byte> luma)
+    {
+        var line = ReadLine();
+        if (line is null) return false;
+        if (!line.StartsWith("FRAME", StringComparison.Ordinal)) throw new InvalidDataException("lost YUV4MPEG2 frame sync");
+        if (!Fill(luma[..(Width * Height)])) return false;
+        if (ChromaBytes > 0)
+        {
+            if (_skip.Length < ChromaBytes) _skip = new byte[ChromaBytes];
+            if (!Fill(_skip.AsSpan(0, ChromaBytes))) return false;
+        }
+        return true;
+    }
+
+    private bool Fill(Span<byte> dst)
+    {
+        var got = 0;
+        while (got < dst.Length)
+        {
+            var n = stream.Read(dst[got..]);
+            if (n == 0) return false;
+            got += n;
+        }
+        return true;
+    }
+
+    /// <summary>One header line, blocking; "FRAME" lines (each frame's) come back as one shared string, no allocation.</summary>
+    private string? ReadLine()
+    {
+        var n = 0;
+        while (true)
+        {
+            var r = stream.ReadByte();
+            if (r < 0) return n == 0 ? null : Line(n);
+            if (r == '\n') return Line(n);
+            if (n == _line.Length) throw new InvalidDataException("YUV4MPEG2 header line too long");
+            _line[n++] = (byte)r;
+        }
+    }
+
+    private string Line(int n) => _line.AsSpan(0, n).SequenceEqual("FRAME"u8) ? "FRAME" : Encoding.ASCII.GetString(_line, 0, n);
+
     private async Task<bool> FillAsync(Memory<byte> dst, CancellationToken ct)
     {
         var got = 0;
@@ -73,14 +131,13 @@ public sealed class Y4mReader(System.IO.Stream stream)
     private async Task<string?> ReadLineAsync(CancellationToken ct)
     {
         var n = 0;
-        var one = new byte[1];
         while (true)
         {
-            var r = await stream.ReadAsync(one, ct).ConfigureAwait(false);
-            if (r == 0) return n == 0 ? null : Encoding.ASCII.GetString(_line, 0, n);
-            if (one[0] == '\n') return Encoding.ASCII.GetString(_line, 0, n);
+            var r = await stream.ReadAsync(_one, ct).ConfigureAwait(false);
+            if (r == 0) return n == 0 ? null : Line(n);
+            if (_one[0] == '\n') return Line(n);
             if (n == _line.Length) throw new InvalidDataException("YUV4MPEG2 header line too long");
-            _line[n++] = one[0];
+            _line[n++] = _one[0];
         }
     }
 }
