@@ -74,7 +74,7 @@ public sealed class MotionAnalyser(MotionSettings settings)
         WantsPrevious = skipped && _detector.FirstCandidate;
         _lastAnalysed = at;
         _motion = r.Motion;
-        if (r.Score > 0 || r.Motion || r.WarmingUp) _lastActivity = at;
+        if (r.Score > 0 || r.Motion || r.WarmingUp || r.CoherentFrames > 0) _lastActivity = at;
         return r;
     }
 

@@ -52,13 +52,55 @@ public class MotionOnsetTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
+    public void A_tiny_far_walker_at_night_starts_an_event_on_his_4th_frame_when_he_moves_coherently(int seed)
+    {
+        // 4x4 px at 192x144 (16x16 at 768x576): under min_area, over half of it; 2 px a frame
+        static SceneScript Walk(int from) => Script("tiny walker at night", 120, (i, f) =>
+        {
+            f.Gain = 0.4; f.NoiseSigma = 4;
+            if (i is >= 40 and < 90) f.Objects.Add((from + (i - 40) * 2, H / 3, 4, 4, 200));
+        });
+        var (events, results) = MotionScenes.Run(Walk(20), W, H, seed);
+        int first = results.FindIndex(r => r.Motion);
+        Assert.True(events == 1 && first is >= 40 and <= 43, $"{events} events, motion from frame {first}");
+        // without the coherent rule the 5-frame rule for small movers is the floor
+        var (_, slow) = MotionScenes.Run(Walk(20), W, H, seed, new MotionSettings { CoherentConfirmFrames = 0 });
+        Assert.True(slow.FindIndex(r => r.Motion) >= 44, $"motion from frame {slow.FindIndex(r => r.Motion)} without the coherent rule");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void At_night_a_blob_that_does_not_travel_or_jumps_around_is_no_coherent_mover(int seed)
+    {
+        // a lamp on for 4 frames (0.8 s) in the same place: coherent, but it does not travel
+        var lamp = Script("lamp blinks on", 120, (i, f) =>
+        {
+            f.Gain = 0.4; f.NoiseSigma = 4;
+            if (i is >= 40 and < 44) f.Objects.Add((60, H / 3, 4, 4, 200));
+        });
+        Assert.Equal(0, MotionScenes.Run(lamp, W, H, seed).Events);
+        // a blob somewhere else on each of 4 frames (snow, noise bursts): never next to the last one (5 frames of it
+        // would be the 5-frame small-mover rule's, coherent or not)
+        var spots = Enumerable.Range(0, 30).Select(k => (X: 10 + (k * 53) % (W - 20), Y: 10 + (k * 37) % (H - 20))).ToArray();
+        var jumps = Script("blobs jumping around", 120, (i, f) =>
+        {
+            f.Gain = 0.4; f.NoiseSigma = 4;
+            if (i is >= 40 and < 44) f.Objects.Add((spots[i - 40].X, spots[i - 40].Y, 4, 4, 200));
+        });
+        Assert.Equal(0, MotionScenes.Run(jumps, W, H, seed).Events);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
     public void A_walker_smaller_than_min_area_counts_when_he_keeps_moving_but_a_short_blip_does_not(int seed)
     {
         // 4x5 px = 0.072 % of 192x144, under the default min_area 0.1 %: motion once it has lasted 5 frames
         var walker = Script("small walker", 120, (i, f) => { if (i is >= 30 and < 70) f.Objects.Add((30 + (i - 30) * 2, H / 2, 4, 5, 200)); });
         var (events, results) = MotionScenes.Run(walker, W, H, seed);
         int first = results.FindIndex(r => r.Motion);
-        Assert.True(events == 1 && first is >= 34 and <= 36, $"{events} events, motion from frame {first}");
+        Assert.True(events == 1 && first is >= 33 and <= 36, $"{events} events, motion from frame {first}"); // 33: the coherent rule (this scene is below NormalBrightness)
         // the same blob for 3 frames only (a bird, a JPEG glitch) is no event
         var blip = Script("short blip", 120, (i, f) => { if (i is >= 30 and < 33) f.Objects.Add((30 + (i - 30) * 2, H / 2, 4, 5, 200)); });
         Assert.Equal(0, MotionScenes.Run(blip, W, H, seed).Events);
