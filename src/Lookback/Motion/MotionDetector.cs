@@ -37,6 +37,7 @@ public sealed class MotionDetector
     int _streak, _smallStreak, _coherentStreak;
     (int X0, int Y0, int X1, int Y1) _smallBox; // the largest blob of the last small-mover frame
     bool _smallMoved;
+    long _smallAt; // capture time of the last coherent-candidate frame
     (int X, int Y) _streakStart; // centre (×2) of the blob where the coherent streak began
     readonly int _coherentMinPixels;
     double _level = -1, _noise = -1; // smoothed scene brightness and noise (gray levels), −1: not yet seen
@@ -280,7 +281,11 @@ public sealed class MotionDetector
         var box = (c.X0, c.Y0, c.X1, c.Y1);
         var last = _smallBox;
         _smallBox = box;
-        int mx = Math.Max(2, last.X1 - last.X0), my = Math.Max(2, last.Y1 - last.Y0);
+        // frames the camera sent since the last analysed one (a busy analysis loop takes the newest and skips some)
+        double frameMs = 1000 / (Settings.Fps > 0 ? Settings.Fps : 5);
+        int steps = Math.Clamp((int)Math.Round((_result.TimestampMs - _smallAt) / frameMs), 1, 3);
+        _smallAt = _result.TimestampMs;
+        int mx = steps * Math.Max(2, last.X1 - last.X0), my = steps * Math.Max(2, last.Y1 - last.Y0);
         bool near = _coherentStreak > 0
             && box.X0 < last.X1 + mx && box.X1 > last.X0 - mx && box.Y0 < last.Y1 + my && box.Y1 > last.Y0 - my;
         // centre ×2 (integers)
