@@ -41,6 +41,7 @@ public static class MotionSceneBench
     static int MinHeight = MotionMonitor.AnalysisMinHeight;
     static double? MinArea;
     static int? Shake, Confirm, SmallFrames, Coherent;
+    static double? DarkExp, CoherentMin;
     static double? SmallArea;
     static bool WithRender, NoMotion;
     static readonly string BenchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/motion-bench"));
@@ -72,6 +73,8 @@ public static class MotionSceneBench
         if (Opt(args, "--shake") is { } sh) Shake = int.Parse(sh, CultureInfo.InvariantCulture);
         if (Opt(args, "--confirm") is { } cf) Confirm = int.Parse(cf, CultureInfo.InvariantCulture);
         if (Opt(args, "--small-frames") is { } sf) SmallFrames = int.Parse(sf, CultureInfo.InvariantCulture);
+        if (Opt(args, "--dark-exp") is { } de) DarkExp = double.Parse(de, CultureInfo.InvariantCulture);
+        if (Opt(args, "--coherent-min") is { } cm) CoherentMin = double.Parse(cm, CultureInfo.InvariantCulture);
         if (Opt(args, "--coherent") is { } co) Coherent = int.Parse(co, CultureInfo.InvariantCulture);
         if (Opt(args, "--small-area") is { } sa) SmallArea = double.Parse(sa, CultureInfo.InvariantCulture);
         if (args.Contains("--cost"))
@@ -137,6 +140,8 @@ public static class MotionSceneBench
         if (SmallFrames is { } sf) settings = settings with { SmallConfirmFrames = sf };
         if (SmallArea is { } sa) settings = settings with { SmallAreaFraction = sa };
         if (Coherent is { } co) settings = settings with { CoherentConfirmFrames = co };
+        if (DarkExp is { } de) settings = settings with { DarkExponent = de };
+        if (CoherentMin is { } cm) settings = settings with { CoherentMinBlobPercent = cm };
         var analyser = new MotionAnalyser(settings);
         var jpegs = new JpegMotionAnalyser(analyser, MinHeight);
         var t0 = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);

@@ -347,7 +347,7 @@ public sealed class MotionDetector
         if (!Settings.DarkSceneThreshold) return _threshold;
         _level = _level < 0 ? fit.Level : _level + (fit.Level - _level) * 0.1;
         _noise = _noise < 0 ? fit.Noise : _noise + (fit.Noise - _noise) * 0.1;
-        double t = _threshold * Math.Min(1, _level / Settings.NormalBrightness);
+        double t = _threshold * Math.Pow(Math.Min(1, _level / Settings.NormalBrightness), Settings.DarkExponent);
         t = Math.Max(t, Math.Max(4 * _noise, _threshold / 3.0));
         return Math.Clamp((int)Math.Round(t), 1, _threshold);
     }

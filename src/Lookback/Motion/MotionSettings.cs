@@ -45,9 +45,9 @@ public sealed record MotionSettings
     /// a lamp or a hot pixel does not move). In daylight a small mover has the contrast for the other rules.</summary>
     public int CoherentConfirmFrames { get; init; } = 4;
     /// <summary>In a dark scene the coherent rule also follows blobs smaller
-    /// than the speckle size, down to this percent of the frame (default 0.02 %), and the blob must have travelled
+    /// than the speckle size, down to this percent of the frame (default 0.015 %: 17 px at 384x288), and the blob must have travelled
     /// <see cref="CoherentMinTravel"/> pixels (default 2) during the streak.</summary>
-    public double CoherentMinBlobPercent { get; init; } = 0.02;
+    public double CoherentMinBlobPercent { get; init; } = 0.015;
     public int CoherentMinTravel { get; init; } = 2;
     /// <summary>Fraction of unmasked pixels changed (after brightness compensation) that means "the scene changed"
     /// (day/night switch, camera moved): the background is reset instead of firing (default 0.5).</summary>
@@ -71,6 +71,8 @@ public sealed record MotionSettings
     /// (default on): a person's contrast shrinks with the light.</summary>
     public bool DarkSceneThreshold { get; init; } = true;
     public double NormalBrightness { get; init; } = 110;
+    /// <summary>How fast the threshold falls with the light: (level / NormalBrightness)^this (default 1).</summary>
+    public double DarkExponent { get; init; } = 1;
     /// <summary>Largest number of boxes reported per frame (largest first; default 16).</summary>
     public int MaxBoxes { get; init; } = 16;
 
