@@ -41,7 +41,7 @@ public static class MotionSceneBench
     static int MinHeight = MotionMonitor.AnalysisMinHeight;
     static double? MinArea;
     static int? Shake, Confirm, SmallFrames, Coherent;
-    static double? DarkExp, CoherentMin;
+    static double? DarkExp, CoherentMin, QuietAfter, QuietInterval;
     static double? SmallArea;
     static bool WithRender, NoMotion;
     static readonly string BenchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/motion-bench"));
@@ -73,6 +73,8 @@ public static class MotionSceneBench
         if (Opt(args, "--shake") is { } sh) Shake = int.Parse(sh, CultureInfo.InvariantCulture);
         if (Opt(args, "--confirm") is { } cf) Confirm = int.Parse(cf, CultureInfo.InvariantCulture);
         if (Opt(args, "--small-frames") is { } sf) SmallFrames = int.Parse(sf, CultureInfo.InvariantCulture);
+        if (Opt(args, "--quiet-after") is { } qa) QuietAfter = double.Parse(qa, CultureInfo.InvariantCulture);
+        if (Opt(args, "--quiet-interval") is { } qi) QuietInterval = double.Parse(qi, CultureInfo.InvariantCulture);
         if (Opt(args, "--dark-exp") is { } de) DarkExp = double.Parse(de, CultureInfo.InvariantCulture);
         if (Opt(args, "--coherent-min") is { } cm) CoherentMin = double.Parse(cm, CultureInfo.InvariantCulture);
         if (Opt(args, "--coherent") is { } co) Coherent = int.Parse(co, CultureInfo.InvariantCulture);
@@ -142,7 +144,11 @@ public static class MotionSceneBench
         if (Coherent is { } co) settings = settings with { CoherentConfirmFrames = co };
         if (DarkExp is { } de) settings = settings with { DarkExponent = de };
         if (CoherentMin is { } cm) settings = settings with { CoherentMinBlobPercent = cm };
-        var analyser = new MotionAnalyser(settings);
+        var analyser = new MotionAnalyser(settings)
+        {
+            QuietAfter = TimeSpan.FromSeconds(QuietAfter ?? 1),
+            QuietInterval = TimeSpan.FromSeconds(QuietInterval ?? 0.55),
+        };
         var jpegs = new JpegMotionAnalyser(analyser, MinHeight);
         var t0 = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
         var lines = new StringBuilder();
@@ -166,7 +172,11 @@ public static class MotionSceneBench
             long d0 = Stopwatch.GetTimestamp();
             long det0 = ticks.Sum();
             var r = jpegs.Offer(jpeg, at);
-            if (r is null) continue;
+            if (r is null)
+            {
+                if (analyser.SkippedInMotion && tracker.Active && analyser.Last is { } held) Emit(tracker.Update(held, at)); // as MotionMonitor
+                continue;
+            }
             gray = jpegs.Gray;
             decodeTicks += Stopwatch.GetTimestamp() - d0 - (ticks.Sum() - det0);
             analysed++;

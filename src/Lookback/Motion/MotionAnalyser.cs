@@ -12,8 +12,8 @@ namespace Lookback.Motion;
 /// </summary>
 public sealed class MotionAnalyser(MotionSettings settings)
 {
-    /// <summary>Time without any changed blob after which frames are thinned (default 2 s).</summary>
-    public TimeSpan QuietAfter { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Time without any changed blob after which frames are thinned (default 1 s).</summary>
+    public TimeSpan QuietAfter { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Least time between analysed frames while quiet (default 0.55 s: every third frame at 5 fps).</summary>
     public TimeSpan QuietInterval { get; init; } = TimeSpan.FromSeconds(0.55);
     /// <summary>Least time between analysed frames while motion is confirmed (default 0.35 s: every second frame at
@@ -31,12 +31,20 @@ public sealed class MotionAnalyser(MotionSettings settings)
     /// <summary>Nothing moved for <see cref="QuietAfter"/>: frames are being thinned.</summary>
     public bool Quiet { get; private set; }
 
+    /// <summary>The frame just declined by <see cref="Wants"/> was skipped during confirmed motion: the motion holds
+    /// there (<see cref="Last"/> stands for it), so that a camera that stalls after a skipped frame does not shorten
+    /// off_delay by a frame.</summary>
+    public bool SkippedInMotion { get; private set; }
+    /// <summary>The last analysed frame's result (reused by the next analysis), null before the first.</summary>
+    public MotionFrameResult? Last { get; private set; }
+
     /// <summary>Whether the frame captured at <paramref name="at"/> should be analysed.</summary>
     public bool Wants(DateTimeOffset at)
     {
         Quiet = _detector is not null && at - _lastActivity >= QuietAfter;
         var gap = Quiet ? QuietInterval : _motion ? ActiveInterval : TimeSpan.Zero;
         bool wants = gap <= TimeSpan.Zero || at - _lastAnalysed >= gap || at < _lastAnalysed;
+        SkippedInMotion = !wants && !Quiet && _motion;
         _previousSkipped = _skipping;
         _skipping = !wants;
         return wants;
@@ -74,6 +82,7 @@ public sealed class MotionAnalyser(MotionSettings settings)
         WantsPrevious = skipped && _detector.FirstCandidate;
         _lastAnalysed = at;
         _motion = r.Motion;
+        Last = r;
         if (r.Score > 0 || r.Motion || r.WarmingUp || r.CoherentFrames > 0) _lastActivity = at;
         return r;
     }

@@ -134,6 +134,7 @@ public class MotionOnsetTests
     {
         var t0 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         // the same frames through a thinning analyser (with the look back at the skipped frame) and one analysing all
+        var held = new List<int>();
         (List<int> analysed, int firstMotion, int lookBacks) Run(MotionAnalyser a)
         {
             var scene = new SyntheticScene(W, H, 3);
@@ -149,7 +150,7 @@ public class MotionOnsetTests
                 if (i >= walkFrom) { var o = MotionScenes.Walker(i, walkFrom, walkFrom + 40, W, H); f.Objects.Add((o.X, o.Y, o.W, o.H, 220)); }
                 (buf, prev) = (prev, buf);
                 scene.Render(f, buf, W); // every camera frame exists; only some are analysed
-                if (!a.Wants(at)) continue;
+                if (!a.Wants(at)) { if (a.SkippedInMotion) held.Add(i); continue; }
                 analysed.Add(i);
                 var r = a.Analyse(buf, W, H, W, at);
                 if (a.WantsPrevious) { lookBacks++; r = a.ConfirmWithPrevious(prev, W, H, W); }
@@ -158,8 +159,10 @@ public class MotionOnsetTests
             return (analysed, firstMotion, lookBacks);
         }
         var thin = Run(new MotionAnalyser(new MotionSettings()));
+        var heldThin = held.ToList();
+        held.Clear();
         var all = Run(new MotionAnalyser(new MotionSettings()) { QuietAfter = TimeSpan.FromDays(1), ActiveInterval = TimeSpan.Zero });
-        // quiet from ~2 s on: every third frame of 100..150
+        // quiet from ~1 s on: every third frame of 100..150
         Assert.InRange(thin.analysed.Count(i => i is >= 100 and < 150), 14, 20);
         Assert.Equal(Enumerable.Range(0, 200), all.analysed);
         Assert.True(all.firstMotion > walkFrom, $"motion at {all.firstMotion}");
@@ -171,6 +174,10 @@ public class MotionOnsetTests
         var during = thin.analysed.Where(i => i >= thin.firstMotion && i < gone).ToList();
         Assert.All(during.Zip(during.Skip(1)), p => Assert.Equal(2, p.Second - p.First));
         Assert.InRange(during.Count, (gone - thin.firstMotion) / 2, (gone - thin.firstMotion) / 2 + 1);
+        // the frames in between are the ones where the motion holds (MotionMonitor tells the tracker), none when quiet
+        Assert.Equal(Enumerable.Range(thin.firstMotion, gone - thin.firstMotion).Except(during), heldThin.Where(i => i < gone));
+        Assert.DoesNotContain(heldThin, i => i < thin.firstMotion);
+        Assert.Empty(held);
         Assert.Equal(0, all.lookBacks);
     }
 }
