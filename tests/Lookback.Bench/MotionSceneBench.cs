@@ -40,7 +40,8 @@ public static class MotionSceneBench
     static bool Trace;
     static int MinHeight = MotionMonitor.AnalysisMinHeight;
     static double? MinArea;
-    static int? Shake, Confirm, SmallFrames;
+    static int? Shake, Confirm, SmallFrames, Coherent;
+    static double? DarkExp, CoherentMin, QuietAfter, QuietInterval;
     static double? SmallArea;
     static bool WithRender, NoMotion;
     static readonly string BenchDir = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/motion-bench"));
@@ -72,6 +73,11 @@ public static class MotionSceneBench
         if (Opt(args, "--shake") is { } sh) Shake = int.Parse(sh, CultureInfo.InvariantCulture);
         if (Opt(args, "--confirm") is { } cf) Confirm = int.Parse(cf, CultureInfo.InvariantCulture);
         if (Opt(args, "--small-frames") is { } sf) SmallFrames = int.Parse(sf, CultureInfo.InvariantCulture);
+        if (Opt(args, "--quiet-after") is { } qa) QuietAfter = double.Parse(qa, CultureInfo.InvariantCulture);
+        if (Opt(args, "--quiet-interval") is { } qi) QuietInterval = double.Parse(qi, CultureInfo.InvariantCulture);
+        if (Opt(args, "--dark-exp") is { } de) DarkExp = double.Parse(de, CultureInfo.InvariantCulture);
+        if (Opt(args, "--coherent-min") is { } cm) CoherentMin = double.Parse(cm, CultureInfo.InvariantCulture);
+        if (Opt(args, "--coherent") is { } co) Coherent = int.Parse(co, CultureInfo.InvariantCulture);
         if (Opt(args, "--small-area") is { } sa) SmallArea = double.Parse(sa, CultureInfo.InvariantCulture);
         if (args.Contains("--cost"))
         {
@@ -135,7 +141,14 @@ public static class MotionSceneBench
         if (Confirm is { } cf) settings = settings with { ConfirmFrames = cf };
         if (SmallFrames is { } sf) settings = settings with { SmallConfirmFrames = sf };
         if (SmallArea is { } sa) settings = settings with { SmallAreaFraction = sa };
-        var analyser = new MotionAnalyser(settings);
+        if (Coherent is { } co) settings = settings with { CoherentConfirmFrames = co };
+        if (DarkExp is { } de) settings = settings with { DarkExponent = de };
+        if (CoherentMin is { } cm) settings = settings with { CoherentMinBlobPercent = cm };
+        var analyser = new MotionAnalyser(settings)
+        {
+            QuietAfter = TimeSpan.FromSeconds(QuietAfter ?? 1),
+            QuietInterval = TimeSpan.FromSeconds(QuietInterval ?? 0.55),
+        };
         var jpegs = new JpegMotionAnalyser(analyser, MinHeight);
         var t0 = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
         var lines = new StringBuilder();
@@ -159,12 +172,16 @@ public static class MotionSceneBench
             long d0 = Stopwatch.GetTimestamp();
             long det0 = ticks.Sum();
             var r = jpegs.Offer(jpeg, at);
-            if (r is null) continue;
+            if (r is null)
+            {
+                if (analyser.SkippedInMotion && tracker.Active && analyser.Last is { } held) Emit(tracker.Update(held, at)); // as MotionMonitor
+                continue;
+            }
             gray = jpegs.Gray;
             decodeTicks += Stopwatch.GetTimestamp() - d0 - (ticks.Sum() - det0);
             analysed++;
             if (Trace) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {i / Fps,6:0.0} m={(r.Motion ? 1 : 0)} score={r.Score:0.000} raw={r.RawChangedPercent:0.00} scene={r.SceneChangedPercent:0.0} gain={r.GlobalGain:0.000} off={r.GlobalOffset:0.0} thr={r.EffectiveThreshold} recal={(r.Recalibrated ? 1 : 0)} warm={(r.WarmingUp ? 1 : 0)} boxes={string.Join(";", r.Boxes.Take(3).Select(b => $"{b.X},{b.Y},{b.Width}x{b.Height}:{b.Area}"))}"));
+                $"  {i / Fps,6:0.0} m={(r.Motion ? 1 : 0)} score={r.Score:0.000} raw={r.RawChangedPercent:0.00} scene={r.SceneChangedPercent:0.0} gain={r.GlobalGain:0.000} off={r.GlobalOffset:0.0} thr={r.EffectiveThreshold} noise={r.Noise:0.0} coh={r.CoherentFrames}/{r.CoherentBlob} recal={(r.Recalibrated ? 1 : 0)} warm={(r.WarmingUp ? 1 : 0)} boxes={string.Join(";", r.Boxes.Take(3).Select(b => $"{b.X},{b.Y},{b.Width}x{b.Height}:{b.Area}"))}"));
             Emit(tracker.Update(r, at));
         }
         Emit(tracker.Tick(t0 + TimeSpan.FromSeconds(files.Length / Fps + 3600)));

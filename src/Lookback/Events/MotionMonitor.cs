@@ -63,6 +63,13 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
             return r;
         }
 
+        // a frame skipped during confirmed motion: the motion holds there (an ongoing event only, never a new one)
+        void Hold(DateTimeOffset at)
+        {
+            recorder.OnNotices(tracker.Tick(at));
+            if (tracker.Active && analyser.Last is { } held) recorder.OnNotices(tracker.Update(held, at));
+        }
+
         async ValueTask<bool> NextAsync()
         {
             if (grayProvider is not null) return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
@@ -92,8 +99,8 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                 {
                     if (grayProvider is not null)
                     {
-                        if (grayProvider.GrayFrames.TryReadNewer(lastGraySequence, ref grayBuffer, out var gw, out var gh, out var gat, out lastGraySequence)
-                            && analyser.Wants(gat))
+                        bool fresh = grayProvider.GrayFrames.TryReadNewer(lastGraySequence, ref grayBuffer, out var gw, out var gh, out var gat, out lastGraySequence);
+                        if (fresh && analyser.Wants(gat))
                         {
                             var r = Analyse(grayBuffer, gw, gh, gw, gat);
                             var notices = tracker.Update(r, gat);
@@ -105,6 +112,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                             }
                             recorder.OnNotices(notices);
                         }
+                        else if (fresh && analyser.SkippedInMotion) Hold(gat);
                     }
                     else try
                     {
@@ -127,6 +135,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                                 }
                                 recorder.OnNotices(notices);
                             }
+                            else if (analyser.SkippedInMotion) Hold(frame.Time);
                         }
                     }
                     catch (JpegException ex)

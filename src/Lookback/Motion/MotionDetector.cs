@@ -34,7 +34,12 @@ public sealed class MotionDetector
     int _threshold;
     double _minAreaPercent;
     int _framesSinceReset = -1; // −1: no background yet
-    int _streak, _smallStreak;
+    int _streak, _smallStreak, _coherentStreak;
+    (int X0, int Y0, int X1, int Y1) _smallBox; // the largest blob of the last small-mover frame
+    bool _smallMoved;
+    long _smallAt; // capture time of the last coherent-candidate frame
+    (int X, int Y) _streakStart; // centre (×2) of the blob where the coherent streak began
+    readonly int _coherentMinPixels;
     double _level = -1, _noise = -1; // smoothed scene brightness and noise (gray levels), −1: not yet seen
     int _clippedCount; // background pixels whose brightness fold clipped (at 0 or 255): unknown until re-learned
 
@@ -94,6 +99,7 @@ public sealed class MotionDetector
         _result.ZoneList.Capacity = Math.Max(1, _zoneNames.Length);
         _estimator = new BrightnessEstimator(width, height);
         _minBlobPixels = Math.Max(4, (int)Math.Round(settings.MinBlobPercent / 100 * _n));
+        _coherentMinPixels = Math.Max(4, (int)Math.Round(settings.CoherentMinBlobPercent / 100 * _n));
         double fps = settings.Fps > 0 ? settings.Fps : 5;
         _kBg = RateShift(settings.BackgroundSeconds * fps);
         _kFg = Math.Max(_kBg, RateShift(settings.ForegroundSeconds * fps));
@@ -121,7 +127,7 @@ public sealed class MotionDetector
     public void Reset()
     {
         _framesSinceReset = -1;
-        _streak = _smallStreak = 0;
+        _streak = _smallStreak = _coherentStreak = 0;
     }
 
     /// <summary>Analyses one frame (gray, <paramref name="stride"/> bytes per row, at least Width x Height).
@@ -174,6 +180,7 @@ public sealed class MotionDetector
         int rad = Math.Clamp(Settings.ShakeRadius, 0, 3);
         int threshold = EffectiveThreshold(fit);
         r.EffectiveThreshold = threshold;
+        r.Noise = _noise;
         int raw = MotionKernels.CompareWithNeighbourhood(_cur, _bgByte, _mask, _state, _changed, _rowBuf, w, h, rad, threshold);
         if (_clippedCount > 0) raw -= MotionKernels.ClearClipped(_clipped, _state, _changed, n);
         r.RawChangedPercent = 100.0 * raw / _unmasked;
@@ -195,7 +202,9 @@ public sealed class MotionDetector
         // the opening only removes pixels: with fewer changed pixels than the smallest blob nothing can survive
         int count = 0;
         long area = 0;
-        if (left >= _minBlobPixels)
+        bool dark = Settings.CoherentConfirmFrames > 0 && Settings.DarkSceneThreshold && _level >= 0 && _level < Settings.NormalBrightness;
+        int least = dark ? Math.Min(_minBlobPixels, _coherentMinPixels) : _minBlobPixels;
+        if (left >= least)
         {
             MotionKernels.Open3x3(_changed, _tmp, _rowBuf, w, h);
             Mark(7, ref t);
@@ -225,8 +234,24 @@ public sealed class MotionDetector
         // small, far things (a distant walker at night): less area, but for longer
         bool small = !warm && score > 0 && score >= _minAreaPercent * Settings.SmallAreaFraction;
         _smallStreak = small ? _smallStreak + 1 : 0;
+        // the coherent rule: the largest blob; in a dark scene blobs below the speckle size count too
+        bool coherent = false;
+        if (!warm && dark)
+        {
+            if (small) coherent = count > 0;
+            else if (count == 0 && left >= _coherentMinPixels)
+            {
+                int k = _cc.Label(_changed, _coherentMinPixels, _components, out _);
+                if (k > 0) LargestFirst(_components.AsSpan(0, k), 1);
+                coherent = k > 0;
+            }
+        }
+        _coherentStreak = coherent ? CoherentStep() : ResetCoherent();
+        r.CoherentFrames = _coherentStreak;
+        r.CoherentBlob = coherent ? _components[0].Area : 0;
         r.Motion = _streak >= Math.Max(1, Settings.ConfirmFrames)
-            || (Settings.SmallConfirmFrames > 0 && _smallStreak >= Settings.SmallConfirmFrames);
+            || (Settings.SmallConfirmFrames > 0 && _smallStreak >= Settings.SmallConfirmFrames)
+            || (Settings.CoherentConfirmFrames > 0 && _coherentStreak >= Settings.CoherentConfirmFrames && _smallMoved);
         r.WarmingUp = warm;
 
         // 6. background update: fast while warming up, slow under changed pixels
@@ -241,6 +266,39 @@ public sealed class MotionDetector
         if (_clippedCount > 0) _clippedCount -= MotionKernels.RelearnClipped(_cur, _clipped, _bg, n);
         Mark(10, ref t);
         return r;
+    }
+
+    /// <summary>
+    /// The coherent small-mover streak after a frame with enough small change: it goes on only while the largest blob
+    /// stays next to where the last one was (its box touches the last box widened by that box's own size); elsewhere
+    /// it starts again at 1. Noise, snow and speckle do not come back at the same place; a walker does, a step further
+    /// on. <see cref="_smallMoved"/> says whether the box moved or changed during the streak (a lamp or a screen that
+    /// comes on stays the very same box).
+    /// </summary>
+    int CoherentStep()
+    {
+        ref var c = ref _components[0];
+        var box = (c.X0, c.Y0, c.X1, c.Y1);
+        var last = _smallBox;
+        _smallBox = box;
+        // frames the camera sent since the last analysed one (a busy analysis loop takes the newest and skips some)
+        double frameMs = 1000 / (Settings.Fps > 0 ? Settings.Fps : 5);
+        int steps = Math.Clamp((int)Math.Round((_result.TimestampMs - _smallAt) / frameMs), 1, 3);
+        _smallAt = _result.TimestampMs;
+        int mx = steps * Math.Max(2, last.X1 - last.X0), my = steps * Math.Max(2, last.Y1 - last.Y0);
+        bool near = _coherentStreak > 0
+            && box.X0 < last.X1 + mx && box.X1 > last.X0 - mx && box.Y0 < last.Y1 + my && box.Y1 > last.Y0 - my;
+        // centre ×2 (integers)
+        int cx = box.X0 + box.X1, cy = box.Y0 + box.Y1;
+        if (!near) { _smallMoved = false; _streakStart = (cx, cy); return 1; }
+        if (Math.Abs(cx - _streakStart.X) + Math.Abs(cy - _streakStart.Y) >= 2 * Settings.CoherentMinTravel) _smallMoved = true;
+        return _coherentStreak + 1;
+    }
+
+    int ResetCoherent()
+    {
+        _smallMoved = false;
+        return 0;
     }
 
     /// <summary>The frame just processed was a first candidate (over min_area, not yet confirmed).</summary>
@@ -289,7 +347,7 @@ public sealed class MotionDetector
         if (!Settings.DarkSceneThreshold) return _threshold;
         _level = _level < 0 ? fit.Level : _level + (fit.Level - _level) * 0.1;
         _noise = _noise < 0 ? fit.Noise : _noise + (fit.Noise - _noise) * 0.1;
-        double t = _threshold * Math.Min(1, _level / Settings.NormalBrightness);
+        double t = _threshold * Math.Pow(Math.Min(1, _level / Settings.NormalBrightness), Settings.DarkExponent);
         t = Math.Max(t, Math.Max(4 * _noise, _threshold / 3.0));
         return Math.Clamp((int)Math.Round(t), 1, _threshold);
     }
@@ -315,7 +373,7 @@ public sealed class MotionDetector
         _clippedCount = 0;
         _level = _noise = -1;
         _framesSinceReset = 0;
-        _streak = _smallStreak = 0;
+        _streak = _smallStreak = _coherentStreak = 0;
     }
 
     void Recalibrate(MotionFrameResult r)

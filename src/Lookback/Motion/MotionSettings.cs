@@ -39,6 +39,16 @@ public sealed record MotionSettings
     /// but for longer (a distant walker at night is a person too; noise and flicker do not last).</summary>
     public double SmallAreaFraction { get; init; } = 0.5;
     public int SmallConfirmFrames { get; init; } = 5;
+    /// <summary>In a dark scene (mean level below <see cref="NormalBrightness"/>, where the threshold is lowered too), a
+    /// small change on this many consecutive frames (default 4, 0 = off) is motion sooner when it is coherent: the largest blob of each frame next to the last one,
+    /// and travelling on the way (a far walker at night a step further on; noise does not come back at the same place,
+    /// a lamp or a hot pixel does not move). In daylight a small mover has the contrast for the other rules.</summary>
+    public int CoherentConfirmFrames { get; init; } = 4;
+    /// <summary>In a dark scene the coherent rule also follows blobs smaller
+    /// than the speckle size, down to this percent of the frame (default 0.015 %: 17 px at 384x288), and the blob must have travelled
+    /// <see cref="CoherentMinTravel"/> pixels (default 2) during the streak.</summary>
+    public double CoherentMinBlobPercent { get; init; } = 0.015;
+    public int CoherentMinTravel { get; init; } = 2;
     /// <summary>Fraction of unmasked pixels changed (after brightness compensation) that means "the scene changed"
     /// (day/night switch, camera moved): the background is reset instead of firing (default 0.5).</summary>
     public double RecalibrateFraction { get; init; } = 0.5;
@@ -61,6 +71,8 @@ public sealed record MotionSettings
     /// (default on): a person's contrast shrinks with the light.</summary>
     public bool DarkSceneThreshold { get; init; } = true;
     public double NormalBrightness { get; init; } = 110;
+    /// <summary>How fast the threshold falls with the light: (level / NormalBrightness)^this (default 1).</summary>
+    public double DarkExponent { get; init; } = 1;
     /// <summary>Largest number of boxes reported per frame (largest first; default 16).</summary>
     public int MaxBoxes { get; init; } = 16;
 
@@ -135,6 +147,11 @@ public sealed class MotionFrameResult
     public double SceneChangedPercent { get; internal set; }
     /// <summary>The per-pixel threshold used for this frame (lower than the configured one in a dark scene).</summary>
     public int EffectiveThreshold { get; internal set; }
+    /// <summary>The sensor noise seen against the background, σ in gray levels (smoothed; diagnostics).</summary>
+    public double Noise { get; internal set; }
+    /// <summary>Frames of the coherent small-mover streak so far and the pixels of its blob in this frame (diagnostics).</summary>
+    public int CoherentFrames { get; internal set; }
+    public int CoherentBlob { get; internal set; }
     /// <summary>Capture time of the analysed frame, as given to the detector.</summary>
     public long TimestampMs { get; internal set; }
 
