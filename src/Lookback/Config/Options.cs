@@ -234,11 +234,11 @@ public sealed record CameraOptions
     [Option("packet_jpeg_interval", Addon = "packet_jpeg_interval", Min = 0, MinExclusive = true, Name = "JPEG interval with a packet ring (seconds)",
         Description = "RTSP/HTTP video cameras whose moments and GIFs come from the stream's own packets: seconds between the full-size JPEG frames (snapshot, MJPEG view, event pictures); snapshots and event pictures are at most this old; smaller values cost CPU (a 1080p JPEG a second is about a tenth of the decode); interval applies when it is larger, with timestamp: true, and when the packets cannot be used (default 5).")]
     public double PacketJpegInterval { get; init; } = 5;
-    /// <summary>Frames kept in the ring.</summary>
     /// <summary>ffmpeg stream cameras: decoder threads (0: ffmpeg's own choice, one per core and one more).</summary>
     [Option("decode_threads", Addon = "decode_threads", Min = 0, Max = 16, Name = "Decoder threads",
         Description = "RTSP/HTTP video/USB cameras: threads the camera's ffmpeg decodes with; 1 uses least CPU (about 5 % less than several threads for a 1080p stream), 0 lets ffmpeg use one per core, for 4K or H.265 main streams that one core cannot decode in real time (default 1).")]
     public int DecodeThreads { get; init; } = 1;
+    /// <summary>Frames kept in the ring.</summary>
     [Option("store", Addon = "store", Min = 1, Name = "Frames kept", Description = "Number of frames kept in the rolling buffer (default 30).")]
     public int Store { get; init; } = 30;
     /// <summary>Also keep at most this many seconds (optional).</summary>

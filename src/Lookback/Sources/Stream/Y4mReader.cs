@@ -9,22 +9,12 @@ namespace Lookback.Sources.Streaming;
 public sealed class Y4mReader(System.IO.Stream stream)
 {
     private readonly byte[] _line = new byte[256];
-    private readonly byte[] _one = new byte[1];
     private byte[] _skip = [];
 
     public int Width { get; private set; }
     public int Height { get; private set; }
     /// <summary>Bytes after the luma plane in each frame (0 for mono).</summary>
     public int ChromaBytes { get; private set; }
-
-    /// <summary>Reads and parses the stream header. False at end of stream.</summary>
-    public async Task<bool> ReadHeaderAsync(CancellationToken ct)
-    {
-        var line = await ReadLineAsync(ct).ConfigureAwait(false);
-        if (line is null) return false;
-        ParseHeader(line);
-        return true;
-    }
 
     /// <summary>Reads and parses the stream header with blocking reads (a reader thread of its own). False at end of stream.</summary>
     public bool ReadHeader()
@@ -55,21 +45,6 @@ public sealed class Y4mReader(System.IO.Stream stream)
             : colour.StartsWith("444", StringComparison.Ordinal) ? 2 * Width * Height
             : colour.StartsWith("422", StringComparison.Ordinal) ? 2 * cw * Height
             : 2 * cw * ch;
-    }
-
-    /// <summary>Reads the next frame's luma plane into <paramref name="luma"/> (Width × Height bytes). False at end of stream.</summary>
-    public async Task<bool> ReadFrameAsync(Memory<byte> luma, CancellationToken ct)
-    {
-        var line = await ReadLineAsync(ct).ConfigureAwait(false);
-        if (line is null) return false;
-        if (!line.StartsWith("FRAME", StringComparison.Ordinal)) throw new InvalidDataException("lost YUV4MPEG2 frame sync");
-        if (!await FillAsync(luma[..(Width * Height)], ct).ConfigureAwait(false)) return false;
-        if (ChromaBytes > 0)
-        {
-            if (_skip.Length < ChromaBytes) _skip = new byte[ChromaBytes];
-            if (!await FillAsync(_skip.AsMemory(0, ChromaBytes), ct).ConfigureAwait(false)) return false;
-        }
-        return true;
     }
 
     /// <summary>Reads the next frame's luma plane into <paramref name="luma"/> with blocking reads. False at end of stream.</summary>
@@ -114,30 +89,4 @@ public sealed class Y4mReader(System.IO.Stream stream)
     }
 
     private string Line(int n) => _line.AsSpan(0, n).SequenceEqual("FRAME"u8) ? "FRAME" : Encoding.ASCII.GetString(_line, 0, n);
-
-    private async Task<bool> FillAsync(Memory<byte> dst, CancellationToken ct)
-    {
-        var got = 0;
-        while (got < dst.Length)
-        {
-            var n = await stream.ReadAsync(dst[got..], ct).ConfigureAwait(false);
-            if (n == 0) return false;
-            got += n;
-        }
-        return true;
-    }
-
-    /// <summary>One header line (bytes up to '\n'); null at end of stream. Lines are short: FRAME and the header.</summary>
-    private async Task<string?> ReadLineAsync(CancellationToken ct)
-    {
-        var n = 0;
-        while (true)
-        {
-            var r = await stream.ReadAsync(_one, ct).ConfigureAwait(false);
-            if (r == 0) return n == 0 ? null : Line(n);
-            if (_one[0] == '\n') return Line(n);
-            if (n == _line.Length) throw new InvalidDataException("YUV4MPEG2 header line too long");
-            _line[n++] = _one[0];
-        }
-    }
 }
