@@ -38,6 +38,7 @@ public static class StreamCostBench
         var n = Arg("--moments", 8);
         var legacy = args.Contains("--legacy");
         Motion = !args.Contains("--no-motion");
+        Preview = !args.Contains("--no-preview");
         PacketRender.InProcessMux = !legacy;
         var clip = await ClipAsync();
         await using var server = await StreamBench.Server.StartAsync("1920x1080", "--file", clip);
@@ -105,6 +106,7 @@ public static class StreamCostBench
     }
 
     private static bool Motion = true;
+    private static bool Preview = true;
 
 
     private static LookbackOptions Options(string url, string root, bool legacy) => new()
@@ -112,7 +114,7 @@ public static class StreamCostBench
         Http = new HttpOptions { Listen = "127.0.0.1", Port = 0 },
         Storage = new StorageOptions { Path = root },
         Cameras = [new CameraOptions { Slug = "cam", Url = url, Kind = CameraKind.Rtsp, MaxBufferBytes = 256L * 1024 * 1024, PacketJpegInterval = legacy ? 1 : new CameraOptions { Slug = "d", Url = url }.PacketJpegInterval,
-            Motion = new MotionOptions { Enabled = Motion } }],
+            Motion = new MotionOptions { Enabled = Motion }, PreviewSeconds = Preview ? new CameraOptions { Slug = "d", Url = url }.PreviewSeconds : 0 }],
     };
 
     /// <summary>CPU s per minute of the whole process over the window: this process above idle, and its ffmpeg children.</summary>
@@ -220,7 +222,7 @@ public static class StreamCostBench
             var moment = new List<double>();
             var gif = new List<double>();
             var mp4 = new List<double>();
-            string? desc = null;
+            string? desc = null, gifDesc = null;
             for (var i = 0; i < n; i++)
             {
                 var t = Stopwatch.StartNew();
@@ -236,14 +238,16 @@ public static class StreamCostBench
                 var g = await render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Gif, Seconds = 10, Fps = 4, Width = 480 }, CancellationToken.None);
                 gif.Add(t.Elapsed.TotalMilliseconds);
                 if (!g.Ok) throw new InvalidOperationException(g.Error);
+                gifDesc ??= $"{g.Frames} frames {g.Width}x{g.Height}, source {g.Source}";
                 await Task.Delay(250 + 97 * i);
             }
             Console.WriteLine("moment: " + desc);
+            Console.WriteLine("gif: " + gifDesc);
             return (ram,
             [
                 ("trigger → moment result (before 10, after 0, MP4 + its GIF)", moment),
                 ("trigger → mp4?seconds=10 result (the MP4 alone)", mp4),
-                ("trigger → GIF result (10 s, 4 fps, 480 px, decoded from the packets)", gif),
+                (Preview ? "trigger → GIF result (10 s, 4 fps, 480 px, from the preview frames)" : "trigger → GIF result (10 s, 4 fps, 480 px, decoded from the packets)", gif),
                 ("snapshot: HTTP GET snapshot.jpg → bytes", snap),
             ]);
         }

@@ -16,7 +16,8 @@ public delegate string? JpegCheck(ReadOnlySpan<byte> jpeg, out int width, out in
 /// </summary>
 public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
     IGrayFrameSink, IGrayFrameProvider, // gray frames for motion
-    IPacketSink // the stream's own packets (ffmpeg stream cameras)
+    IPacketSink, // the stream's own packets (ffmpeg stream cameras)
+    IPreviewSink // small JPEG frames for GIFs beside the packets
 {
     private readonly IFrameSource _source;
     private readonly EventBus _bus;
@@ -51,6 +52,22 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
         // USB cameras are left out: their ffmpeg input is often raw video, which the ring cannot cut
         if (source is StreamSource { InputKind: not StreamInputKind.Usb })
             Packets = new PacketRing(TimeSpan.FromSeconds(options.BufferSeconds ?? PacketRing.DefaultSeconds), options.MaxBufferBytes);
+        if (Packets is not null && options.PreviewSeconds > 0)
+            Previews = new FrameRing(new RingLimits((int)Math.Ceiling(options.PreviewSeconds * StreamArgs.PreviewFps(options)) + 4,
+                TimeSpan.FromSeconds(options.PreviewSeconds), PreviewMaxBytes));
+    }
+
+    /// <summary>A bound on the preview frames' bytes whatever their size (480 px at q5 is ~20 KB a frame).</summary>
+    public const long PreviewMaxBytes = 32L * 1024 * 1024;
+
+    /// <summary>Small JPEG frames at the camera's GIF rate and width (<c>preview_seconds</c>), for GIFs; null when none are kept.</summary>
+    public FrameRing? Previews { get; }
+
+    public void OnPreviewFrame(ReadOnlySpan<byte> jpeg, DateTimeOffset at)
+    {
+        // the header's size is enough: the frames come from our own ffmpeg, complete by the parser's framing
+        if (Previews is null || !Imaging.JpegValidator.TryGetSize(jpeg, out var w, out var h)) return;
+        Previews.Append(jpeg, at, w, h);
     }
 
     /// <summary>The ring of the stream's own video packets (RTSP and HTTP video cameras), else null.</summary>
@@ -187,6 +204,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await StopAsync().ConfigureAwait(false);
         Ring.Dispose();
+        Previews?.Dispose();
     }
 }
 

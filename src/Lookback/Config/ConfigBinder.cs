@@ -616,6 +616,7 @@ internal sealed partial class ConfigBinder(bool addon)
             Kind = kind,
             Interval = s.Num("interval"),
             PacketJpegInterval = s.Num("packet_jpeg_interval"),
+            PreviewSeconds = s.Num("preview_seconds"),
             Store = s.Int("store"),
             DecodeThreads = s.Int("decode_threads"),
             BufferSeconds = s.NumOrNull("buffer_seconds"),

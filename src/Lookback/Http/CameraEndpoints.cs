@@ -33,7 +33,25 @@ public static class CameraEndpoints
         [property: JsonPropertyName("standby_reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? StandbyReason = null,
         [property: JsonPropertyName("active_node"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActiveNode = null,
         // the camera's configured warnings (warnings: no_frame_minutes, max_events_per_hour, offline); [] when none are set
-        [property: JsonPropertyName("warnings")] IReadOnlyList<Warnings.WarningState>? Warnings = null);
+        [property: JsonPropertyName("warnings")] IReadOnlyList<Warnings.WarningState>? Warnings = null,
+        [property: JsonPropertyName("preview"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PreviewInfo? Preview = null);
+
+    /// <summary>Stream cameras with <c>preview_seconds</c>: the small JPEG frames kept for GIFs.</summary>
+    public sealed record PreviewInfo(
+        [property: JsonPropertyName("frames")] int Frames,
+        [property: JsonPropertyName("bytes")] long Bytes,
+        [property: JsonPropertyName("buffered_seconds")] double BufferedSeconds,
+        [property: JsonPropertyName("width")] int Width,
+        [property: JsonPropertyName("fps")] double Fps);
+
+    public static PreviewInfo? DescribePreview(ICamera c)
+    {
+        if (c is not Sources.Streaming.IPreviewSink { Previews: { } ring }) return null;
+        using var latest = ring.Latest();
+        var span = ring.NewestTime is { } n && ring.OldestTime is { } o ? Math.Round((n - o).TotalSeconds, 2) : 0;
+        return new PreviewInfo(ring.Count, ring.Bytes, span, latest is { Count: > 0 } l ? l[0].Width : 0,
+            Sources.Streaming.StreamArgs.PreviewFps(c.Options));
+    }
 
     /// <summary>Stream cameras: the ring of the stream's own packets; <c>note</c> says why moments use the JPEG frames instead.</summary>
     public sealed record PacketRingInfo(
@@ -66,7 +84,7 @@ public static class CameraEndpoints
             standby is null ? c.Status.ToString().ToLowerInvariant() : "standby", c.Fps, c.LastFrameAt, ring.Count, span, c.LastError,
             c.MotionEnabled, c.MotionThreshold, c.DetectedKind.ToString().ToLowerInvariant(),
             LiveView.For(c.Options, c.DetectedKind, publicUrl), c.LastErrorAt, c.PreviousError, DescribePackets(c),
-            standby?.Reason, standby?.ActiveNode, warnings ?? []);
+            standby?.Reason, standby?.ActiveNode, warnings ?? [], DescribePreview(c));
     }
 
     public static IEndpointRouteBuilder MapCameraEndpoints(this IEndpointRouteBuilder app)

@@ -83,9 +83,12 @@ public sealed record RenderResult
     [JsonPropertyName("gap"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? Gap { get; init; }
     /// <summary>Moments remuxed from the stream's packets: how many ms before the asked start they begin (the keyframe at or before it).</summary>
     [JsonPropertyName("lead_ms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? LeadMs { get; init; }
-    /// <summary>Where the video came from when not the JPEG ring: <c>packets</c> (the stream's own packets in RAM).</summary>
+    /// <summary>Where the video came from when not the JPEG ring: <c>packets</c> (the stream's own packets in RAM) or, for
+    /// GIFs, <c>preview</c> (the camera's preview frames).</summary>
     [JsonPropertyName("source"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Source { get; init; }
     public const string SourcePackets = "packets";
+    /// <summary>A GIF made from the camera's preview frames (<c>preview_seconds</c>): the same decode's small JPEGs at its GIF rate.</summary>
+    public const string SourcePreview = "preview";
     /// <summary>Stream cameras: why the packets could not make this render (or its GIF), so the JPEG frames did; absent otherwise.</summary>
     [JsonPropertyName("fallback"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Fallback { get; init; }
     /// <summary>Busy: seconds after which to retry.</summary>

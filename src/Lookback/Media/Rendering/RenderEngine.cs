@@ -64,6 +64,8 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
 
     private async Task<RenderResult> GifAsync(RenderPlan plan, CancellationToken ct)
     {
+        if (await PreviewGifAsync(plan, plan.Fps!.Value, plan.Speed, plan.Width!.Value, "gif", ct).ConfigureAwait(false) is { } p)
+            return Ok(plan, p.File, p.Frames, p.Width, p.Height, p.Start, p.End) with { Source = RenderResult.SourcePreview, Reduced = p.Reduced };
         string? fallback = null;
         if (PacketCutFor(plan, ct) is { } cutTask && await cutTask.ConfigureAwait(false) is { } cut)
         {
@@ -166,6 +168,7 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     private async Task<(Written Gif, string? Fallback)> MomentGifAsync(RenderPlan plan, PacketCut cut, CancellationToken ct)
     {
         var fps = plan.Fps ?? plan.Camera.Options.Gif.Fps;
+        if (await PreviewGifAsync(plan, fps, 1, plan.MomentGifWidth, "moment", ct).ConfigureAwait(false) is { } p) return (p, null);
         try { return (await WritePacketGifAsync(plan, cut, fps, 1, plan.MomentGifWidth, "moment", ct).ConfigureAwait(false), null); }
         catch (Exception ex) when (PacketsFailed(ex, ct))
         {
@@ -188,6 +191,15 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
             frames.Insert(0, frames[LeadIndex(times, plan.RequestedAt)]);
         }
         return await EncodeGifAsync(plan, frames, first, last, sw, sh, fps, speed, width, kind, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A GIF of the camera's preview frames when they cover the plan (<see cref="PreviewGif"/>), else null.</summary>
+    private async Task<Written?> PreviewGifAsync(RenderPlan plan, double fps, double speed, int width, string kind, CancellationToken ct)
+    {
+        if (ServingRing(plan) is null) return null; // the previews stand in for the packets' decode only
+        using var window = await PreviewGif.WindowAsync(plan.Camera, plan.From, plan.To, fps, width, TimeProvider.System, ct).ConfigureAwait(false);
+        if (window is null) return null;
+        return await WriteGifAsync(plan, window, fps, speed, width, kind, ct).ConfigureAwait(false);
     }
 
     private async Task<Written> WriteGifAsync(RenderPlan plan, FrameWindow window, double fps, double speed, int width,

@@ -30,3 +30,15 @@ public interface IPacketSink
 {
     Lookback.Buffer.PacketRing? Packets { get; }
 }
+
+/// <summary>
+/// Optional face of an <see cref="IFrameSink"/> that has a packet ring: small JPEG frames at the camera's GIF rate and
+/// width from the same decode, kept for <c>preview_seconds</c>, so that GIFs within them need no second decode.
+/// </summary>
+public interface IPreviewSink
+{
+    /// <summary>The ring of preview frames; null when the camera keeps none.</summary>
+    Lookback.Buffer.FrameRing? Previews { get; }
+    /// <summary>One preview JPEG (valid only during the call), at its arrival time.</summary>
+    void OnPreviewFrame(ReadOnlySpan<byte> jpeg, DateTimeOffset at);
+}

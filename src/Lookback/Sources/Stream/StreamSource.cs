@@ -32,7 +32,7 @@ public sealed class StreamSource : IFrameSource
     private readonly string _ffmpeg;
     private readonly string _safeUrl;
     private readonly string _secretUrl;
-    private long _framesDelivered, _grayDelivered, _packetsDelivered;
+    private long _framesDelivered, _grayDelivered, _packetsDelivered, _previewsDelivered;
     private volatile int _pid;
     private volatile bool _transcodeAudio;
     private volatile bool _jpegForRenders;
@@ -102,9 +102,11 @@ public sealed class StreamSource : IFrameSource
     {
         var gray = sink as IGrayFrameSink;
         var ring = _kind == StreamInputKind.Usb ? null : (sink as IPacketSink)?.Packets; // USB: often raw video
-        TcpListener? listener = null, packetListener = null;
+        TcpListener? listener = null, packetListener = null, previewListener = null;
         if (gray is not null && _options.Motion.Enabled) listener = Listen();
         if (ring is not null) packetListener = Listen();
+        var previews = PreviewsOf(sink, ring);
+        if (previews is not null) previewListener = Listen();
         try
         {
             List<string> args;
@@ -112,7 +114,7 @@ public sealed class StreamSource : IFrameSource
             try
             {
                 args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener), _transcodeAudio,
-                    JpegInterval(ring));
+                    JpegInterval(ring), UrlOf(previewListener));
                 cwd = _recording?.WorkingDirectory;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -144,6 +146,7 @@ public sealed class StreamSource : IFrameSource
             var grayTask = listener is null ? Task.CompletedTask : ReadGrayAsync(listener, gray!, sink, Alive, run.Token);
             var restart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var packetTask = packetListener is null ? Task.CompletedTask : ReadPacketsAsync(packetListener, ring!, restart, Alive, run.Token);
+            var previewTask = previewListener is null ? Task.CompletedTask : ReadPreviewsAsync(previewListener, previews!, Alive, run.Token);
             var exitTask = p.WaitForExitAsync(CancellationToken.None);
 
             var stallLimit = TimeSpan.FromSeconds(Math.Max(1, _options.Timeout) + (listener is null && packetListener is null ? _options.Interval : 0));
@@ -174,7 +177,8 @@ public sealed class StreamSource : IFrameSource
                 try { await exitTask.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false); } catch (TimeoutException) { }
                 try { listener?.Stop(); } catch (SocketException) { }
                 try { packetListener?.Stop(); } catch (SocketException) { }
-                await Task.WhenAll(Quiet(stderrTask), Quiet(jpegTask), Quiet(grayTask), Quiet(packetTask)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)
+                try { previewListener?.Stop(); } catch (SocketException) { }
+                await Task.WhenAll(Quiet(stderrTask), Quiet(jpegTask), Quiet(grayTask), Quiet(packetTask), Quiet(previewTask)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None)
                     .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
                 _pid = 0;
                 _recording?.OnRunEnded(_time.GetUtcNow());
@@ -193,7 +197,39 @@ public sealed class StreamSource : IFrameSource
         {
             try { listener?.Stop(); } catch (SocketException) { }
             try { packetListener?.Stop(); } catch (SocketException) { }
+            try { previewListener?.Stop(); } catch (SocketException) { }
         }
+    }
+
+    /// <summary>The sink that keeps preview frames this run: a packet camera whose packets serve renders, with
+    /// <c>preview_seconds</c> above 0 and no <c>timestamp</c> (its GIFs stamp the JPEG frames).</summary>
+    private IPreviewSink? PreviewsOf(IFrameSink sink, PacketRing? ring) =>
+        ring is not null && !_jpegForRenders && !_options.Timestamp && sink is IPreviewSink { Previews: not null } p ? p : null;
+
+    public long PreviewsDelivered => Interlocked.Read(ref _previewsDelivered);
+
+    /// <summary>Reads the preview JPEGs of one run (back to back, as ffmpeg's image2pipe writes them) into the sink.</summary>
+    private async Task ReadPreviewsAsync(TcpListener listener, IPreviewSink previews, Action alive, CancellationToken ct)
+    {
+        using var client = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
+        listener.Stop();
+        var socket = client.Client;
+        await ReaderThread.Run("lookback-previews", socket, ct, () =>
+        {
+            using var parser = new MjpegParser(null, _options.MaxFrameBytes);
+            while (!ct.IsCancellationRequested)
+            {
+                var n = socket.Receive(parser.GetMemory(64 * 1024).Span);
+                if (n == 0) return;
+                parser.Advance(n);
+                while (parser.TryRead(out var jpeg))
+                {
+                    alive();
+                    Interlocked.Increment(ref _previewsDelivered);
+                    previews.OnPreviewFrame(jpeg, _time.GetUtcNow());
+                }
+            }
+        }).ConfigureAwait(false);
     }
 
     /// <summary>The JPEG frames' interval of the next run (<see cref="StreamArgs.JpegInterval"/>).</summary>
