@@ -163,6 +163,50 @@ public class PacketMomentTests
         Assert.Null(info.Note);
     }
 
+    [Fact]
+    public async Task A_gif_at_the_cameras_gif_rate_comes_from_its_preview_frames_with_distinct_frames()
+    {
+        await using var server = await RtspTestServer.StartAsync(size: "320x240", fps: 10, gop: 10);
+        await using var host = await Host.StartAsync(server.Url); // GIF options 160 px, 2 fps; preview_seconds default 20
+        await host.BufferedAsync(7);
+        await WaitUntilAsync(() => host.Cam.Previews is { OldestTime: { } o } && o < DateTimeOffset.UtcNow.AddSeconds(-6.5), Wait, "6.5 s of preview frames");
+
+        var gif = await host.Render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Gif, Seconds = 6, Fps = 2, Width = 160 }, CancellationToken.None);
+        Assert.True(gif.Ok, gif.Error);
+        Assert.Equal(RenderResult.SourcePreview, gif.Source);
+        Assert.Equal(160, gif.Width);
+        var md5 = await FramesMd5Async(gif.Path!);
+        Assert.True(md5.Distinct().Count() >= 10, $"{md5.Distinct().Count()} distinct of {md5.Count} frames");
+
+        // a rate above the previews' decodes the packets
+        var faster = await host.Render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Gif, Seconds = 3, Fps = 4, Width = 160 }, CancellationToken.None);
+        Assert.True(faster.Ok, faster.Error);
+        Assert.Equal(RenderResult.SourcePackets, faster.Source);
+
+        var moment = await host.MomentAsync(4, 0);
+        Assert.True(moment.Ok, moment.Error);
+        Assert.Equal(RenderResult.SourcePackets, moment.Source); // the MP4; its GIF came from the previews
+        Assert.True(File.Exists(moment.GifPath));
+
+        var info = Lookback.Http.CameraEndpoints.DescribePreview(host.Cam)!;
+        Assert.True(info.Frames >= 12, $"{info.Frames} preview frames");
+        Assert.Equal(160, info.Width);
+        Assert.Equal(2, info.Fps);
+    }
+
+    [Fact]
+    public async Task Preview_seconds_0_keeps_no_preview_frames_and_gifs_decode_the_packets()
+    {
+        await using var server = await RtspTestServer.StartAsync(size: "320x240", fps: 10, gop: 10);
+        await using var host = await Host.StartAsync(server.Url, c => c with { PreviewSeconds = 0 });
+        await host.BufferedAsync(4);
+        Assert.Null(host.Cam.Previews);
+        var gif = await host.Render.SubmitAsync(new RenderRequest { Camera = "cam", Kind = RenderKind.Gif, Seconds = 3, Fps = 2, Width = 160 }, CancellationToken.None);
+        Assert.True(gif.Ok, gif.Error);
+        Assert.Equal(RenderResult.SourcePackets, gif.Source);
+        Assert.Null(Lookback.Http.CameraEndpoints.DescribePreview(host.Cam));
+    }
+
     private static async Task<List<string>> FramesMd5Async(string file)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
