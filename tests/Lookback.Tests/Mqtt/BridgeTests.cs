@@ -177,6 +177,8 @@ public class BridgeTests(MosquittoFixture fx, ITestOutputHelper output) : IClass
         await obs.PublishAsync("lookback/one_a/snapshot/set", """{"request_id":"end"}""");
         obs.WaitFor("lookback/one_a/event", s => s.Text.Contains("\"end\"") && s.Text.Contains("snapshot_ready"));
         var trigger = obs.WaitFor("lookback/one_a/result", s => s.Text.Contains("trigger-")).Json.GetProperty("request_id").GetString()!;
+        // a moment waits for its window's end in a lane of its own: the last command can finish before it
+        obs.WaitFor("lookback/one_a/event", s => s.Text.Contains($"\"{trigger}\"") && s.Text.Contains("moment_ready"));
 
         List<Seen> Of(string rid) => [.. obs.All.Where(s => !s.Topic.EndsWith("/set") && s.Text.Contains($"\"{rid}\""))]; // not the commands themselves
         string Shape(Seen s) => s.Topic.EndsWith("/result") || s.Topic == "answers/one" ? s.Topic.Split('/')[^1]
