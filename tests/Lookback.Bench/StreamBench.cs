@@ -163,6 +163,8 @@ public static class StreamBench
     {
         private readonly Process _p;
         public int Port { get; }
+        /// <summary>The server's process id: a cost bench leaves its CPU out of the children it counts.</summary>
+        public int Pid => _p.Id;
         private Server(Process p, int port) { _p = p; Port = port; }
 
         public static async Task<Server> StartAsync(string size, params string[] extra)

@@ -18,7 +18,9 @@ namespace Lookback.Bench;
 /// <list type="bullet">
 /// <item>CPU per camera-minute of the whole process (this .NET process above its idle rate + every ffmpeg child, the
 /// reaped ones included) against bare <c>ffmpeg -rtsp_transport tcp -i URL -f null -</c>, rounds alternating in the same
-/// run (<c>--rounds N</c>, default 3, each <c>--seconds N</c>, default 20; medians);</item>
+/// run (<c>--rounds N</c>, default 2, each <c>--seconds N</c>, default 60, long enough for the motion events of the busy scene and
+/// their GIFs; medians), after a <c>--warmup S</c> (default 60) run of the same host that JITs the pipeline; the RTSP
+/// server, a child of this process too, is left out;</item>
 /// <item>RAM per buffered camera-minute (ring bytes, managed heap after a full GC, RSS growth from 10 s to 40 s
 /// buffered, or <c>--ram-from S --ram-to S</c>; a later window leaves start-up and tiered JIT out) against the stream's own bytes;</item>
 /// <item>trigger → moment result (before 10, after 0, with its GIF), trigger → mp4?seconds=10 (the remux alone), trigger
@@ -33,8 +35,9 @@ public static class StreamCostBench
     public static async Task RunAsync(string[] args)
     {
         int Arg(string name, int dflt) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(dflt);
-        var seconds = Arg("--seconds", 20);
-        var rounds = Arg("--rounds", 3);
+        var seconds = Arg("--seconds", 60);
+        var rounds = Arg("--rounds", 2);
+        var warmup = Arg("--warmup", 60);
         var n = Arg("--moments", 8);
         var legacy = args.Contains("--legacy");
         Motion = !args.Contains("--no-motion");
@@ -42,6 +45,7 @@ public static class StreamCostBench
         PacketRender.InProcessMux = !legacy;
         var clip = await ClipAsync();
         await using var server = await StreamBench.Server.StartAsync("1920x1080", "--file", clip);
+        ServerPid = server.Pid;
         var url = $"rtsp://127.0.0.1:{server.Port}/cam";
         var me = Process.GetCurrentProcess();
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -49,18 +53,19 @@ public static class StreamCostBench
         var idlePerSecond = idle.cpu / idle.wall;
         Console.WriteLine($"footage: {clip} ({(legacy ? "legacy: ffmpeg remux, JPEG frames at interval" : "this branch")}); idle baseline {idlePerSecond * 60:0.000} CPU s/min (subtracted)");
 
-        // a first host in this process JITs the whole pipeline (tier 0, then tier 1 after ~30 calls): a camera-minute is
-        // measured in the steady state, after one untimed warm-up run of the same host
-        var warm = await LookbackCpuAsync(url, 10, idlePerSecond, legacy);
+        // a first host in this process JITs the whole pipeline (tier 0, then tier 1 after ~30 calls, the motion events'
+        // GIF code only once events end): a camera-minute is measured in the steady state, after one untimed warm-up run
+        // of the same host (--warmup s, default 60, so that it sees several events)
+        var warm = await LookbackCpuAsync(url, warmup, idlePerSecond, legacy);
         Console.Error.WriteLine($"  warm-up (not counted): lookback {warm.Total:0.00} (.NET {warm.Net:0.00} + ffmpeg {warm.Children:0.00})");
         var bare = new List<double>();
-        var ours = new List<(double Total, double Net, double Children, double Jpeg, double Gray)>();
+        var ours = new List<(double Total, double Net, double Children, double Jpeg, double Gray, int Gifs)>();
         for (var r = 0; r < rounds; r++)
         {
             bare.Add(await BareAsync(url, seconds));
             ours.Add(await LookbackCpuAsync(url, seconds, idlePerSecond, legacy));
             Console.Error.WriteLine($"  round {r + 1}: bare {bare[^1]:0.00} CPU s/min; lookback {ours[^1].Total:0.00} (.NET {ours[^1].Net:0.00} + ffmpeg {ours[^1].Children:0.00}), " +
-                $"{ours[^1].Jpeg:0.00} JPEG/s, {ours[^1].Gray:0.00} gray/s");
+                $"{ours[^1].Jpeg:0.00} JPEG/s, {ours[^1].Gray:0.00} gray/s, {ours[^1].Gifs} motion-event GIFs");
         }
         var total = Median(ours.Select(o => o.Total));
         var bareCpu = Median(bare);
@@ -73,13 +78,14 @@ public static class StreamCostBench
         Console.WriteLine($"| CPU per camera-minute: bare ffmpeg -i URL -f null - | {bareCpu:0.00} s |");
         Console.WriteLine($"| CPU ratio (target ≤ 1.10) | {total / bareCpu:0.00} |");
         Console.WriteLine($"| JPEG / gray frames per second of the camera | {Median(ours.Select(o => o.Jpeg)):0.00} / {Median(ours.Select(o => o.Gray)):0.00} |");
+        Console.WriteLine($"| motion-event GIFs per camera-minute (each event's GIF, made as it ends) | {Median(ours.Select(o => o.Gifs * 60.0 / seconds)):0.0} |");
         foreach (var (name, v) in times)
             Console.WriteLine($"| {name} p50 / p95 | {P(v, 50):0.#} / {P(v, 95):0.#} ms |");
         foreach (var line in ram) Console.WriteLine(line);
     }
 
     /// <summary>The PETS clip at 1080p25 (cached in the temp folder): 4 loops of the 795 frames, ~127 s.</summary>
-    private static async Task<string> ClipAsync()
+    internal static async Task<string> ClipAsync()
     {
         const string source = "/usr/share/doc/opencv-doc/examples/data/vtest.avi";
         if (!File.Exists(source)) throw new FileNotFoundException($"{source} missing: apt-get install opencv-doc");
@@ -106,6 +112,8 @@ public static class StreamCostBench
     }
 
     private static bool Motion = true;
+    /// <summary>The RTSP server is this process's child too: its CPU (~0.5 s per minute) is not Lookback's.</summary>
+    private static int ServerPid;
     private static bool Preview = true;
 
 
@@ -118,7 +126,7 @@ public static class StreamCostBench
     };
 
     /// <summary>CPU s per minute of the whole process over the window: this process above idle, and its ffmpeg children.</summary>
-    private static async Task<(double Total, double Net, double Children, double Jpeg, double Gray)> LookbackCpuAsync(string url, int seconds,
+    private static async Task<(double Total, double Net, double Children, double Jpeg, double Gray, int Gifs)> LookbackCpuAsync(string url, int seconds,
         double idlePerSecond, bool legacy)
     {
         var root = Path.Combine(Path.GetTempPath(), "lookback-costbench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -129,9 +137,11 @@ public static class StreamCostBench
             var cam = (Camera)app.Cameras.Find("cam")!;
             var sw = Stopwatch.StartNew();
             while (!(cam.Packets is { Count: > 50 } && cam.Ring.Count >= 1) && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(200);
-            await Task.Delay(TimeSpan.FromSeconds(2)); // JIT and start-up settle
+            await Task.Delay(TimeSpan.FromSeconds(2)); // start-up settles
             var source = (Sources.Streaming.StreamSource)cam.Source;
             var (f0, g0) = (source.FramesDelivered, source.GrayFramesDelivered);
+            int Gifs() => Directory.Exists(root) ? Directory.EnumerateFiles(root, "*-gif.gif", SearchOption.AllDirectories).Count() : 0;
+            var gifs0 = Gifs();
             var (self0, kids0) = Cpu();
             var w = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(seconds));
@@ -140,7 +150,7 @@ public static class StreamCostBench
             var (f1, g1) = (source.FramesDelivered, source.GrayFramesDelivered);
             var net = (self1 - self0 - idlePerSecond * wall) * 60 / wall;
             var children = (kids1 - kids0) * 60 / wall;
-            return (net + children, net, children, (f1 - f0) / wall, (g1 - g0) / wall);
+            return (net + children, net, children, (f1 - f0) / wall, (g1 - g0) / wall, Gifs() - gifs0);
         }
         finally
         {
@@ -162,7 +172,7 @@ public static class StreamCostBench
             try
             {
                 var f = StreamBenchKit.StatFields(File.ReadAllText(Path.Combine(dir, "stat")));
-                if (f[1] == me) kids += StreamBenchKit.Ticks(f[11]) + StreamBenchKit.Ticks(f[12]) + StreamBenchKit.Ticks(f[13]) + StreamBenchKit.Ticks(f[14]);
+                if (f[1] == me && Path.GetFileName(dir) != ServerPid.ToString(CultureInfo.InvariantCulture)) kids += StreamBenchKit.Ticks(f[11]) + StreamBenchKit.Ticks(f[12]) + StreamBenchKit.Ticks(f[13]) + StreamBenchKit.Ticks(f[14]);
             }
             catch (IOException) { }
         }
