@@ -102,10 +102,14 @@ public static class StreamRamBench
             }
             for (var i = 0; i < renders; i++)
                 foreach (var path in new[] { "/api/cameras/cam/moment.mp4?before=10&after=0", "/api/cameras/cam/gif?seconds=10", "/api/cameras/cam/mp4?seconds=10" })
-                {
-                    using var res = await http.GetAsync(path);
-                    if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"{path}: {(int)res.StatusCode}");
-                }
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        using var res = await http.GetAsync(path);
+                        if (res.IsSuccessStatusCode) break;
+                        // 429: the render rate limit; wait as a well-behaved client does
+                        if ((int)res.StatusCode != 429 || attempt >= 30) throw new InvalidOperationException($"{path}: {(int)res.StatusCode}");
+                        await Task.Delay(1000);
+                    }
             var rss = new List<long>();
             for (var i = 0; i < sample; i++)
             {

@@ -236,8 +236,8 @@ public sealed record CameraOptions
     public double PacketJpegInterval { get; init; } = 5;
     /// <summary>Stream cameras with a packet ring: seconds of small JPEG frames at the camera's GIF rate and width kept for GIFs.</summary>
     [Option("preview_seconds", Addon = "preview_seconds", Min = 0, Max = 600, Name = "GIF preview frames (seconds)",
-        Description = "RTSP/HTTP video cameras whose moments come from the stream's own packets: seconds of small JPEG frames, at the camera's GIF rate and width, that the camera's one decode also keeps, so that GIFs (and a moment's GIF) within them are made without decoding the stream again (about 0.2 s instead of 0.9 s for 10 s of 1080p); costs about 4 % of the decode's CPU and 80 KB of RAM per second kept; 0 turns them off (default 20).")]
-    public double PreviewSeconds { get; init; } = 20;
+        Description = "RTSP/HTTP video cameras whose moments come from the stream's own packets: seconds of small JPEG frames, at the camera's GIF rate and width, that the camera's one decode also keeps, so that GIFs (and a moment's GIF) within them are made without decoding the stream again (about 0.2 s instead of 0.9 s for 10 s of 1080p); costs about 4 % of the decode's CPU and 80 KB of RAM per second kept; the default, 60 (as long as the stream ring), lets motion events' GIFs come from them too (decoding a long event's window again cost ~1 CPU s per event at 1080p); 0 turns them off.")]
+    public double PreviewSeconds { get; init; } = 60;
     /// <summary>ffmpeg stream cameras: decoder threads (0: ffmpeg's own choice, one per core and one more).</summary>
     [Option("decode_threads", Addon = "decode_threads", Min = 0, Max = 16, Name = "Decoder threads",
         Description = "RTSP/HTTP video/USB cameras: threads the camera's ffmpeg decodes with; 1 uses least CPU (about 5 % less than several threads for a 1080p stream), 0 lets ffmpeg use one per core, for 4K or H.265 main streams that one core cannot decode in real time (default 1).")]

@@ -68,6 +68,6 @@ public class PreviewGifTests
         Assert.Equal(with.Count - 1, at);
         Assert.Equal("fps=3,scale=w='min(320\\,iw)':h=-2:flags=bilinear", with[with.LastIndexOf("-vf") + 1]);
         Assert.Equal("image2pipe", with[at - 3]);
-        Assert.Equal(20, new CameraOptions { Slug = "d", Url = "rtsp://x/y" }.PreviewSeconds);
+        Assert.Equal(60, new CameraOptions { Slug = "d", Url = "rtsp://x/y" }.PreviewSeconds);
     }
 }

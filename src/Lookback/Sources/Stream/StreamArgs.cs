@@ -99,13 +99,15 @@ public static class StreamArgs
     /// packet ring. <c>dump_extra</c> repeats the parameter sets (SPS/PPS/VPS) in front of every keyframe, so that every
     /// GOP kept decodes on its own even when the camera sends them only once (in the SDP). The first audio stream, when
     /// there is one, goes along: copied (AAC), or with <paramref name="transcodeAudio"/> encoded to AAC (G.711 and other
-    /// codecs that MPEG-TS and MP4 moments cannot carry as they are).
+    /// codecs that MPEG-TS and MP4 moments cannot carry as they are). <c>pes_payload_size 0</c> sends every audio frame
+    /// in a PES of its own at once: by default the muxer gathers ~2.9 KB of audio first (0.3-0.6 s at 64 kbit/s), so a
+    /// moment cut at the newest video frame lacked its last audio.
     /// </summary>
     public static List<string> PacketOutput(string url, bool transcodeAudio = false) =>
     [
         "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy", "-bsf:v", FillPtsFilter + ",dump_extra=freq=keyframe",
         .. transcodeAudio ? AacAudio : ["-c:a", "copy"],
-        "-f", "mpegts", "-flush_packets", "1", url,
+        "-f", "mpegts", "-pes_payload_size", "0", "-flush_packets", "1", url,
     ];
 
     /// <summary>The AAC encode of a stream's non-AAC audio (G.711: 8 kHz mono; the bitrate is capped for low rates).</summary>

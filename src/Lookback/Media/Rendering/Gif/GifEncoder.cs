@@ -33,20 +33,20 @@ public static class GifEncoder
         {
             // 1. decode a sample of frames; their histogram makes the palette
             var sample = SampleOf(n);
-            Parallel.For(0, sample.Length, po, () => new Scratch(width, height), (k, _, s) =>
+            Parallel.For(0, sample.Length, po, () => Scratch.Rent(width, height), (k, _, s) =>
             {
                 var buf = ArrayPool<byte>.Shared.Rent(pixels * 4);
                 s.Decode(jpegs[sample[k]].Span).CopyTo(buf);
                 rgba[sample[k]] = buf;
                 return s;
-            }, _ => { });
+            }, Scratch.Return);
             var hist = new ColorHistogram();
             foreach (var i in sample) hist.AddRgba(rgba[i], width, height, width * 4, step: 2);
             var palette = MedianCut.Build(hist, Colors);
             var map = new PaletteMap(palette);
 
             // 2. every frame to palette indices
-            Parallel.For(0, n, po, () => new Scratch(width, height), (i, _, s) =>
+            Parallel.For(0, n, po, () => Scratch.Rent(width, height), (i, _, s) =>
             {
                 var idx = ArrayPool<byte>.Shared.Rent(pixels);
                 var px = rgba[i] is { } kept ? kept.AsSpan(0, pixels * 4) : s.Decode(jpegs[i].Span);
@@ -54,7 +54,7 @@ public static class GifEncoder
                 indices[i] = idx;
                 if (rgba[i] is { } r) { ArrayPool<byte>.Shared.Return(r); rgba[i] = null; }
                 return s;
-            }, _ => { });
+            }, Scratch.Return);
 
             // 3. frame i: the rectangle that differs from frame i-1, unchanged pixels transparent; LZW
             Parallel.For(0, n, po, i =>
@@ -102,17 +102,41 @@ public static class GifEncoder
         return s;
     }
 
-    /// <summary>Per-thread decode buffers: the scaled decode and the resampled frame.</summary>
+    /// <summary>
+    /// Per-thread decode buffers: the scaled decode and the resampled frame (RGBA frames, ~0.5 MB each at 480x270, on the
+    /// large object heap). Pooled across encodes: a motion event's GIF every few seconds no longer leaves two new ones per
+    /// worker to the GC (the pool keeps <see cref="PoolSize"/>, enough for the render workers' threads).
+    /// </summary>
     private sealed class Scratch(int width, int height)
     {
+        private const int PoolSize = 8;
+        private static readonly System.Collections.Concurrent.ConcurrentBag<Scratch> Pool = [];
+        /// <summary>A pooled scratch for this size, or a new one (a size no longer asked for ages out of the pool).</summary>
+        public static Scratch Rent(int width, int height)
+        {
+            for (var tries = 0; tries < PoolSize && Pool.TryTake(out var s); tries++)
+            {
+                if (s.Width == width && s.Height == height) return s;
+            }
+            return new Scratch(width, height);
+        }
+
+        public static void Return(Scratch s)
+        {
+            if (Pool.Count < PoolSize) Pool.Add(s);
+        }
+
         private readonly PixelImage _decoded = new(0, 0, PixelFormat.Rgba);
-        private readonly PixelImage _sized = new(width, height, PixelFormat.Rgba);
+        public int Width => width;
+        public int Height => height;
+        private PixelImage? _sized; // only when the decode's size is not the GIF's (preview frames need none)
 
         /// <summary>The frame as width x height RGBA (tight stride), valid until the next call.</summary>
         public ReadOnlySpan<byte> Decode(ReadOnlySpan<byte> jpeg)
         {
             var d = Jpeg.DecodeForWidth(jpeg, width, PixelFormat.Rgba, _decoded);
             if (d.Width == width && d.Height == height) return d.Span;
+            _sized ??= new PixelImage(width, height, PixelFormat.Rgba);
             Jpeg.Resample(d, _sized);
             return _sized.Span;
         }
