@@ -19,7 +19,8 @@ namespace Lookback.Bench;
 /// <item>CPU per camera-minute of the whole process (this .NET process above its idle rate + every ffmpeg child, the
 /// reaped ones included) against bare <c>ffmpeg -rtsp_transport tcp -i URL -f null -</c>, rounds alternating in the same
 /// run (<c>--rounds N</c>, default 2, each <c>--seconds N</c>, default 60, long enough for the motion events of the busy scene and
-/// their GIFs; medians), after a <c>--warmup S</c> (default 60) run of the same host that JITs the pipeline; the RTSP
+/// their GIFs; medians; each measured <c>--settle S</c>, default 20, after its first frames, the bare decode too, so that the
+/// camera's start and its first motion event are left out), after a <c>--warmup S</c> (default 60) run of the same host that JITs the pipeline; the RTSP
 /// server, a child of this process too, is left out;</item>
 /// <item>RAM per buffered camera-minute (ring bytes, managed heap after a full GC, RSS growth from 10 s to 40 s
 /// buffered, or <c>--ram-from S --ram-to S</c>; a later window leaves start-up and tiered JIT out) against the stream's own bytes;</item>
@@ -32,12 +33,15 @@ namespace Lookback.Bench;
 [Bench("streamcost")]
 public static class StreamCostBench
 {
+    private static TimeSpan Settle = TimeSpan.FromSeconds(20);
+
     public static async Task RunAsync(string[] args)
     {
         int Arg(string name, int dflt) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(dflt);
         var seconds = Arg("--seconds", 60);
         var rounds = Arg("--rounds", 2);
         var warmup = Arg("--warmup", 60);
+        Settle = TimeSpan.FromSeconds(Arg("--settle", 20));
         var n = Arg("--moments", 8);
         var legacy = args.Contains("--legacy");
         Motion = !args.Contains("--no-motion");
@@ -137,7 +141,7 @@ public static class StreamCostBench
             var cam = (Camera)app.Cameras.Find("cam")!;
             var sw = Stopwatch.StartNew();
             while (!(cam.Packets is { Count: > 50 } && cam.Ring.Count >= 1) && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(200);
-            await Task.Delay(TimeSpan.FromSeconds(2)); // start-up settles
+            await Task.Delay(Settle); // start-up settles: the first motion event, from the camera's first frames, is left out
             var source = (Sources.Streaming.StreamSource)cam.Source;
             var (f0, g0) = (source.FramesDelivered, source.GrayFramesDelivered);
             int Gifs() => Directory.Exists(root) ? Directory.EnumerateFiles(root, "*-gif.gif", SearchOption.AllDirectories).Count() : 0;
@@ -182,7 +186,7 @@ public static class StreamCostBench
     /// <summary>Bare ffmpeg's CPU seconds per minute of the stream.</summary>
     private static async Task<double> BareAsync(string url, int seconds)
     {
-        var (cpu, wall, _) = await StreamBenchKit.BareDecodeAsync(url, seconds, 50, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60));
+        var (cpu, wall, _) = await StreamBenchKit.BareDecodeAsync(url, seconds, 50, Settle, TimeSpan.FromSeconds(60));
         return cpu * 60 / wall;
     }
 

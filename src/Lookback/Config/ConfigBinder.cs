@@ -704,6 +704,7 @@ internal sealed partial class ConfigBinder(bool addon)
             PreCapture = s.Num("pre_capture"),
             PostCapture = s.Num("post_capture"),
             MaxEventSeconds = s.Num("max_event_seconds"),
+            GifMaxSeconds = s.Num("gif_max_seconds"),
             FramesFps = s.Num("frames_fps"),
             Mask = BindMask(s["mask"], s.P("mask")),
             Zones = BindZones(s["zones"], s.P("zones")),

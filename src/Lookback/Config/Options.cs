@@ -345,6 +345,11 @@ public sealed record MotionOptions
     [Option("max_event_seconds", Addon = "motion_max_event_seconds", Min = 0, Max = 86400, Name = "Longest motion event (seconds)",
         Description = "Continuous motion is split into events of at most this length, each with its pictures (default 120, 0 no limit).")]
     public double MaxEventSeconds { get; init; } = 120;
+    /// <summary>Longest playback of a motion event's GIF, seconds: a longer event is sampled at a lower rate and played
+    /// faster (0: real time whatever its length).</summary>
+    [Option("gif_max_seconds", Addon = "motion_gif_max_seconds", Min = 0, Max = 300, Name = "Longest motion GIF (seconds)",
+        Description = "A motion event's GIF plays in at most this many seconds: a longer event is sampled at a lower rate and played faster, so that its GIF stays small enough for a phone notification and cheap to make (default 20, 0 real time).")]
+    public double GifMaxSeconds { get; init; } = 20;
     /// <summary>Frames a second each event keeps for its replay (<c>/api/events/{id}/frames</c>); 0: keep none.</summary>
     [Option("frames_fps", Min = 0, Max = 30)]
     public double FramesFps { get; init; } = 10;

@@ -20,7 +20,7 @@ namespace Lookback.Events;
 /// </summary>
 public sealed class MotionEventRecorder(string camera, EventStore? store, MediaStore media,
     IRenderService render, EventBus bus, TimeProvider time, ILogger log,
-    FrameRing? ring = null, EventFrameLimits? frameLimits = null)
+    FrameRing? ring = null, EventFrameLimits? frameLimits = null, EventGifPace? pace = null)
 {
     private sealed record EarlyGif(DateTimeOffset End, Task<RenderResult> Task);
 
@@ -154,10 +154,11 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
         var from = e.WindowStart;
         var to = e.WindowEnd;
         if ((to - from).TotalSeconds > RenderLimits.MaxSeconds) from = to.AddSeconds(-RenderLimits.MaxSeconds);
+        var (fps, speed) = pace?.For((to - from).TotalSeconds) ?? (null, null);
         return render.SubmitAsync(new RenderRequest
         {
             Camera = camera, Kind = Config.RenderKind.Gif, Origin = RenderOrigin.Motion, RequestId = "motion-" + e.EventId,
-            From = from, To = to,
+            From = from, To = to, Fps = fps, Speed = speed,
         }, CancellationToken.None);
     }
 

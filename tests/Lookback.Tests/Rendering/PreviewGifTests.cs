@@ -70,4 +70,20 @@ public class PreviewGifTests
         Assert.Equal("image2pipe", with[at - 3]);
         Assert.Equal(60, new CameraOptions { Slug = "d", Url = "rtsp://x/y" }.PreviewSeconds);
     }
+
+    [Fact]
+    public void A_window_before_both_rings_starts_at_the_first_preview_frame_but_older_packets_keep_the_asked_start()
+    {
+        var first = T0.AddSeconds(5);
+        // a camera that has just started: the event's pre-capture reaches before its first packet and preview frame
+        Assert.Equal(first, PreviewGif.Start(T0, first, packetsOldest: T0.AddSeconds(4.5), previewFps: 4));
+        Assert.Equal(first, PreviewGif.Start(T0, first, packetsOldest: T0.AddSeconds(2), previewFps: 4)); // a GOP older
+        Assert.Equal(first, PreviewGif.Start(T0, first, packetsOldest: null, previewFps: 4));
+        // the packets reach further back (preview_seconds shorter than the ring): the packets make it
+        Assert.Equal(T0, PreviewGif.Start(T0, first, packetsOldest: T0.AddSeconds(1.5), previewFps: 4));
+        // a window within the previews is left as asked
+        Assert.Equal(T0.AddSeconds(6), PreviewGif.Start(T0.AddSeconds(6), first, T0, 4));
+        var times = Every(0.25, 21, from: 5); // 5 .. 10 s
+        Assert.True(PreviewGif.Covers(times, PreviewGif.Start(T0, first, T0.AddSeconds(4.8), 4), T0.AddSeconds(10), 4));
+    }
 }

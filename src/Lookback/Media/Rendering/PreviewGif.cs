@@ -17,13 +17,16 @@ public static class PreviewGif
 
     /// <summary>The preview frames for a GIF of [from, to] at <paramref name="fps"/> and <paramref name="width"/>, held until
     /// disposed; null when the camera keeps none or they do not cover the request.</summary>
+    /// <param name="packetsOldest">The oldest packet of the camera's packet ring: a window that starts before both rings
+    /// is made from where the previews begin (decoding the packets would not reach further back).</param>
     public static async Task<FrameWindow?> WindowAsync(Cameras.ICamera camera, DateTimeOffset from, DateTimeOffset to, double fps, int width,
-        TimeProvider time, CancellationToken ct)
+        DateTimeOffset? packetsOldest, TimeProvider time, CancellationToken ct)
     {
         if (camera is not IPreviewSink { Previews: { } ring } || ring.Count == 0) return null;
         var previewFps = StreamArgs.PreviewFps(camera.Options);
         if (!RateFits(fps, previewFps)) return null;
         var step = TimeSpan.FromSeconds(1 / previewFps);
+        if (ring.OldestTime is { } oldest) from = Start(from, oldest, packetsOldest, previewFps);
         await WaitForEndAsync(ring, to, step + EndWait, time, ct).ConfigureAwait(false);
         var window = ring.Window(from, to, step);
         var times = new DateTimeOffset[window.Count];
@@ -32,6 +35,20 @@ public static class PreviewGif
             return window;
         window.Dispose();
         return null;
+    }
+
+    /// <summary>
+    /// Pure: where a preview GIF of a window asked from <paramref name="from"/> starts. A window that starts before the
+    /// oldest preview frame, when the packets reach no further back than that frame (by more than 3 s and one interval: a
+    /// GOP and the decoder's delay), starts at that frame, as a decode of the packets would (nearly): a camera that has
+    /// just started, with a motion event's pre-capture before its first frame, or an event longer than both rings.
+    /// Otherwise it starts where asked (and the packets make it, when older).
+    /// </summary>
+    public static DateTimeOffset Start(DateTimeOffset from, DateTimeOffset previewOldest, DateTimeOffset? packetsOldest, double previewFps)
+    {
+        if (from >= previewOldest) return from;
+        var reach = TimeSpan.FromSeconds(3 + 1 / previewFps);
+        return packetsOldest is null || packetsOldest >= previewOldest - reach ? previewOldest : from;
     }
 
     /// <summary>Pure: the asked rate is at most the preview frames' rate (each output frame is a distinct preview frame).</summary>

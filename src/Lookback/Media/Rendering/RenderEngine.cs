@@ -196,8 +196,9 @@ public sealed class RenderEngine(MediaStore store, FfmpegProcess ffmpeg, ISnapsh
     /// <summary>A GIF of the camera's preview frames when they cover the plan (<see cref="PreviewGif"/>), else null.</summary>
     private async Task<Written?> PreviewGifAsync(RenderPlan plan, double fps, double speed, int width, string kind, CancellationToken ct)
     {
-        if (ServingRing(plan) is null) return null; // the previews stand in for the packets' decode only
-        using var window = await PreviewGif.WindowAsync(plan.Camera, plan.From, plan.To, fps, width, TimeProvider.System, ct).ConfigureAwait(false);
+        if (ServingRing(plan) is not { } packets) return null; // the previews stand in for the packets' decode only
+        using var window = await PreviewGif.WindowAsync(plan.Camera, plan.From, plan.To, fps, width, packets.OldestTime, TimeProvider.System, ct)
+            .ConfigureAwait(false);
         if (window is null) return null;
         return await WriteGifAsync(plan, window, fps, speed, width, kind, ct).ConfigureAwait(false);
     }
