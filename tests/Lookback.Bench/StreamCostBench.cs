@@ -146,14 +146,16 @@ public static class StreamCostBench
             var (f0, g0) = (source.FramesDelivered, source.GrayFramesDelivered);
             int Gifs() => Directory.Exists(root) ? Directory.EnumerateFiles(root, "*-gif.gif", SearchOption.AllDirectories).Count() : 0;
             var gifs0 = Gifs();
-            var (self0, kids0) = Cpu();
+            var (self0, kids0, cam0) = Cpu();
             var w = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(seconds));
-            var (self1, kids1) = Cpu();
+            var (self1, kids1, cam1) = Cpu();
             var wall = w.Elapsed.TotalSeconds;
             var (f1, g1) = (source.FramesDelivered, source.GrayFramesDelivered);
             var net = (self1 - self0 - idlePerSecond * wall) * 60 / wall;
             var children = (kids1 - kids0) * 60 / wall;
+            // the camera's own ffmpeg (live at both ends; an ffmpeg restart inside the window shows as render CPU)
+            Console.Error.WriteLine($"    camera ffmpeg {(cam1 - cam0) * 60 / wall:0.00}, other ffmpeg (renders) {(kids1 - kids0 - (cam1 - cam0)) * 60 / wall:0.00} CPU s/min");
             return (net + children, net, children, (f1 - f0) / wall, (g1 - g0) / wall, Gifs() - gifs0);
         }
         finally
@@ -165,8 +167,9 @@ public static class StreamCostBench
     }
 
     /// <summary>(this process's own CPU s, its children's: reaped (cutime+cstime) + live ones (utime+stime)).</summary>
-    private static (double Self, double Children) Cpu()
+    private static (double Self, double Children, double Camera) Cpu()
     {
+        double camera = 0;
         var self = StreamBenchKit.StatFields(File.ReadAllText("/proc/self/stat"));
         var me = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         double kids = (StreamBenchKit.Ticks(self[13]) + StreamBenchKit.Ticks(self[14]));
@@ -176,11 +179,14 @@ public static class StreamCostBench
             try
             {
                 var f = StreamBenchKit.StatFields(File.ReadAllText(Path.Combine(dir, "stat")));
-                if (f[1] == me && Path.GetFileName(dir) != ServerPid.ToString(CultureInfo.InvariantCulture)) kids += StreamBenchKit.Ticks(f[11]) + StreamBenchKit.Ticks(f[12]) + StreamBenchKit.Ticks(f[13]) + StreamBenchKit.Ticks(f[14]);
+                if (f[1] != me || Path.GetFileName(dir) == ServerPid.ToString(CultureInfo.InvariantCulture)) continue;
+                var cpu = StreamBenchKit.Ticks(f[11]) + StreamBenchKit.Ticks(f[12]) + StreamBenchKit.Ticks(f[13]) + StreamBenchKit.Ticks(f[14]);
+                kids += cpu;
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("rtsp_transport", StringComparison.Ordinal)) camera += cpu;
             }
             catch (IOException) { }
         }
-        return (StreamBenchKit.Ticks(self[11]) + StreamBenchKit.Ticks(self[12]), kids);
+        return (StreamBenchKit.Ticks(self[11]) + StreamBenchKit.Ticks(self[12]), kids, camera);
     }
 
     /// <summary>Bare ffmpeg's CPU seconds per minute of the stream.</summary>

@@ -52,9 +52,11 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
         // USB cameras are left out: their ffmpeg input is often raw video, which the ring cannot cut
         if (source is StreamSource { InputKind: not StreamInputKind.Usb })
             Packets = new PacketRing(TimeSpan.FromSeconds(options.BufferSeconds ?? PacketRing.DefaultSeconds), options.MaxBufferBytes);
-        if (Packets is not null && options.PreviewSeconds > 0)
-            Previews = new FrameRing(new RingLimits((int)Math.Ceiling(options.PreviewSeconds * StreamArgs.PreviewFps(options)) + 4,
-                TimeSpan.FromSeconds(options.PreviewSeconds), PreviewMaxBytes));
+        // preview frames older than the packets would make GIFs the packets cannot: they keep at most as long as the packets
+        var previewSeconds = Math.Min(options.PreviewSeconds, Packets?.MaxAge.TotalSeconds ?? 0);
+        if (Packets is not null && previewSeconds > 0)
+            Previews = new FrameRing(new RingLimits((int)Math.Ceiling(previewSeconds * StreamArgs.PreviewFps(options)) + 4,
+                TimeSpan.FromSeconds(previewSeconds), PreviewMaxBytes));
     }
 
     /// <summary>A bound on the preview frames' bytes whatever their size (480 px at q5 is ~20 KB a frame).</summary>

@@ -167,7 +167,7 @@ public class PacketMomentTests
     public async Task A_gif_at_the_cameras_gif_rate_comes_from_its_preview_frames_with_distinct_frames()
     {
         await using var server = await RtspTestServer.StartAsync(size: "320x240", fps: 10, gop: 10);
-        await using var host = await Host.StartAsync(server.Url); // GIF options 160 px, 2 fps; preview_seconds default 20
+        await using var host = await Host.StartAsync(server.Url); // GIF options 160 px, 2 fps; preview_seconds default 60
         await host.BufferedAsync(7);
         await WaitUntilAsync(() => host.Cam.Previews is { OldestTime: { } o } && o < DateTimeOffset.UtcNow.AddSeconds(-6.5), Wait, "6.5 s of preview frames");
 
@@ -195,9 +195,11 @@ public class PacketMomentTests
     }
 
     [Fact]
-    public async Task Preview_seconds_0_keeps_no_preview_frames_and_gifs_decode_the_packets()
+    public async Task Preview_frames_keep_at_most_as_long_as_the_packets_and_preview_seconds_0_keeps_none_so_gifs_decode_the_packets()
     {
         await using var server = await RtspTestServer.StartAsync(size: "320x240", fps: 10, gop: 10);
+        await using (var shorter = await Host.StartAsync(server.Url, c => c with { BufferSeconds = 15, PreviewSeconds = 60 }))
+            Assert.Equal(TimeSpan.FromSeconds(15), shorter.Cam.Previews!.Limits.MaxAge); // never longer than the packets
         await using var host = await Host.StartAsync(server.Url, c => c with { PreviewSeconds = 0 });
         await host.BufferedAsync(4);
         Assert.Null(host.Cam.Previews);
