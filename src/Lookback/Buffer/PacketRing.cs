@@ -50,7 +50,7 @@ public sealed record PacketCut(IReadOnlyList<StreamPacket> Packets, DateTimeOffs
 /// </summary>
 /// <remarks>
 /// Storage: each appended access unit is copied once, back to back, into fixed-size pooled <see cref="PacketSlab"/>s
-/// (1 MiB, pinned object heap, see <see cref="PacketSlabPool"/>) instead of an array of its own, so the GC heap holds
+/// (1 MiB, native memory outside the GC heap, see <see cref="PacketSlabPool"/>) instead of an array of its own, so the GC heap holds
 /// the stream's bytes plus a slab's tail rather than thousands of arrays (many on the large object heap, which the GC
 /// keeps committed after eviction: RSS ran ~2-3x the ring). A slab goes back to the pool once eviction has passed its
 /// last packet and no reader's <see cref="PacketCut"/> holds it (reference counted).
