@@ -348,8 +348,8 @@ public sealed record MotionOptions
     /// <summary>Longest playback of a motion event's GIF, seconds: a longer event is sampled at a lower rate and played
     /// faster (0: real time whatever its length).</summary>
     [Option("gif_max_seconds", Addon = "motion_gif_max_seconds", Min = 0, Max = 300, Name = "Longest motion GIF (seconds)",
-        Description = "A motion event's GIF plays in at most this many seconds: a longer event is sampled at a lower rate and played faster, so that its GIF stays small enough for a phone notification and cheap to make (default 20, 0 real time).")]
-    public double GifMaxSeconds { get; init; } = 20;
+        Description = "A motion event's GIF plays in at most this many seconds: a longer event is sampled at a lower rate and played faster, so that its GIF stays small enough for a phone notification and cheap to make (default 10, as long as a default GIF; 0 real time).")]
+    public double GifMaxSeconds { get; init; } = 10;
     /// <summary>Frames a second each event keeps for its replay (<c>/api/events/{id}/frames</c>); 0: keep none.</summary>
     [Option("frames_fps", Min = 0, Max = 30)]
     public double FramesFps { get; init; } = 10;
