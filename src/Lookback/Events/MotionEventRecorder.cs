@@ -87,7 +87,7 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
     /// <summary>
     /// Starts the GIF early, once post_capture has passed since the last motion of the ongoing event and off_delay is
     /// <see cref="EarlyLead"/> from ending it: late enough that motion seldom comes back and throws it away (in a busy
-    /// scene that happened to most early GIFs, each a whole encode), early enough that it is ready when the event ends.
+    /// scene each such GIF was a whole encode for nothing), early enough that it is ready when the event ends.
     /// </summary>
     public void OnTick(MotionEvent? current, DateTimeOffset now)
     {
