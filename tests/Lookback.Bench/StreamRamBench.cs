@@ -15,7 +15,10 @@ namespace Lookback.Bench;
 /// RSS (VmRSS) once a second for <c>--sample S</c> (default 15) seconds. RAM per buffered camera-minute is the RSS
 /// difference of the two runs over the difference of their buffered minutes, against the stream's own bytes per
 /// minute; a fixed cost per camera (runtime, web host, previews, JPEG frames, GIF and motion buffers) is the rest.
-/// A measure across two processes leaves out what one process's start-up, JIT and renders add while it fills.
+/// A measure across two processes leaves out what one process's start-up, JIT and renders add while it fills. Both are
+/// measured at the same uptime; even so the GC heap's garbage (what waits for a full collection) differs by tens of MB
+/// between two runs, so the RSS outside the GC heap (RSS − GC committed, from <c>/api/status</c> <c>memory</c>) is
+/// shown too: the packet slabs and native frames, which is what a buffered minute costs.
 /// </summary>
 [Bench("streamram")]
 public static class StreamRamBench
@@ -31,10 +34,13 @@ public static class StreamRamBench
         {
             // a server per run: each client gets the clip from its start, so both runs see the same footage
             await using var server = await StreamBench.Server.StartAsync("1920x1080", "--file", clip);
-            runs.Add(await MeasureAsync(exe, $"rtsp://127.0.0.1:{server.Port}/cam", buffer, renders, sample));
+            // both runs measured at the same uptime (the longer ring's fill and 10 s more): the GC heap grows with uptime
+            // (garbage that waits for a full collection), which is not RAM per buffered minute
+            runs.Add(await MeasureAsync(exe, $"rtsp://127.0.0.1:{server.Port}/cam", buffer, renders, sample, TimeSpan.FromSeconds(longS + 10)));
             var r = runs[^1];
             Console.Error.WriteLine($"  buffer_seconds {buffer}: buffered {r.Buffered:0.0} s, ring {r.RingBytes / 1e6:0.00} MB " +
-                $"(slabs {r.SlabBytes / 1e6:0.00} MB), RSS median {r.RssMedian / 1e6:0.0} MB (max {r.RssMax / 1e6:0.0}), its ffmpeg {r.FfmpegRss / 1e6:0.0} MB");
+                $"(slabs {r.SlabBytes / 1e6:0.00} MB), RSS median {r.RssMedian / 1e6:0.0} MB (max {r.RssMax / 1e6:0.0}), its ffmpeg {r.FfmpegRss / 1e6:0.0} MB; " +
+                $"GC heap {r.GcHeap / 1e6:0.0} MB (committed {r.GcCommitted / 1e6:0.0}), frames {r.FrameBytes / 1e6:0.0} MB");
         }
         var (a, b) = (runs[0], runs[1]);
         var minutes = (b.Buffered - a.Buffered) / 60;
@@ -50,12 +56,18 @@ public static class StreamRamBench
         Console.WriteLine($"| the stream itself per minute | {streamPerMin / 1e6:0.00} MB |");
         Console.WriteLine($"| per buffered camera-minute: ring slabs / process RSS (target: the stream + ≤ 10 %) | {ringPerMin / 1e6:0.00} / {rssPerMin / 1e6:0.00} MB " +
             $"({(rssPerMin / streamPerMin - 1) * 100:+0;-0} % over the stream) |");
+        Console.WriteLine($"| per buffered camera-minute: GC heap / GC committed / frames (JPEG and preview rings) | {(b.GcHeap - a.GcHeap) / minutes / 1e6:0.00} / " +
+            $"{(b.GcCommitted - a.GcCommitted) / minutes / 1e6:0.00} / {(b.FrameBytes - a.FrameBytes) / minutes / 1e6:0.00} MB |");
+        var nativePerMin = ((b.RssMedian - b.GcCommitted) - (a.RssMedian - a.GcCommitted)) / minutes;
+        Console.WriteLine($"| per buffered camera-minute: RSS outside the GC heap (RSS − GC committed: slabs, native frames) | {nativePerMin / 1e6:0.00} MB " +
+            $"({(nativePerMin / streamPerMin - 1) * 100:+0;-0} % over the stream) |");
         Console.WriteLine($"| fixed RSS of the process besides its ring (buffer_seconds {a.Buffer} run minus its slabs) | {(a.RssMedian - a.SlabBytes) / 1e6:0.0} MB |");
     }
 
-    private sealed record Run(int Buffer, double Buffered, long RingBytes, long SlabBytes, long RssMedian, long RssMax, long FfmpegRss);
+    private sealed record Run(int Buffer, double Buffered, long RingBytes, long SlabBytes, long RssMedian, long RssMax, long FfmpegRss,
+        long GcHeap = 0, long GcCommitted = 0, long FrameBytes = 0);
 
-    private static async Task<Run> MeasureAsync(string exe, string url, int buffer, int renders, int sample)
+    private static async Task<Run> MeasureAsync(string exe, string url, int buffer, int renders, int sample, TimeSpan uptime)
     {
         var root = Path.Combine(Path.GetTempPath(), "lookback-rambench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
@@ -100,6 +112,7 @@ public static class StreamRamBench
                 catch (HttpRequestException) { } // not listening yet
                 await Task.Delay(500);
             }
+            while (sw.Elapsed < uptime) await Task.Delay(500);
             for (var i = 0; i < renders; i++)
                 foreach (var path in new[] { "/api/cameras/cam/moment.mp4?before=10&after=0", "/api/cameras/cam/gif?seconds=10", "/api/cameras/cam/mp4?seconds=10" })
                     for (var attempt = 0; ; attempt++)
@@ -120,8 +133,11 @@ public static class StreamRamBench
             packets = last.RootElement.GetProperty("packets").Clone();
             var ffmpeg = Children(p.Id).Select(Rss).DefaultIfEmpty(0).Max();
             rss.Sort();
+            using var status = JsonDocument.Parse(await http.GetStringAsync("/api/status"));
+            var mem = status.RootElement.GetProperty("memory");
             return new Run(buffer, packets.GetProperty("buffered_seconds").GetDouble(), packets.GetProperty("bytes").GetInt64(),
-                packets.GetProperty("memory_bytes").GetInt64(), rss[rss.Count / 2], rss[^1], ffmpeg);
+                packets.GetProperty("memory_bytes").GetInt64(), rss[rss.Count / 2], rss[^1], ffmpeg,
+                mem.GetProperty("gc_heap_bytes").GetInt64(), mem.GetProperty("gc_committed_bytes").GetInt64(), mem.GetProperty("frame_bytes").GetInt64());
         }
         finally
         {

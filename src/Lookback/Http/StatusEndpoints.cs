@@ -53,7 +53,31 @@ public static class StatusEndpoints
         [property: JsonPropertyName("cameras")] IReadOnlyList<CameraStatusInfo> Cameras,
         [property: JsonPropertyName("render")] RenderStatusInfo Render,
         [property: JsonPropertyName("upload")] UploadStatusInfo Upload,
-        [property: JsonPropertyName("mqtt")] MqttStatusInfo? Mqtt = null);
+        [property: JsonPropertyName("mqtt")] MqttStatusInfo? Mqtt = null,
+        [property: JsonPropertyName("memory")] MemoryStatusInfo? Memory = null);
+
+    /// <summary>
+    /// Where the process's memory goes, bytes: its RSS; the GC heap (after the last collection) and what the GC has
+    /// committed; the stream cameras' packet slabs (native memory, outside the GC heap); the frames' bytes (JPEG and
+    /// preview rings, native or pooled) and the frame pool's free bytes.
+    /// </summary>
+    public sealed record MemoryStatusInfo(
+        [property: JsonPropertyName("rss_bytes")] long RssBytes,
+        [property: JsonPropertyName("gc_heap_bytes")] long GcHeapBytes,
+        [property: JsonPropertyName("gc_committed_bytes")] long GcCommittedBytes,
+        [property: JsonPropertyName("packet_slab_bytes")] long PacketSlabBytes,
+        [property: JsonPropertyName("frame_bytes")] long FrameBytes,
+        [property: JsonPropertyName("frame_pool_free_bytes")] long FramePoolFreeBytes);
+
+    public static MemoryStatusInfo DescribeMemory(CameraRegistry cams)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        var frames = Buffer.FramePool.Shared.GetStats();
+        long slabs = 0;
+        foreach (var c in cams.All) slabs += c.Packets?.SlabBytes ?? 0;
+        return new MemoryStatusInfo(Environment.WorkingSet, gc.HeapSizeBytes, gc.TotalCommittedBytes, slabs, frames.BytesRented,
+            frames.FreeBytes);
+    }
 
     /// <summary>The MQTT side: <c>state</c> off|starting|connected|disconnected|refused, and why it was refused (a node_id clash).</summary>
     public sealed record MqttStatusInfo(
@@ -97,7 +121,7 @@ public static class StatusEndpoints
             r.Ok + r.Error == 0 ? null : Math.Round((double)r.TotalMs / (r.Ok + r.Error), 1))).ToList();
         return new StatusInfo(BuildInfo.Version, Started, DateTimeOffset.UtcNow, cameras,
             new RenderStatusInfo(render.Workers, render.Capacity, render.Queued, render.Running, render.WaitingMoments, counters),
-            upload, role is null ? null : new MqttStatusInfo(nodeId ?? "", role.MqttState, role.MqttError));
+            upload, role is null ? null : new MqttStatusInfo(nodeId ?? "", role.MqttState, role.MqttError), DescribeMemory(cams));
     }
 
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder app)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Lookback.Buffer;
 using Lookback.Cameras;
 using Lookback.Config;
 using Lookback.Hosting;
@@ -161,6 +162,11 @@ public class PacketMomentTests
         Assert.Equal("h264", info.Codec);
         Assert.True(info.Bytes > 0 && info.Bytes <= info.MaxBytes);
         Assert.Null(info.Note);
+
+        // /api/status memory: the ring's slabs (native memory) are counted apart from the GC heap
+        var memory = Lookback.Http.StatusEndpoints.DescribeMemory(host.App.Services.GetRequiredService<CameraRegistry>());
+        Assert.InRange(memory.PacketSlabBytes, 1, host.Cam.Packets!.SlabBytes + 2 * PacketSlabPool.DefaultSlabBytes); // the ring goes on filling
+        Assert.True(memory.RssBytes > memory.PacketSlabBytes && memory.GcHeapBytes > 0 && memory.FrameBytes > 0, memory.ToString());
     }
 
     [Fact]
