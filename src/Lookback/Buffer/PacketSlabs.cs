@@ -6,8 +6,8 @@ namespace Lookback.Buffer;
 /// <summary>
 /// One fixed-size chunk of a <see cref="PacketRing"/>'s storage: access units are copied into it back to back, and
 /// packets are <see cref="ReadOnlyMemory{T}"/> regions of it. Backed by native memory (<see cref="NativeSlabMemory"/>),
-/// outside the GC heap: on the pinned object heap a minute of a 4 Mbit/s ring (30 MB) also raised the GC's budgets, and
-/// the process RSS grew by more than twice the ring per buffered minute. Reference counted: the ring holds one
+/// outside the GC heap: the GC neither counts nor scans a minute of a 4 Mbit/s ring (30 MB), and
+/// <c>/api/status</c> shows it apart (<c>memory.packet_slab_bytes</c>). Reference counted: the ring holds one
 /// reference while any of its packets lies in the slab, every <see cref="PacketLease"/> (a reader's window) one more; at
 /// zero it goes back to its <see cref="PacketSlabPool"/> for reuse. A reader that never disposes its lease only keeps the
 /// slab out of the pool: the memory is freed once nothing refers to it (a finalizer), and its bytes are never overwritten meanwhile.
