@@ -54,7 +54,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
             Packets = new PacketRing(TimeSpan.FromSeconds(options.BufferSeconds ?? PacketRing.DefaultSeconds), options.MaxBufferBytes);
         // preview frames older than the packets would make GIFs the packets cannot: they keep at most as long as the packets
         var previewSeconds = Math.Min(options.PreviewSeconds, Packets?.MaxAge.TotalSeconds ?? 0);
-        if (Packets is not null && previewSeconds > 0)
+        if (previewSeconds > 0)
             Previews = new FrameRing(new RingLimits((int)Math.Ceiling(previewSeconds * StreamArgs.PreviewFps(options)) + 4,
                 TimeSpan.FromSeconds(previewSeconds), PreviewMaxBytes));
     }

@@ -20,11 +20,8 @@ namespace Lookback.Events;
 /// </summary>
 public sealed class MotionEventRecorder(string camera, EventStore? store, MediaStore media,
     IRenderService render, EventBus bus, TimeProvider time, ILogger log,
-    FrameRing? ring = null, EventFrameLimits? frameLimits = null, EventGifPace? pace = null, double offDelaySeconds = 0)
+    FrameRing? ring = null, EventFrameLimits? frameLimits = null, EventGifPace? pace = null)
 {
-    /// <summary>How long before off_delay would end the event its GIF starts (a GIF from RAM takes well under this).</summary>
-    public static readonly TimeSpan EarlyLead = TimeSpan.FromSeconds(2);
-
     private sealed record EarlyGif(DateTimeOffset End, Task<RenderResult> Task);
 
     /// <summary>An event whose frames are being copied: until <see cref="Until"/> (its WindowEnd, once it ended).</summary>
@@ -84,25 +81,14 @@ public sealed class MotionEventRecorder(string camera, EventStore? store, MediaS
         _peakJpeg = frame.Jpeg.ToArray();
     }
 
-    /// <summary>
-    /// Starts the GIF early, once post_capture has passed since the last motion of the ongoing event and off_delay is
-    /// <see cref="EarlyLead"/> from ending it: late enough that motion seldom comes back and throws it away (in a busy
-    /// scene each such GIF was a whole encode for nothing), early enough that it is ready when the event ends.
-    /// </summary>
+    /// <summary>Starts the GIF early once post_capture has passed since the last motion of the ongoing event.</summary>
     public void OnTick(MotionEvent? current, DateTimeOffset now)
     {
         CollectFrames(now);
-        if (current is null || now < EarlyAt(current, offDelaySeconds)) return;
+        if (current is null || now < current.WindowEnd) return;
         if (_early is { } old && old.End == current.End) return;
         if (_early is { } stale) Discard(stale);
         _early = new EarlyGif(current.End, RenderGif(current));
-    }
-
-    /// <summary>Pure: when the early GIF of <paramref name="e"/> starts.</summary>
-    public static DateTimeOffset EarlyAt(MotionEvent e, double offDelaySeconds)
-    {
-        var late = e.End + TimeSpan.FromSeconds(offDelaySeconds) - EarlyLead;
-        return late > e.WindowEnd ? late : e.WindowEnd;
     }
 
     private void StartFrames(MotionEvent e)

@@ -23,8 +23,7 @@ internal sealed class CameraPipelineFactory(EventStore events, MediaStore media,
         }
         var camLog = loggers.CreateLogger($"Lookback.Motion.{cam.Slug}");
         var recorder = new MotionEventRecorder(cam.Slug, events, media, renders, bus, time, camLog,
-            cam.Ring, new EventFrameLimits(cam.Options.Motion.FramesFps), new EventGifPace(cam.Options.Gif.Fps, cam.Options.Motion.GifMaxSeconds),
-            cam.Options.Motion.OffDelay);
+            cam.Ring, new EventFrameLimits(cam.Options.Motion.FramesFps), new EventGifPace(cam.Options.Gif.Fps, cam.Options.Motion.GifMaxSeconds));
         // motion_url: a small stream or snapshot for motion only (its own HTTP client, shared by such cameras)
         var feed = cam.Options.MotionUrl is null ? null
             : new MotionFeed(cam.Options, _motionHttp ??= Sources.SourceFactory.CreateHttpClient(), time, camLog);

@@ -33,19 +33,4 @@ public class EventGifPaceTests
         Assert.Equal(4 / RenderLimits.MaxSpeed, fps!.Value, 6);
         Assert.Equal((null, null), new EventGifPace(4, 0).For(300));
     }
-
-    private static readonly DateTimeOffset T0 = new(2026, 12, 4, 0, 0, 0, TimeSpan.Zero);
-
-    private static Lookback.Motion.MotionEvent Event(double end, double postCapture) =>
-        new("cam", "e1", T0, T0.AddSeconds(end), null, 1, T0, [], null, [], T0.AddSeconds(-3), T0.AddSeconds(end + postCapture), 10);
-
-    [Fact]
-    public void The_early_gif_starts_shortly_before_off_delay_would_end_the_event_not_as_soon_as_post_capture_passed()
-    {
-        // last motion at 30 s, post_capture 3, off_delay 10: not at 33 s (motion often comes back), at 38 s
-        Assert.Equal(T0.AddSeconds(38), MotionEventRecorder.EarlyAt(Event(30, 3), offDelaySeconds: 10));
-        // an off_delay shorter than post_capture + the lead: once post_capture has passed
-        Assert.Equal(T0.AddSeconds(33), MotionEventRecorder.EarlyAt(Event(30, 3), offDelaySeconds: 4));
-        Assert.Equal(T0.AddSeconds(33), MotionEventRecorder.EarlyAt(Event(30, 3), offDelaySeconds: 0));
-    }
 }
