@@ -50,7 +50,6 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
         feed?.Start();
         var grayBuffer = Array.Empty<byte>();
         long lastGraySequence = 0;
-        using var timer = new PeriodicTimer(period, time);
         // JPEG cameras: analyse each frame as it arrives (a timer at the camera's own rate would alias: late by up to
         // a frame, and now and then skipping one), at most motion.fps, and wake at least every tick for off_delay.
         var minGap = period * 0.8;
@@ -72,11 +71,17 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
 
         async ValueTask<bool> NextAsync()
         {
-            if (grayProvider is not null) return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
             try
             {
+                // gray frames (ffmpeg sources): each as it arrives (a timer at motion.fps aliased with ffmpeg's frames:
+                // up to a frame late, and now and then one overwritten unseen in the slot); at least every second for off_delay
                 using var tick = new CancellationTokenSource(period < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : period, time);
                 using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct, tick.Token);
+                if (grayProvider is not null)
+                {
+                    await grayProvider.GrayFrames.WaitForNewerAsync(lastGraySequence, wake.Token).ConfigureAwait(false);
+                    return true;
+                }
                 await ring.WaitForFrameAsync(lastSequence, wake.Token).ConfigureAwait(false);
                 var wait = lastAnalysedAt + minGap - time.GetUtcNow();
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct).ConfigureAwait(false);
@@ -145,6 +150,7 @@ public sealed class MotionMonitor(ICamera camera, MotionEventRecorder recorder, 
                 }
                 // with motion off no frame is read: mark them seen, or the next wait returns at once (a busy loop)
                 else if (grayProvider is null) lastSequence = ring.NewestSequence;
+                else lastGraySequence = grayProvider.GrayFrames.Sequence;
                 recorder.OnNotices(tracker.Tick(now));
                 recorder.OnTick(tracker.Current, now);
             }

@@ -11,6 +11,8 @@ public sealed class GrayFrameSlot
     private int _width, _height;
     private DateTimeOffset _at;
     private long _sequence;
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _nextObserved;
 
     /// <summary>Sequence number of the newest frame (0: none yet).</summary>
     public long Sequence => Interlocked.Read(ref _sequence);
@@ -23,6 +25,7 @@ public sealed class GrayFrameSlot
         if (width <= 0 || height <= 0 || gray.Length < size) throw new ArgumentException("gray frame smaller than width × height");
         if (_back.Length != size) _back = new byte[size];
         gray[..size].CopyTo(_back); // only the writer (the source task) touches the back buffer
+        TaskCompletionSource? signal = null;
         lock (_gate)
         {
             (_front, _back) = (_back, _front);
@@ -30,6 +33,30 @@ public sealed class GrayFrameSlot
             _height = height;
             _at = at;
             Interlocked.Increment(ref _sequence);
+            if (_nextObserved)
+            {
+                signal = _next;
+                _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                _nextObserved = false;
+            }
+        }
+        signal?.TrySetResult();
+    }
+
+    /// <summary>Completes when a frame newer than <paramref name="seen"/> is written (at once when there is one), or
+    /// throws on cancel.</summary>
+    public async Task WaitForNewerAsync(long seen, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task t;
+            lock (_gate)
+            {
+                if (_sequence > seen) return;
+                t = _next.Task;
+                _nextObserved = true;
+            }
+            await t.WaitAsync(ct).ConfigureAwait(false);
         }
     }
 
