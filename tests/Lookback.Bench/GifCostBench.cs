@@ -13,7 +13,8 @@ namespace Lookback.Bench;
 /// (<see cref="GC.GetTotalAllocatedBytes"/> delta; one thread, so that is the encode's own), and a hash of the output
 /// so a change that should not alter it can be seen not to. Then the stages alone (p50 ms per frame): JPEG decode +
 /// resample, palette mapping (one map per GIF, as the encoder; and again with its table filled, so without the
-/// nearest-colour searches), frame differencing, LZW.
+/// nearest-colour searches), frame differencing, LZW. <c>--limited</c>: frames in limited range, as a stream camera's previews;
+/// <c>--dump PATH</c> writes PATH.gif and PATH.mjpeg (its frames, e.g. for ffmpeg's ssim filter).
 /// </summary>
 [Bench("gifcost")]
 public static class GifCostBench
@@ -27,7 +28,7 @@ public static class GifCostBench
     {
         int Arg(string name, int dflt) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(dflt);
         var runs = Arg("--runs", 9);
-        var jpegs = await FramesAsync(Arg("--seconds", 20));
+        var jpegs = await FramesAsync(Arg("--seconds", 20), args.Contains("--limited"));
         Console.WriteLine($"{jpegs.Length} frames {Width}x{Height}, JPEG mean {jpegs.Average(j => j.Length) / 1024:F1} KB; {runs} runs, maxThreads 1");
 
         var frames = jpegs.Select(j => (ReadOnlyMemory<byte>)j).ToArray();
@@ -47,6 +48,11 @@ public static class GifCostBench
             ms.Add(sw.Elapsed.TotalMilliseconds);
         }
         var hash = Convert.ToHexString(SHA256.HashData(output.ToArray()))[..12];
+        if (args.SkipWhile(a => a != "--dump").Skip(1).FirstOrDefault() is { } dump)
+        {
+            await File.WriteAllBytesAsync(dump + ".gif", output.ToArray());
+            await File.WriteAllBytesAsync(dump + ".mjpeg", jpegs.SelectMany(j => j).ToArray());
+        }
         Console.WriteLine("| encode | ms/frame p50 | ms/frame min | ns/pixel | GIF bytes | allocated/encode | sha256 |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
         Console.WriteLine($"| GifEncoder.Encode | {P50(ms) / frames.Length:F3} | {ms.Min() / frames.Length:F3} | " +
@@ -138,13 +144,15 @@ public static class GifCostBench
     private static double P50(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
 
     /// <summary>The clip's first <paramref name="seconds"/> at 4 fps, 480 px wide, as ffmpeg's q5 JPEGs.</summary>
-    private static async Task<byte[][]> FramesAsync(int seconds)
+    /// <remarks><paramref name="limited"/> (<c>--limited</c>): in the decoder's limited range, marked CS=ITU601, as a stream camera's preview
+    /// frames are (<see cref="Lookback.Sources.Streaming.StreamArgs.PreviewOutput"/>); the encoder expands them.</remarks>
+    private static async Task<byte[][]> FramesAsync(int seconds, bool limited)
     {
         var src = File.Exists(Clip) ? Clip : Fallback;
-        var vf = $"fps={Rate},scale={Width}:-2:flags=bilinear";
+        var vf = $"fps={Rate},scale={Width}:-2:flags=bilinear" + (limited ? ",format=yuv420p" : "");
         if (src == Fallback) vf = $"scale=1920:1080,{vf}";
         var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true };
-        foreach (var a in new[] { "-v", "error", "-t", seconds.ToString(), "-i", src, "-vf", vf, "-q:v", "5", "-f", "image2pipe", "-c:v", "mjpeg", "-" })
+        foreach (var a in new[] { "-v", "error", "-t", seconds.ToString(), "-i", src, "-vf", vf, "-q:v", limited ? "4" : "5", "-strict", limited ? "-1" : "0", "-f", "image2pipe", "-c:v", "mjpeg", "-" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         using var all = new MemoryStream();

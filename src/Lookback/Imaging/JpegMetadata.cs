@@ -36,27 +36,58 @@ public sealed record JpegMetadata(string? Comment, DateTime? ExifTime, TimeSpan?
     /// <summary>Never throws: reads what is well-formed and ignores the rest (segments are walked up to SOS).</summary>
     public static JpegMetadata Read(ReadOnlySpan<byte> jpeg)
     {
-        if (jpeg.Length < 4 || jpeg[0] != 0xFF || jpeg[1] != 0xD8) return None;
         string? comment = null;
         DateTime? exif = null;
         TimeSpan? offset = null;
-        var pos = 2;
-        while (pos + 4 <= jpeg.Length)
+        for (var w = new Segments(jpeg); w.Next(out var m, out var seg);)
         {
-            if (jpeg[pos] != 0xFF) break;
-            var m = jpeg[pos + 1];
-            if (m == 0xFF) { pos++; continue; }
-            if (m is >= 0xD0 and <= 0xD7 || m == 0x01) { pos += 2; continue; }
-            if (m is 0xDA or 0xD9 or 0xD8 or 0x00) break;
-            int len = BinaryPrimitives.ReadUInt16BigEndian(jpeg[(pos + 2)..]);
-            if (len < 2 || pos + 2 + len > jpeg.Length) break;
-            var seg = jpeg.Slice(pos + 4, len - 2);
             if (m == 0xFE && comment is null) comment = Text(seg);
             else if (m == 0xE1 && exif is null && seg.Length > 6 && seg[..6].SequenceEqual("Exif\0\0"u8))
                 (exif, offset) = Exif(seg[6..]);
-            pos += 2 + len;
         }
         return comment is null && exif is null ? None : new JpegMetadata(comment, exif, offset);
+    }
+
+    /// <summary>True when one of the JPEG's COM segments (any, not only the first) is <paramref name="text"/>, NUL-terminated
+    /// or not. No allocation.</summary>
+    public static bool HasComment(ReadOnlySpan<byte> jpeg, ReadOnlySpan<byte> text)
+    {
+        for (var w = new Segments(jpeg); w.Next(out var m, out var seg);)
+        {
+            if (m != 0xFE) continue;
+            if (seg.Length > 0 && seg[^1] == 0) seg = seg[..^1];
+            if (seg.SequenceEqual(text)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The marker segments from SOI up to SOS (never throws: stops at what is not well-formed).</summary>
+    private ref struct Segments(ReadOnlySpan<byte> jpeg)
+    {
+        private readonly ReadOnlySpan<byte> _jpeg = jpeg;
+        private int _pos = jpeg.Length >= 4 && jpeg[0] == 0xFF && jpeg[1] == 0xD8 ? 2 : int.MaxValue;
+
+        public bool Next(out byte marker, out ReadOnlySpan<byte> payload)
+        {
+            marker = 0;
+            payload = default;
+            while (_pos <= _jpeg.Length - 4)
+            {
+                if (_jpeg[_pos] != 0xFF) break;
+                var m = _jpeg[_pos + 1];
+                if (m == 0xFF) { _pos++; continue; }
+                if (m is >= 0xD0 and <= 0xD7 || m == 0x01) { _pos += 2; continue; }
+                if (m is 0xDA or 0xD9 or 0xD8 or 0x00) break;
+                int len = BinaryPrimitives.ReadUInt16BigEndian(_jpeg[(_pos + 2)..]);
+                if (len < 2 || _pos + 2 + len > _jpeg.Length) break;
+                marker = m;
+                payload = _jpeg.Slice(_pos + 4, len - 2);
+                _pos += 2 + len;
+                return true;
+            }
+            _pos = int.MaxValue;
+            return false;
+        }
     }
 
     private static string? Text(ReadOnlySpan<byte> b)

@@ -89,6 +89,36 @@ public sealed class GifEncoderTests
     }
 
     [Fact]
+    public void Limited_range_expands_16_to_235_onto_0_to_255_saturating_in_vectors_and_the_tail()
+    {
+        var px = Enumerable.Range(0, 256).Select(i => (byte)i).Concat(new byte[] { 16, 235, 126, 5 }).ToArray();
+        Lookback.Imaging.LimitedRange.Expand(px);
+        for (var i = 0; i < 256; i++) Assert.InRange(px[i] - Math.Clamp((int)Math.Round((i - 16) * 255 / 219.0), 0, 255), -1, 1);
+        Assert.Equal(new byte[] { 0, 255, 128, 0 }, px[256..]);
+    }
+
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 16)]
+    public void A_gif_of_limited_range_jpegs_marked_by_ffmpeg_shows_their_black_as_black(bool marked, int expected)
+    {
+        // a flat frame of 16 (black in limited range), with ffmpeg's two comments (its version, then CS=ITU601) or without
+        var rgb = Enumerable.Repeat((byte)16, 32 * 16 * 3).ToArray();
+        var jpeg = Lookback.Imaging.Jpeg.Encode(rgb, 32, 16, 32 * 3, Lookback.Imaging.PixelFormat.Rgb, 95);
+        if (marked)
+        {
+            var com = new byte[] { 0xFF, 0xFE, 0x00, 16 }.Concat("Lavc59.37.100\0"u8.ToArray())
+                .Concat(new byte[] { 0xFF, 0xFE, 0x00, 12 }).Concat("CS=ITU601\0"u8.ToArray());
+            jpeg = jpeg[..2].Concat(com).Concat(jpeg[2..]).ToArray();
+        }
+        Assert.Equal(marked, Lookback.Imaging.LimitedRange.IsLimited(jpeg));
+        using var gif = new MemoryStream();
+        GifEncoder.Encode([jpeg, jpeg], 4, 32, 16, gif);
+        var table = gif.ToArray().AsSpan(13, 3); // the global colour table's first entry: the frame's one colour
+        Assert.All(table.ToArray(), c => Assert.InRange(c, expected - 1, expected + 1));
+    }
+
+    [Fact]
     public void Delays_add_up_without_drift()
     {
         Assert.Equal(25, GifContainer.DelayCs(0, 4));

@@ -66,7 +66,9 @@ public class PreviewGifTests
         var with = StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", null, null, "tcp://127.0.0.1:2", previewUrl: "tcp://127.0.0.1:3");
         var at = with.IndexOf("tcp://127.0.0.1:3");
         Assert.Equal(with.Count - 1, at);
-        Assert.Equal("fps=3,scale=w='min(320\\,iw)':h=-2:flags=bilinear", with[with.LastIndexOf("-vf") + 1]);
+        // the decoder's range is kept: limited-range previews are marked CS=ITU601 by the encoder and expanded by the GIF encoder
+        Assert.Equal("fps=3,scale=w='min(320\\,iw)':h=-2:flags=bilinear,format=pix_fmts=yuv420p|yuvj420p", with[with.LastIndexOf("-vf") + 1]);
+        Assert.Equal("-1", with[with.LastIndexOf("-strict") + 1]);
         Assert.Equal("image2pipe", with[at - 3]);
         Assert.Equal(60, new CameraOptions { Slug = "d", Url = "rtsp://x/y" }.PreviewSeconds);
     }

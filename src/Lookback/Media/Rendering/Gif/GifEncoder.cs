@@ -131,14 +131,19 @@ public static class GifEncoder
         public int Height => height;
         private PixelImage? _sized; // only when the decode's size is not the GIF's (preview frames need none)
 
-        /// <summary>The frame as width x height RGBA (tight stride), valid until the next call.</summary>
+        /// <summary>The frame as width x height RGBA (tight stride), valid until the next call; a limited-range JPEG
+        /// (the preview frames) expanded to full range.</summary>
         public ReadOnlySpan<byte> Decode(ReadOnlySpan<byte> jpeg)
         {
             var d = Jpeg.DecodeForWidth(jpeg, width, PixelFormat.Rgba, _decoded);
-            if (d.Width == width && d.Height == height) return d.Span;
-            _sized ??= new PixelImage(width, height, PixelFormat.Rgba);
-            Jpeg.Resample(d, _sized);
-            return _sized.Span;
+            if (d.Width != width || d.Height != height)
+            {
+                _sized ??= new PixelImage(width, height, PixelFormat.Rgba);
+                Jpeg.Resample(d, _sized);
+                d = _sized;
+            }
+            if (LimitedRange.IsLimited(jpeg)) LimitedRange.Expand(d.Span);
+            return d.Span;
         }
     }
 }
