@@ -32,7 +32,7 @@ internal static class StreamBenchKit
         foreach (var a in new[] { "-hide_banner", "-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", url, "-progress", "pipe:1", "-f", "null", "-" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        _ = p.StandardError.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
         long frame = 0;
         var reader = Task.Run(async () =>
         {
@@ -46,6 +46,8 @@ internal static class StreamBenchKit
         var c0 = ProcessCpu(p.Id);
         var w = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
+        if (p.HasExited) // the server dropped the stream: a clear error instead of a missing /proc entry
+            throw new InvalidOperationException($"the bare decode ended inside its window (exit {p.ExitCode}): {(await stderr).Trim()}");
         var c1 = ProcessCpu(p.Id);
         var wall = w.Elapsed.TotalSeconds;
         var n1 = Interlocked.Read(ref frame);

@@ -21,7 +21,9 @@ namespace Lookback.Bench;
 /// run (<c>--rounds N</c>, default 2, each <c>--seconds N</c>, default 60, long enough for the motion events of the busy scene and
 /// their GIFs; medians; each measured <c>--settle S</c>, default 20, after its first frames, the bare decode too, so that the
 /// camera's start and its first motion event are left out), after a <c>--warmup S</c> (default 60) run of the same host that JITs the pipeline; the RTSP
-/// server, a child of this process too, is left out;</item>
+/// server, a child of this process too, is left out; <c>--concurrent</c> runs each round's bare decode at the same time as
+/// the host (its own client of the server; its CPU left out of the host's), so that both see the same minutes of a
+/// shared machine;</item>
 /// <item>RAM per buffered camera-minute (ring bytes, managed heap after a full GC, RSS growth from 10 s to 40 s
 /// buffered, or <c>--ram-from S --ram-to S</c>; a later window leaves start-up and tiered JIT out) against the stream's own bytes;</item>
 /// <item>trigger → moment result (before 10, after 0, with its GIF), trigger → mp4?seconds=10 (the remux alone), trigger
@@ -44,6 +46,7 @@ public static class StreamCostBench
         Settle = TimeSpan.FromSeconds(Arg("--settle", 20));
         var n = Arg("--moments", 8);
         var legacy = args.Contains("--legacy");
+        var concurrent = args.Contains("--concurrent");
         Motion = !args.Contains("--no-motion");
         Preview = !args.Contains("--no-preview");
         PacketRender.InProcessMux = !legacy;
@@ -66,8 +69,22 @@ public static class StreamCostBench
         var ours = new List<(double Total, double Net, double Children, double Jpeg, double Gray, int Gifs)>();
         for (var r = 0; r < rounds; r++)
         {
-            bare.Add(await BareAsync(url, seconds));
-            ours.Add(await LookbackCpuAsync(url, seconds, idlePerSecond, legacy));
+            if (concurrent)
+            {
+                // the same minutes of the same machine: a shared machine's drift (the bare decode alone moved by 20 %
+                // between rounds) cancels out of the ratio. The bare decode measures 20 s longer, so that it is still
+                // alive at both ends of the host's window (killed and reaped inside it, its CPU would count as the host's)
+                var b = BareAsync(url, seconds + 20);
+                var o = LookbackCpuAsync(url, seconds, idlePerSecond, legacy);
+                await Task.WhenAll(b, o);
+                bare.Add(b.Result);
+                ours.Add(o.Result);
+            }
+            else
+            {
+                bare.Add(await BareAsync(url, seconds));
+                ours.Add(await LookbackCpuAsync(url, seconds, idlePerSecond, legacy));
+            }
             Console.Error.WriteLine($"  round {r + 1}: bare {bare[^1]:0.00} CPU s/min; lookback {ours[^1].Total:0.00} (.NET {ours[^1].Net:0.00} + ffmpeg {ours[^1].Children:0.00}), " +
                 $"{ours[^1].Jpeg:0.00} JPEG/s, {ours[^1].Gray:0.00} gray/s, {ours[^1].Gifs} motion-event GIFs");
         }
@@ -180,9 +197,11 @@ public static class StreamCostBench
             {
                 var f = StreamBenchKit.StatFields(File.ReadAllText(Path.Combine(dir, "stat")));
                 if (f[1] != me || Path.GetFileName(dir) == ServerPid.ToString(CultureInfo.InvariantCulture)) continue;
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (cmdline.Contains("-progress", StringComparison.Ordinal)) continue; // the bare decode (--concurrent)
                 var cpu = StreamBenchKit.Ticks(f[11]) + StreamBenchKit.Ticks(f[12]) + StreamBenchKit.Ticks(f[13]) + StreamBenchKit.Ticks(f[14]);
                 kids += cpu;
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("rtsp_transport", StringComparison.Ordinal)) camera += cpu;
+                if (cmdline.Contains("rtsp_transport", StringComparison.Ordinal)) camera += cpu;
             }
             catch (IOException) { }
         }
