@@ -21,8 +21,7 @@ public sealed class FrameRing : IDisposable
     private long _bytes;
     private long _sequence;
     private bool _disposed;
-    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _nextObserved;
+    private readonly NewerSignal _newer = new();
 
     public FrameRing(RingLimits limits, FramePool? pool = null)
     {
@@ -77,12 +76,7 @@ public sealed class FrameRing : IDisposable
                     _bytes -= old.Length;
                     if (evicted1 is null) evicted1 = old; else (evicted ??= []).Add(old);
                 }
-                if (_nextObserved)
-                {
-                    signal = _next;
-                    _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _nextObserved = false;
-                }
+                signal = _newer.Advance();
             }
         }
         rejected?.Release();
@@ -140,20 +134,7 @@ public sealed class FrameRing : IDisposable
     public long NewestSequence { get { lock (_gate) return _sequence; } }
 
     /// <summary>Completes when a frame newer than <paramref name="afterSequence"/> is appended (or on cancel).</summary>
-    public async Task WaitForFrameAsync(long afterSequence, CancellationToken ct)
-    {
-        while (true)
-        {
-            Task t;
-            lock (_gate)
-            {
-                if (_sequence > afterSequence) return;
-                t = _next.Task;
-                _nextObserved = true;
-            }
-            await t.WaitAsync(ct).ConfigureAwait(false);
-        }
-    }
+    public Task WaitForFrameAsync(long afterSequence, CancellationToken ct) => _newer.WaitAsync(_gate, () => _sequence > afterSequence, ct);
 
     /// <summary>Releases every frame (buffers go back to the pool once no window holds them). Later appends are ignored.</summary>
     public void Dispose()

@@ -11,8 +11,7 @@ public sealed class GrayFrameSlot
     private int _width, _height;
     private DateTimeOffset _at;
     private long _sequence;
-    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _nextObserved;
+    private readonly Lookback.Buffer.NewerSignal _newer = new();
 
     /// <summary>Sequence number of the newest frame (0: none yet).</summary>
     public long Sequence => Interlocked.Read(ref _sequence);
@@ -33,32 +32,14 @@ public sealed class GrayFrameSlot
             _height = height;
             _at = at;
             Interlocked.Increment(ref _sequence);
-            if (_nextObserved)
-            {
-                signal = _next;
-                _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-                _nextObserved = false;
-            }
+            signal = _newer.Advance();
         }
         signal?.TrySetResult();
     }
 
     /// <summary>Completes when a frame newer than <paramref name="seen"/> is written (at once when there is one), or
     /// throws on cancel.</summary>
-    public async Task WaitForNewerAsync(long seen, CancellationToken ct)
-    {
-        while (true)
-        {
-            Task t;
-            lock (_gate)
-            {
-                if (_sequence > seen) return;
-                t = _next.Task;
-                _nextObserved = true;
-            }
-            await t.WaitAsync(ct).ConfigureAwait(false);
-        }
-    }
+    public Task WaitForNewerAsync(long seen, CancellationToken ct) => _newer.WaitAsync(_gate, () => _sequence > seen, ct);
 
     /// <summary>
     /// Copies the newest frame into <paramref name="buffer"/> (reallocated when the size changes) when its sequence is
