@@ -69,22 +69,15 @@ public static class StreamCostBench
         var ours = new List<(double Total, double Net, double Children, double Jpeg, double Gray, int Gifs)>();
         for (var r = 0; r < rounds; r++)
         {
-            if (concurrent)
-            {
-                // the same minutes of the same machine: a shared machine's drift (the bare decode alone moved by 20 %
-                // between rounds) cancels out of the ratio. The bare decode measures 20 s longer, so that it is still
-                // alive at both ends of the host's window (killed and reaped inside it, its CPU would count as the host's)
-                var b = BareAsync(url, seconds + 20);
-                var o = LookbackCpuAsync(url, seconds, idlePerSecond, legacy);
-                await Task.WhenAll(b, o);
-                bare.Add(b.Result);
-                ours.Add(o.Result);
-            }
-            else
-            {
-                bare.Add(await BareAsync(url, seconds));
-                ours.Add(await LookbackCpuAsync(url, seconds, idlePerSecond, legacy));
-            }
+            // --concurrent: the same minutes of the same machine, so that a shared machine's drift (the bare decode alone
+            // moved by 20 % between rounds) cancels out of the ratio. The bare decode then measures 20 s longer, so that it
+            // is still alive at both ends of the host's window (killed and reaped inside it, its CPU would count as the host's)
+            var b = BareAsync(url, concurrent ? seconds + 20 : seconds);
+            if (!concurrent) await b;
+            var o = LookbackCpuAsync(url, seconds, idlePerSecond, legacy);
+            await Task.WhenAll(b, o);
+            bare.Add(b.Result);
+            ours.Add(o.Result);
             Console.Error.WriteLine($"  round {r + 1}: bare {bare[^1]:0.00} CPU s/min; lookback {ours[^1].Total:0.00} (.NET {ours[^1].Net:0.00} + ffmpeg {ours[^1].Children:0.00}), " +
                 $"{ours[^1].Jpeg:0.00} JPEG/s, {ours[^1].Gray:0.00} gray/s, {ours[^1].Gifs} motion-event GIFs");
         }

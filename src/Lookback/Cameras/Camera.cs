@@ -59,7 +59,7 @@ public sealed class Camera : ICamera, IFrameSink, IAsyncDisposable,
                 TimeSpan.FromSeconds(previewSeconds), PreviewMaxBytes));
     }
 
-    /// <summary>A bound on the preview frames' bytes whatever their size (480 px at q5 is ~20 KB a frame).</summary>
+    /// <summary>A bound on the preview frames' bytes whatever their size (480 px at q4 is ~19 KB a frame).</summary>
     public const long PreviewMaxBytes = 32L * 1024 * 1024;
 
     /// <summary>Small JPEG frames at the camera's GIF rate and width (<c>preview_seconds</c>), for GIFs; null when none are kept.</summary>
