@@ -201,6 +201,34 @@ public class PacketMomentTests
     }
 
     [Fact]
+    public async Task With_motion_on_the_gray_frames_and_the_previews_come_from_one_scale_in_the_cameras_ffmpeg()
+    {
+        await using var server = await RtspTestServer.StartAsync(size: "640x360", fps: 10, gop: 10);
+        // the default GIF options (480 px, 4 fps) and motion at 5 fps: one scale to 480x270, split into both
+        await using var host = await Host.StartAsync(server.Url, c => c with { Gif = new GifOptions() });
+        var source = (StreamSource)host.Cam.Source;
+        await WaitUntilAsync(() => source.ProcessId > 0 && host.Cam.GrayFrames.Sequence >= 15 && source.PreviewsDelivered >= 12, Wait,
+            $"15 gray frames and 12 previews (camera {host.Cam.Status}: {host.Cam.LastError})");
+        var cmdline = (await File.ReadAllTextAsync($"/proc/{source.ProcessId}/cmdline")).Split('\0');
+        Assert.Single(cmdline, a => a == "-filter_complex");
+
+        // the gray frames keep the height they had when scaled from the source: 320x180 for a 16:9 stream
+        var buf = Array.Empty<byte>();
+        Assert.True(host.Cam.GrayFrames.TryReadNewer(0, ref buf, out var w, out var h, out _, out _));
+        Assert.Equal((320, 180), (w, h));
+        var info = Lookback.Http.CameraEndpoints.DescribePreview(host.Cam)!;
+        Assert.Equal(480, info.Width);
+        // 5 gray frames for 4 previews, each branch at its own rate
+        var (gray0, prev0, t0) = (host.Cam.GrayFrames.Sequence, source.PreviewsDelivered, DateTimeOffset.UtcNow);
+        await WaitUntilAsync(() => DateTimeOffset.UtcNow - t0 >= TimeSpan.FromSeconds(4), Wait, "4 s");
+        var secs = (DateTimeOffset.UtcNow - t0).TotalSeconds;
+        double grays = host.Cam.GrayFrames.Sequence - gray0, previews = source.PreviewsDelivered - prev0;
+        Assert.True(grays / secs >= 2.5 && previews / secs >= 2, $"{grays} gray frames and {previews} previews in {secs:0.0} s");
+        Assert.InRange(grays / previews, 1.05, 1.6); // 5 : 4
+        Assert.Null(host.Cam.LastError);
+    }
+
+    [Fact]
     public async Task Preview_frames_keep_at_most_as_long_as_the_packets_and_preview_seconds_0_keeps_none_so_gifs_decode_the_packets()
     {
         await using var server = await RtspTestServer.StartAsync(size: "320x240", fps: 10, gop: 10);

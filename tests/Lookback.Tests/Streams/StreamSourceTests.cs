@@ -27,6 +27,9 @@ public class StreamSourceTests
         }
         var frames = sink.Frames.Frames;
         foreach (var f in frames) Assert.Null(JpegValidator.Validate(f.Jpeg));
+        // full-range JPEGs (zscale expands the stream's limited range; ffmpeg marks a limited-range JPEG CS=ITU601)
+        Assert.True(await FfmpegFilters.HasAsync("ffmpeg", "zscale", CancellationToken.None), "Debian's ffmpeg has zscale (libzimg)");
+        Assert.All(frames, f => Assert.False(LimitedRange.IsLimited(f.Jpeg)));
         Assert.True(JpegValidator.TryGetSize(frames[^1].Jpeg, out var w, out var h));
         Assert.Equal((320, 240), (w, h));
         // interval 0.5 s: the steady-state gaps are ~0.5 s. The start-up burst (frames ffmpeg buffered while probing the
@@ -160,6 +163,47 @@ public class StreamSourceTests
 
         var usb = StreamArgs.Build(o with { Url = "/dev/video0", Kind = CameraKind.Usb, Username = "" }, StreamInputKind.Usb, "tcp", null, null);
         Assert.Contains("-f v4l2 -threads 1 -i /dev/video0", string.Join(' ', usb));
+
+        // with zscale (libzimg) the full-size JPEGs are expanded to full range by zimg, not swscale
+        var z = string.Join(' ', StreamArgs.Build(o, StreamInputKind.Rtsp, o.Transport, null, null, zscale: true));
+        Assert.Contains("-vf fps=0.5,zscale=range=full -c:v mjpeg -q:v 4 -huffman default -pix_fmt yuv420p -color_range pc -f image2pipe", z);
+        Assert.DoesNotContain("yuvj420p", z);
+    }
+
+    [Fact]
+    public void Gray_frames_are_scaled_from_the_preview_frames_when_both_are_asked_for()
+    {
+        var o = RtspCam("rtsp://cam.local/s", interval: 1);
+        var a = StreamArgs.Build(o, StreamInputKind.Rtsp, "tcp", "tcp://127.0.0.1:5000", null, "tcp://127.0.0.1:5001", previewUrl: "tcp://127.0.0.1:5002");
+        var s = string.Join(' ', a);
+        // one scale at the higher rate (motion 5 fps, GIF 4 fps), split; each branch keeps its own rate
+        Assert.Contains("-filter_complex_threads 1 -filter_complex [0:v:0]fps=5,scale=w='min(480\\,iw)':h=-2:flags=bilinear,format=pix_fmts=yuv420p|yuvj420p,split=2[lbp][lbg];" +
+            "[lbp]fps=4,null[lbpreview];[lbg]scale=w=-2:h=min(180\\,ih):flags=area,format=gray[lbgray]", s);
+        Assert.Contains("-map [lbgray] -pix_fmt gray -f yuv4mpegpipe -flush_packets 1 tcp://127.0.0.1:5000", s);
+        Assert.EndsWith("-map [lbpreview] -c:v mjpeg -q:v 4 -huffman default -strict -1 -f image2pipe -flush_packets 1 tcp://127.0.0.1:5002", s);
+        Assert.DoesNotContain("flags=area,format=gray -pix_fmt", s); // no second gray output from the source
+        Assert.Single(a, x => x == "-filter_complex");
+
+        // motion slower than the GIF: the grid is the GIF's rate, the gray branch drops to motion's
+        var slow = string.Join(' ', StreamArgs.Build(o with { Motion = o.Motion with { Fps = 2 } }, StreamInputKind.Rtsp, "tcp", "tcp://127.0.0.1:5000", null,
+            "tcp://127.0.0.1:5001", previewUrl: "tcp://127.0.0.1:5002"));
+        Assert.Contains("[0:v:0]fps=4,", slow);
+        Assert.Contains("[lbp]null[lbpreview];[lbg]fps=2,scale=", slow);
+
+        // previews narrower than 480 would give fewer than 180 gray rows: two scales from the source, as before
+        var narrow = StreamArgs.Build(o with { Gif = o.Gif with { Width = 320 } }, StreamInputKind.Rtsp, "tcp", "tcp://127.0.0.1:5000", null,
+            "tcp://127.0.0.1:5001", previewUrl: "tcp://127.0.0.1:5002");
+        Assert.DoesNotContain("-filter_complex", narrow);
+        Assert.Contains("fps=5,scale=w=-2:h=min(180\\,ih):flags=area,format=gray", string.Join(' ', narrow));
+    }
+
+    [Fact]
+    public async Task Ffmpegs_filters_are_read_from_its_listing_and_a_missing_ffmpeg_has_none()
+    {
+        var names = FfmpegFilters.Parse("Filters:\n  T.. = Timeline support\n ... setrange          V->V       Force color range.\n TSC zscale            V->V       Apply resizing.\n ... anull             A->A       Pass the source unchanged.\n");
+        Assert.Equal(["anull", "setrange", "zscale"], names.Order());
+        Assert.False(await FfmpegFilters.HasAsync("/nonexistent/ffmpeg", "zscale", CancellationToken.None));
+        Assert.True(await FfmpegFilters.HasAsync("ffmpeg", "scale", CancellationToken.None));
     }
 
     [Fact]

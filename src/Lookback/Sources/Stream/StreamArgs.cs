@@ -67,11 +67,15 @@ public static class StreamArgs
 
     /// <summary>(a) JPEG frames for the ring, one every <paramref name="interval"/> seconds, back to back on stdout.
     /// <c>-huffman default</c>: the standard tables, one pass (ffmpeg's default "optimal" builds tables per frame: ~15 %
-    /// of the 1080p JPEG's encode for ~5 % smaller files).</summary>
-    public static List<string> JpegOutput(double interval, int quality = 4) =>
+    /// of the 1080p JPEG's encode for ~5 % smaller files). JPEG is full range: with <paramref name="zscale"/> zimg expands a
+    /// limited-range frame (<c>zscale=range=full</c>, the same pixels as swscale's, which cost as much as the JPEG encode
+    /// itself: valgrind on the PETS clip at 1080p, 105 M instructions a JPEG with swscale against 60 M; a full-range input is
+    /// left as it is); without zscale (an ffmpeg built without libzimg) swscale converts to <c>yuvj420p</c>.</summary>
+    public static List<string> JpegOutput(double interval, int quality = 4, bool zscale = false) =>
     [
-        "-map", "0:v:0", "-vf", $"fps={F(1 / interval)}", "-c:v", "mjpeg", "-q:v", quality.ToString(CultureInfo.InvariantCulture), "-huffman", "default",
-        "-pix_fmt", "yuvj420p", "-f", "image2pipe", "-flush_packets", "1", "pipe:1",
+        "-map", "0:v:0", "-vf", $"fps={F(1 / interval)}" + (zscale ? ",zscale=range=full" : ""), "-c:v", "mjpeg", "-q:v", quality.ToString(CultureInfo.InvariantCulture), "-huffman", "default",
+        .. (zscale ? new[] { "-pix_fmt", "yuv420p", "-color_range", "pc" } : new[] { "-pix_fmt", "yuvj420p" }),
+        "-f", "image2pipe", "-flush_packets", "1", "pipe:1",
     ];
 
     /// <summary>
@@ -82,9 +86,11 @@ public static class StreamArgs
     /// </summary>
     public static List<string> GrayOutput(double fps, string url, int height = GrayHeight) =>
     [
-        "-map", "0:v:0", "-vf", $"fps={F(fps)},scale=w=-2:h=min({height}\\,ih):flags=area,format=gray",
-        "-pix_fmt", "gray", "-f", "yuv4mpegpipe", "-flush_packets", "1", url,
+        "-map", "0:v:0", "-vf", $"fps={F(fps)},{GrayScale(height)}", .. GrayEncode(url),
     ];
+
+    private static string GrayScale(int height) => $"scale=w=-2:h=min({height}\\,ih):flags=area,format=gray";
+    private static string[] GrayEncode(string url) => ["-pix_fmt", "gray", "-f", "yuv4mpegpipe", "-flush_packets", "1", url];
 
     /// <summary>
     /// B-frames: ffmpeg's RTSP demuxer leaves the first keyframe of a run without a pts (its dts is filled in by ffmpeg
@@ -133,9 +139,31 @@ public static class StreamArgs
     /// </summary>
     public static List<string> PreviewOutput(double fps, int width, string url) =>
     [
-        "-map", "0:v:0", "-vf", $"fps={F(fps)},scale=w='min({width}\\,iw)':h=-2:flags=bilinear,format=pix_fmts=yuv420p|yuvj420p", "-c:v", "mjpeg",
-        "-q:v", "4", "-huffman", "default", "-strict", "-1", "-f", "image2pipe", "-flush_packets", "1", url,
+        "-map", "0:v:0", "-vf", $"fps={F(fps)},{PreviewScale(width)}", .. PreviewEncode(url),
     ];
+
+    private static string PreviewScale(int width) => $"scale=w='min({width}\\,iw)':h=-2:flags=bilinear,format=pix_fmts=yuv420p|yuvj420p";
+    private static string[] PreviewEncode(string url) => ["-c:v", "mjpeg", "-q:v", "4", "-huffman", "default", "-strict", "-1", "-f", "image2pipe", "-flush_packets", "1", url];
+
+    /// <summary>Previews at least this wide give the gray frames their <see cref="GrayHeight"/> rows for sources up to
+    /// 480:180 (2.67:1, 16:9 and 21:9 included), so the gray frames can be scaled from them (<see cref="GrayAndPreviewOutputs"/>).</summary>
+    public const int FoldMinWidth = 480;
+
+    /// <summary>
+    /// (b) and (e) from one scale: the frames at the higher of the two rates are scaled once to the preview size, then
+    /// split; the gray frames are scaled down from the preview frames (a 480x270 area scale instead of one from the
+    /// source), each branch keeps its own rate (ffmpeg's <c>fps</c>: a 4 fps preview from a 5 fps grid drops one frame in
+    /// five, so its frames are up to 0.1 s off the exact quarter seconds). valgrind on the PETS clip at 1080p25: the two
+    /// outputs cost 741 M instructions per 10 s apart and 561 M folded (the decode itself: 9,116 M), 2 % of the decode.
+    /// </summary>
+    public static List<string> GrayAndPreviewOutputs(double motionFps, double previewFps, int width, string grayUrl, string previewUrl, int height = GrayHeight)
+    {
+        var grid = Math.Max(motionFps, previewFps);
+        string Rate(double fps) => fps < grid ? $"fps={F(fps)}," : "";
+        var graph = $"[0:v:0]fps={F(grid)},{PreviewScale(width)},split=2[lbp][lbg];" +
+            $"[lbp]{Rate(previewFps)}null[lbpreview];[lbg]{Rate(motionFps)}{GrayScale(height)}[lbgray]";
+        return ["-filter_complex_threads", "1", "-filter_complex", graph, "-map", "[lbgray]", .. GrayEncode(grayUrl), "-map", "[lbpreview]", .. PreviewEncode(previewUrl)];
+    }
 
     /// <summary>The preview frames' rate: the camera's GIF rate.</summary>
     public static double PreviewFps(CameraOptions o) => Math.Clamp(o.Gif.Fps, 0.1, 30);
@@ -144,13 +172,16 @@ public static class StreamArgs
     /// <remarks><paramref name="jpegInterval"/>: seconds between JPEG frames when not <c>interval</c> (<see cref="JpegInterval"/>).</remarks>
     public static List<string> Build(CameraOptions o, StreamInputKind kind, string transport, string? grayUrl,
         IReadOnlyList<string>? recordingOutput, string? packetUrl = null, bool transcodeAudio = false, double? jpegInterval = null,
-        string? previewUrl = null)
+        string? previewUrl = null, bool zscale = false)
     {
         var a = Input(o, kind, transport);
-        a.AddRange(JpegOutput(jpegInterval ?? o.Interval));
-        if (grayUrl is not null) a.AddRange(GrayOutput(Math.Clamp(o.Motion.Fps, 0.1, 30), grayUrl));
+        a.AddRange(JpegOutput(jpegInterval ?? o.Interval, zscale: zscale));
+        var motionFps = Math.Clamp(o.Motion.Fps, 0.1, 30);
+        var fold = grayUrl is not null && previewUrl is not null && o.Gif.Width >= FoldMinWidth;
+        if (grayUrl is not null && !fold) a.AddRange(GrayOutput(motionFps, grayUrl));
         if (packetUrl is not null) a.AddRange(PacketOutput(packetUrl, transcodeAudio));
-        if (previewUrl is not null) a.AddRange(PreviewOutput(PreviewFps(o), o.Gif.Width, previewUrl));
+        if (fold) a.AddRange(GrayAndPreviewOutputs(motionFps, PreviewFps(o), o.Gif.Width, grayUrl!, previewUrl!));
+        else if (previewUrl is not null) a.AddRange(PreviewOutput(PreviewFps(o), o.Gif.Width, previewUrl));
         if (recordingOutput is not null) a.AddRange(recordingOutput);
         return a;
     }

@@ -111,10 +111,11 @@ public sealed class StreamSource : IFrameSource
         {
             List<string> args;
             string? cwd = null;
+            var zscale = await FfmpegFilters.HasAsync(_ffmpeg, "zscale", ct).ConfigureAwait(false);
             try
             {
                 args = StreamArgs.Build(_options, _kind, _options.Transport, UrlOf(listener), _recording?.OutputArgs(), UrlOf(packetListener), _transcodeAudio,
-                    JpegInterval(ring), UrlOf(previewListener));
+                    JpegInterval(ring), UrlOf(previewListener), zscale);
                 cwd = _recording?.WorkingDirectory;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
