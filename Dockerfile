@@ -41,7 +41,7 @@ RUN set -eu; rid="$(cat /tmp/rid)"; \
 # Runtime
 FROM ${BUILD_FROM}
 ARG BUILD_ARCH
-ARG BUILD_VERSION=0.5.3
+ARG BUILD_VERSION=0.5.4
 
 # ffmpeg renders GIF/MP4; libturbojpeg0 is the JPEG codec (P/Invoke); fontconfig + DejaVu for SkiaSharp text;
 # openssl pulls the libssl .NET loads for TLS (libssl3 on bookworm, libssl3t64 on trixie); curl for HEALTHCHECK.
