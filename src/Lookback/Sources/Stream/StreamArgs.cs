@@ -4,10 +4,11 @@ using Lookback.Config;
 namespace Lookback.Sources.Streaming;
 
 /// <summary>
-/// Pure building of the per-camera ffmpeg command line (no I/O, unit-tested): one input, and up to three outputs from
+/// Pure building of the per-camera ffmpeg command line (no I/O, unit-tested): one input, and up to five outputs from
 /// the one decode: (a) JPEG frames for the ring at <c>interval</c> on stdout, (b) small gray frames for motion at
 /// <c>motion.fps</c> as YUV4MPEG (self-describing: width and height in its header) to a loopback TCP listener,
-/// (c) stream-copied HLS segments when recording, (d) the stream-copied video as MPEG-TS for the packet ring.
+/// (c) stream-copied HLS segments when recording, (d) the stream-copied video as MPEG-TS for the packet ring,
+/// (e) small preview JPEGs for GIFs; (b) and (e) share one scale when both are asked for (<see cref="GrayAndPreviewOutputs"/>).
 /// </summary>
 public static class StreamArgs
 {
@@ -131,7 +132,9 @@ public static class StreamArgs
     /// <summary>
     /// (e) Small JPEG frames for GIFs at <paramref name="fps"/>, at most <paramref name="width"/> wide, back to back to
     /// <paramref name="url"/>: a GIF within them is encoded without decoding the stream's window again. Bilinear scale
-    /// (area cost ~30 % more for no visible gain once palettised). The decoder's own range is kept: <c>-strict -1</c> lets
+    /// (measured by CPU time before 0.5.3, area cost ~30 % more for no visible gain once palettised; valgrind's instruction
+    /// counts in 0.5.4 put area 45 M per 10 s below bilinear in the shared scale, not switched: its GIFs were not compared).
+    /// The decoder's own range is kept: <c>-strict -1</c> lets
     /// the JPEG encoder take limited-range yuv420p, which it marks <c>CS=ITU601</c> and the GIF encoder expands
     /// (<see cref="Imaging.LimitedRange"/>). The conversion to full range had cost swscale more than the scale itself
     /// (perf on the PETS clip: swscale 2.5–3.1 % of ffmpeg's CPU against 1.7–1.9 % without). <c>-q:v 4</c>: limited range
